@@ -1,0 +1,307 @@
+/*
+ * convert.c - casts into fixed-point raw integers:
+ *   float64 -> WL-bit raw (fixpt_cast_f64), and
+ *   int64 / uint64 raw -> WL-bit raw with a binary-point shift (fixed -> fixed,
+ *   integer -> fixed).
+ *
+ * The float path works in blocks.  A vectorisable fast loop handles the
+ * elements whose scaled value y = x * 2^shift is an exact double with
+ * |y| < 2^51 (then floor(y) and y - floor(y) are exact and every rounding
+ * decision can be taken in double arithmetic); a block holding any other
+ * element (NaN, inf, huge, or scaled into the subnormal range) is redone
+ * element by element with the exact integer engine of engine.h.  Both paths
+ * implement the same rules, so the result does not depend on the path.
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define BLOCK 1024
+
+static int check_cast(const fixpt_cast *c, int64_t n)
+{
+    if (c->word_length < 1 || c->word_length > 64)
+        return FIXPT_E_WORD_LENGTH;
+    if (c->round_mode < 0 || c->round_mode >= FIXPT_N_ROUND_MODES)
+        return FIXPT_E_ROUND_MODE;
+    if (c->overflow_mode < 0 || c->overflow_mode >= FIXPT_N_OVERFLOW_MODES)
+        return FIXPT_E_OVERFLOW_MODE;
+    if (!(c->out_bytes == 1 || c->out_bytes == 2 || c->out_bytes == 4 || c->out_bytes == 8) ||
+        c->out_bytes * 8 < c->word_length)
+        return FIXPT_E_CONTAINER;
+    if (c->shift < -100000 || c->shift > 100000)
+        return FIXPT_E_SHIFT;
+    if (n < 0)
+        return FIXPT_E_LENGTH;
+    return FIXPT_OK;
+}
+
+static void reset_status(fixpt_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->first_nan = -1;
+    st->first_overflow = -1;
+}
+
+static int is_stochastic(int mode)
+{
+    return mode == FIXPT_STOCHASTIC || mode == FIXPT_STOCHASTIC_EQUAL;
+}
+
+/* Record one element's overflow / inexactness in the status. */
+static inline void note(fixpt_status *st, int overflow, int inexact, int64_t index)
+{
+    st->n_inexact += inexact;
+    if (overflow) {
+        if (overflow > 0)
+            st->n_overflow_pos++;
+        else
+            st->n_overflow_neg++;
+        if (st->first_overflow < 0)
+            st->first_overflow = index;
+    }
+}
+
+/* ---- exact paths ---- */
+
+/* One float64 through the integer engine; returns the raw bit pattern. */
+static uint64_t exact_f64(double x, const fixpt_cast *c, const fx_bounds *b, uint64_t key,
+                          int64_t index, fixpt_status *st)
+{
+    uint64_t bits = fx_bits_of(x);
+    int neg = (int)(bits >> 63);
+    int biased = (int)((bits >> 52) & 0x7ff);
+    uint64_t m = bits & ((1ULL << 52) - 1);
+    int big = 0, inexact = 0, overflow;
+    uint64_t mag = 0;
+    if (biased == 0x7ff) {
+        if (m != 0) { /* NaN: written as 0; the caller applies its NaN policy */
+            st->n_nan++;
+            if (st->first_nan < 0)
+                st->first_nan = index;
+            return 0;
+        }
+        st->n_inf++;
+        big = 1; /* an infinitely large magnitude */
+    } else {
+        int64_t e = biased ? biased - 1075 : -1074;
+        if (biased)
+            m |= 1ULL << 52;
+        uint64_t rnd = is_stochastic(c->round_mode)
+                           ? fx_random(key, c->index_offset + (uint64_t)index) : 0;
+        mag = fx_round_scaled(neg, m, e + c->shift, c->round_mode, rnd, &big, &inexact);
+    }
+    uint64_t raw = fx_apply_overflow(neg, mag, big, b, &overflow);
+    note(st, overflow, inexact, index);
+    return raw;
+}
+
+/* One integer (sign and magnitude) through the integer engine. */
+static uint64_t exact_int(int neg, uint64_t m, const fixpt_cast *c, const fx_bounds *b,
+                          uint64_t key, int64_t index, fixpt_status *st)
+{
+    int big, inexact, overflow;
+    uint64_t rnd = is_stochastic(c->round_mode)
+                       ? fx_random(key, c->index_offset + (uint64_t)index) : 0;
+    uint64_t mag = fx_round_scaled(neg, m, c->shift, c->round_mode, rnd, &big, &inexact);
+    uint64_t raw = fx_apply_overflow(neg, mag, big, b, &overflow);
+    note(st, overflow, inexact, index);
+    return raw;
+}
+
+/* ---- vectorisable fast loops ---- */
+
+#define FAST_LOOP(UP)                                                          \
+    for (int64_t i = 0; i < n; i++) {                                          \
+        double xi = x[i];                                                      \
+        double y = xi * scale;                                                 \
+        double ay = fabs(y);                                                   \
+        int ok = ay < 0x1p51;                                                  \
+        hard += (!ok) | ((ay < DBL_MIN) & (xi != 0.0));                          \
+        double f = floor(y);                                                   \
+        double d = y - f;                                                      \
+        inexact += d != 0.0;                                                   \
+        double r = f + ((UP) ? 1.0 : 0.0);                                     \
+        r = ok ? r : 0.0;                                                      \
+        v[i] = (int64_t)fx_bits_of(r + 0x1.8p52) - magic_bits;                 \
+    }
+
+#define IS_EVEN(f) (floor((f) * 0.5) * 2.0 == (f))
+
+/*
+ * Round x[i] * scale into v[i] (|v| <= 2^51).  Returns how many elements
+ * need the exact path; then v is meaningless for the whole block.
+ */
+FIXPT_MULTIVERSION
+static int64_t fast_round_block(const double *restrict x, int64_t *restrict v, int64_t n,
+                                int mode, double scale, uint64_t key, uint64_t index0,
+                                int64_t *n_inexact)
+{
+    const int64_t magic_bits = (int64_t)fx_bits_of(0x1.8p52);
+    int64_t hard = 0, inexact = 0;
+    switch (mode) {
+    case FIXPT_NEAREST_EVEN: FAST_LOOP((d > 0.5) | ((d == 0.5) & !IS_EVEN(f))) break;
+    case FIXPT_NEAREST_AWAY: FAST_LOOP((d > 0.5) | ((d == 0.5) & (y > 0.0))) break;
+    case FIXPT_NEAREST_ZERO: FAST_LOOP((d > 0.5) | ((d == 0.5) & (y < 0.0))) break;
+    case FIXPT_NEAREST_UP: FAST_LOOP(d >= 0.5) break;
+    case FIXPT_NEAREST_DOWN: FAST_LOOP(d > 0.5) break;
+    case FIXPT_FLOOR: FAST_LOOP(0) break;
+    case FIXPT_CEIL: FAST_LOOP(d != 0.0) break;
+    case FIXPT_TOWARD_ZERO: FAST_LOOP((d != 0.0) & (y < 0.0)) break;
+    case FIXPT_AWAY_FROM_ZERO: FAST_LOOP((d != 0.0) & (y > 0.0)) break;
+    case FIXPT_ODD: FAST_LOOP((d != 0.0) & IS_EVEN(f)) break;
+    case FIXPT_STOCHASTIC:
+        /* u = (rnd >> 12) * 2^-52, built exactly from the bits */
+        FAST_LOOP(fx_double_of(0x3ff0000000000000ULL | (fx_random(key, index0 + (uint64_t)i) >> 12)) - 1.0 < d)
+        break;
+    case FIXPT_STOCHASTIC_EQUAL:
+        FAST_LOOP((d != 0.0) & (int)(fx_random(key, index0 + (uint64_t)i) >> 63))
+        break;
+    default: hard = n; break;
+    }
+    *n_inexact = inexact;
+    return hard;
+}
+
+/* Overflow handling of fast-path values (|v| <= 2^51, so int64 is safe). */
+FIXPT_MULTIVERSION
+static void fast_overflow_block(int64_t *restrict v, int64_t n, const fx_bounds *b,
+                                int64_t *n_pos, int64_t *n_neg)
+{
+    const int64_t hi = b->max_mag > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)b->max_mag;
+    const int64_t lo = (int64_t)((uint64_t)0 - b->min_mag);
+    int64_t pos = 0, neg = 0;
+    for (int64_t i = 0; i < n; i++) {
+        pos += v[i] > hi;
+        neg += v[i] < lo;
+    }
+    if (pos | neg) {
+        switch (b->mode) {
+        case FIXPT_WRAP:
+            if (b->wl < 64) {
+                const int sh = 64 - b->wl;
+                const uint64_t mask = (1ULL << b->wl) - 1;
+                if (b->is_signed)
+                    for (int64_t i = 0; i < n; i++)
+                        v[i] = (int64_t)((uint64_t)v[i] << sh) >> sh;
+                else
+                    for (int64_t i = 0; i < n; i++)
+                        v[i] = (int64_t)((uint64_t)v[i] & mask);
+            }
+            break;
+        case FIXPT_SATURATE_ZERO:
+            for (int64_t i = 0; i < n; i++)
+                v[i] = (v[i] > hi || v[i] < lo) ? 0 : v[i];
+            break;
+        default:
+            for (int64_t i = 0; i < n; i++)
+                v[i] = v[i] > hi ? hi : (v[i] < lo ? lo : v[i]);
+            break;
+        }
+    }
+    *n_pos = pos;
+    *n_neg = neg;
+}
+
+/* Store raw bit patterns into the container (truncation keeps the low bits). */
+FIXPT_MULTIVERSION
+static void store_block(const int64_t *restrict v, void *restrict out, int64_t n, int bytes)
+{
+    switch (bytes) {
+    case 1: { uint8_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint8_t)v[i]; break; }
+    case 2: { uint16_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint16_t)v[i]; break; }
+    case 4: { uint32_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint32_t)v[i]; break; }
+    default: memcpy(out, v, (size_t)n * 8); break;
+    }
+}
+
+/* ---- public kernels ---- */
+
+int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
+                   fixpt_status *st)
+{
+    int err = check_cast(c, n);
+    reset_status(st);
+    if (err)
+        return err;
+    const fx_bounds b = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
+    const uint64_t key = fx_stream_key(c->seed, c->stream);
+    const int fast_ok = c->shift >= -1022 && c->shift <= 1023;
+    const double scale = fast_ok ? ldexp(1.0, c->shift) : 0.0;
+    int64_t tmp[BLOCK];
+    for (int64_t start = 0; start < n; start += BLOCK) {
+        int64_t len = n - start < BLOCK ? n - start : BLOCK;
+        int64_t inexact = 0;
+        int64_t hard = fast_ok ? fast_round_block(in + start, tmp, len, c->round_mode, scale, key,
+                                                  c->index_offset + (uint64_t)start, &inexact)
+                               : len;
+        if (hard == 0) {
+            int64_t pos, neg;
+            fast_overflow_block(tmp, len, &b, &pos, &neg);
+            st->n_inexact += inexact;
+            st->n_overflow_pos += pos;
+            st->n_overflow_neg += neg;
+            if ((pos | neg) && st->first_overflow < 0) {
+                fixpt_status scratch;
+                reset_status(&scratch);
+                for (int64_t i = 0; i < len && scratch.first_overflow < 0; i++)
+                    exact_f64(in[start + i], c, &b, key, start + i, &scratch);
+                st->first_overflow = scratch.first_overflow;
+            }
+        } else {
+            for (int64_t i = 0; i < len; i++)
+                tmp[i] = (int64_t)exact_f64(in[start + i], c, &b, key, start + i, st);
+        }
+        store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
+    }
+    return FIXPT_OK;
+}
+
+static int cast_int(const int64_t *in_signed, const uint64_t *in_unsigned, void *out, int64_t n,
+                    const fixpt_cast *c, fixpt_status *st)
+{
+    int err = check_cast(c, n);
+    reset_status(st);
+    if (err)
+        return err;
+    const fx_bounds b = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
+    const uint64_t key = fx_stream_key(c->seed, c->stream);
+    int64_t tmp[BLOCK];
+    for (int64_t start = 0; start < n; start += BLOCK) {
+        int64_t len = n - start < BLOCK ? n - start : BLOCK;
+        for (int64_t i = 0; i < len; i++) {
+            int neg;
+            uint64_t m;
+            if (in_signed) {
+                int64_t x = in_signed[start + i];
+                neg = x < 0;
+                m = neg ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+            } else {
+                neg = 0;
+                m = in_unsigned[start + i];
+            }
+            tmp[i] = (int64_t)exact_int(neg, m, c, &b, key, start + i, st);
+        }
+        store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
+    }
+    return FIXPT_OK;
+}
+
+int fixpt_cast_i64(const int64_t *in, void *out, int64_t n, const fixpt_cast *c,
+                   fixpt_status *st)
+{
+    return cast_int(in, NULL, out, n, c, st);
+}
+
+int fixpt_cast_u64(const uint64_t *in, void *out, int64_t n, const fixpt_cast *c,
+                   fixpt_status *st)
+{
+    return cast_int(NULL, in, out, n, c, st);
+}
+
+uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index)
+{
+    return fx_random(fx_stream_key(seed, stream), index);
+}

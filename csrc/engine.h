@@ -1,0 +1,213 @@
+/*
+ * engine.h - private to the C core: the one rounding engine shared by every
+ * conversion (float -> fixed, fixed -> fixed, and float -> float formats), and
+ * the counter-based random generator behind stochastic rounding.
+ */
+#ifndef FIXPT_ENGINE_H
+#define FIXPT_ENGINE_H
+
+#include <stdint.h>
+#include <string.h>
+#include "fixpt.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* Build an AVX2 and a baseline copy of a hot loop; the loader picks one. */
+#define FIXPT_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define FIXPT_MULTIVERSION
+#endif
+
+/* Number of random bits a stochastic decision uses (see fx_round_scaled). */
+#define FIXPT_SR_BITS 52
+
+/* ---- counter-based generator (SplitMix64 finaliser over a Weyl sequence) ---- */
+
+static inline uint64_t fx_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static inline uint64_t fx_stream_key(uint64_t seed, uint64_t stream)
+{
+    return fx_mix64(seed ^ fx_mix64(stream ^ 0x6a09e667f3bcc909ULL));
+}
+
+/* Random word of element `index`: a pure function of (key, index). */
+static inline uint64_t fx_random(uint64_t key, uint64_t index)
+{
+    return fx_mix64(key + (index + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+/* ---- bit access ---- */
+
+static inline uint64_t fx_bits_of(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+static inline double fx_double_of(uint64_t b)
+{
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/*
+ * The rounding engine.
+ *
+ * Rounds the exact value (-1)^neg * m * 2^s to an integer and returns its
+ * magnitude.  *big is set when the magnitude is 2^64 or more (the return
+ * value then holds its low 64 bits, which is what wrapping needs), *inexact
+ * when rounding changed the value.
+ *
+ * Stochastic rounding goes toward +inf exactly when
+ *     (rnd >> 12) < frac * 2^52,
+ * where frac in [0, 1) is the distance from the value to the integer below
+ * it: the probability is ceil(frac * 2^52) / 2^52, i.e. exactly frac when frac
+ * is a multiple of 2^-52, and never 0 for an inexact value.  stochastic_equal
+ * goes toward +inf when the top bit of rnd is set.
+ */
+static inline uint64_t fx_round_scaled(int neg, uint64_t m, int64_t s, int mode,
+                                       uint64_t rnd, int *big, int *inexact)
+{
+    *big = 0;
+    *inexact = 0;
+    if (m == 0)
+        return 0;
+    if (s >= 0) {
+        if (s >= 64) {
+            *big = 1;
+            return 0;
+        }
+        if (s > 0 && (m >> (64 - s)) != 0)
+            *big = 1;
+        return m << s;
+    }
+    uint64_t k = (uint64_t)(-s); /* number of fraction bits, >= 1 */
+    uint64_t q, r;
+    int cmp; /* sign of r - 2^(k-1): the remainder against one half */
+    if (k < 64) {
+        q = m >> k;
+        r = m & ((1ULL << k) - 1);
+        uint64_t half = 1ULL << (k - 1);
+        cmp = r > half ? 1 : (r == half ? 0 : -1);
+    } else {
+        q = 0;
+        r = m;
+        cmp = (k == 64) ? (r > (1ULL << 63) ? 1 : (r == (1ULL << 63) ? 0 : -1)) : -1;
+    }
+    if (r == 0)
+        return q;
+    *inexact = 1;
+    int up; /* does the magnitude go up? */
+    switch (mode) {
+    case FIXPT_NEAREST_EVEN: up = cmp > 0 || (cmp == 0 && (q & 1)); break;
+    case FIXPT_NEAREST_AWAY: up = cmp >= 0; break;
+    case FIXPT_NEAREST_ZERO: up = cmp > 0; break;
+    case FIXPT_NEAREST_UP: up = cmp > 0 || (cmp == 0 && !neg); break;
+    case FIXPT_NEAREST_DOWN: up = cmp > 0 || (cmp == 0 && neg); break;
+    case FIXPT_FLOOR: up = neg; break;
+    case FIXPT_CEIL: up = !neg; break;
+    case FIXPT_TOWARD_ZERO: up = 0; break;
+    case FIXPT_AWAY_FROM_ZERO: up = 1; break;
+    case FIXPT_ODD: up = !(q & 1); break;
+    case FIXPT_STOCHASTIC: {
+        /* F = floor(f * 2^B) for the magnitude fraction f = r / 2^k, and
+         * whether f * 2^B is an integer. */
+        const uint64_t B = FIXPT_SR_BITS;
+        uint64_t F;
+        int exact;
+        if (k <= B) {
+            F = r << (B - k);
+            exact = 1;
+        } else if (k - B >= 64) {
+            F = 0;
+            exact = 0;
+        } else {
+            F = r >> (k - B);
+            exact = (r & ((1ULL << (k - B)) - 1)) == 0;
+        }
+        uint64_t u = rnd >> (64 - B);
+        /* positive: frac = f, go up iff u < ceil(f 2^B);
+         * negative: frac = 1 - f, go toward +inf iff u + floor(f 2^B) < 2^B */
+        int toward_pos = neg ? (u + F < (1ULL << B)) : (u < F + (uint64_t)!exact);
+        up = neg ? !toward_pos : toward_pos;
+        break;
+    }
+    case FIXPT_STOCHASTIC_EQUAL: {
+        int toward_pos = (int)(rnd >> 63);
+        up = neg ? !toward_pos : toward_pos;
+        break;
+    }
+    default: up = 0; break;
+    }
+    return q + (uint64_t)up;
+}
+
+/* Integer bounds of a WL-bit container, as int64 (signed) or bit patterns. */
+typedef struct {
+    int wl;
+    int is_signed;
+    int mode;          /* overflow mode */
+    uint64_t max_mag;  /* largest positive magnitude allowed */
+    uint64_t min_mag;  /* largest negative magnitude allowed (0 if unsigned) */
+} fx_bounds;
+
+static inline fx_bounds fx_make_bounds(int wl, int is_signed, int overflow_mode)
+{
+    fx_bounds b;
+    b.wl = wl;
+    b.is_signed = is_signed;
+    b.mode = overflow_mode;
+    if (is_signed) {
+        b.max_mag = (1ULL << (wl - 1)) - 1;
+        b.min_mag = (overflow_mode == FIXPT_SATURATE_SYMMETRIC) ? b.max_mag : (1ULL << (wl - 1));
+    } else {
+        b.max_mag = wl == 64 ? ~0ULL : (1ULL << wl) - 1;
+        b.min_mag = 0;
+    }
+    return b;
+}
+
+/* Two's complement wrap of a 64-bit pattern to WL bits, sign- or zero-extended. */
+static inline uint64_t fx_wrap_bits(uint64_t v, int wl, int is_signed)
+{
+    if (wl == 64)
+        return v;
+    if (is_signed) {
+        int sh = 64 - wl;
+        return (uint64_t)((int64_t)(v << sh) >> sh);
+    }
+    return v & ((1ULL << wl) - 1);
+}
+
+/*
+ * Apply the overflow mode to a rounded signed magnitude; returns the raw bit
+ * pattern (sign-extended to 64 bits for signed formats) and sets *overflow to
+ * +1 / -1 when the value was out of range.
+ */
+static inline uint64_t fx_apply_overflow(int neg, uint64_t mag, int big,
+                                         const fx_bounds *b, int *overflow)
+{
+    *overflow = 0;
+    if (!neg && (big || mag > b->max_mag))
+        *overflow = 1;
+    else if (neg && (big || mag > b->min_mag))
+        *overflow = -1;
+    if (*overflow == 0)
+        return neg ? (uint64_t)0 - mag : mag;
+    switch (b->mode) {
+    case FIXPT_WRAP:
+        return fx_wrap_bits(neg ? (uint64_t)0 - mag : mag, b->wl, b->is_signed);
+    case FIXPT_SATURATE_ZERO:
+        return 0;
+    default: /* saturate, saturate_symmetric, raise */
+        return *overflow > 0 ? b->max_mag : (uint64_t)0 - b->min_mag;
+    }
+}
+
+#endif

@@ -1,0 +1,97 @@
+"""The one module that touches the compiled C core (``fixpt._core``).
+
+Everything here is thin: check the arrays handed to C, call the kernel (cffi
+releases the GIL during the call), and turn the C status code into a Python
+exception.  Policies (what to do about NaN, overflow in raise mode, ...)
+belong to the callers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fixpt._core import ffi, lib
+
+_ERRORS = {
+    lib.FIXPT_E_WORD_LENGTH: "word length must be between 1 and 64",
+    lib.FIXPT_E_ROUND_MODE: "unknown rounding mode code",
+    lib.FIXPT_E_OVERFLOW_MODE: "unknown overflow mode code",
+    lib.FIXPT_E_CONTAINER: "container must be 1, 2, 4 or 8 bytes and hold the word length",
+    lib.FIXPT_E_SHIFT: "binary-point shift must be between -100000 and 100000",
+    lib.FIXPT_E_LENGTH: "element count must not be negative",
+}
+
+
+@dataclass(frozen=True)
+class KernelStatus:
+    """What a conversion kernel saw (first_* are flat indices or -1)."""
+
+    n_nan: int
+    n_inf: int
+    n_overflow_pos: int
+    n_overflow_neg: int
+    n_inexact: int
+    first_nan: int
+    first_overflow: int
+
+
+def _check(code: int) -> None:
+    if code != lib.FIXPT_OK:
+        raise ValueError(f"fixpt C core: {_ERRORS.get(code, f'error code {code}')}")
+
+
+def _status(st) -> KernelStatus:
+    return KernelStatus(
+        int(st.n_nan), int(st.n_inf), int(st.n_overflow_pos), int(st.n_overflow_neg),
+        int(st.n_inexact), int(st.first_nan), int(st.first_overflow),
+    )
+
+
+_KERNELS = {
+    np.dtype(np.float64): ("double *", lib.fixpt_cast_f64),
+    np.dtype(np.int64): ("int64_t *", lib.fixpt_cast_i64),
+    np.dtype(np.uint64): ("uint64_t *", lib.fixpt_cast_u64),
+}
+
+
+def cast(
+    values: np.ndarray,
+    out_dtype: np.dtype,
+    *,
+    word_length: int,
+    signed: bool,
+    shift: int,
+    round_code: int,
+    overflow_code: int,
+    seed: int = 0,
+    stream: int = 0,
+    index_offset: int = 0,
+) -> tuple[np.ndarray, KernelStatus]:
+    """Run the C cast ``overflow(round(values * 2**shift))`` into WL-bit raw integers.
+
+    ``values`` must be a float64, int64 or uint64 array; the result has the
+    same shape and dtype ``out_dtype`` (an integer container).
+    """
+    src = np.ascontiguousarray(values)
+    ctype, kernel = _KERNELS[src.dtype]
+    out = np.empty(src.shape, dtype=out_dtype)
+    spec = ffi.new("fixpt_cast *")
+    spec.word_length = word_length
+    spec.is_signed = int(signed)
+    spec.shift = shift
+    spec.round_mode = round_code
+    spec.overflow_mode = overflow_code
+    spec.out_bytes = out.dtype.itemsize
+    spec.seed = seed
+    spec.stream = stream
+    spec.index_offset = index_offset
+    st = ffi.new("fixpt_status *")
+    code = kernel(ffi.cast(ctype, ffi.from_buffer(src)), ffi.from_buffer(out), src.size, spec, st)
+    _check(code)
+    return out, _status(st)
+
+
+def random_word(seed: int, stream: int, index: int) -> int:
+    """The 64-bit random word that stochastic rounding uses for element ``index``."""
+    return int(lib.fixpt_random_word(seed, stream, index))

@@ -1,0 +1,214 @@
+"""Exact conversion of numbers into fixed-point raw integers, and back.
+
+``to_raw`` rounds the exact real value of each input (float64, float32,
+float16, integers, or another fixed-point format) to the target format with
+one of the rounding modes and applies one of the overflow modes, in one pass
+of the C core.
+
+NaN and infinity (documented policy):
+
+* NaN has no fixed-point value: by default it raises ``ValueError``; with
+  ``nan="zero"`` it becomes 0.
+* +-inf saturates to max/min under the saturating overflow modes (and counts
+  as an overflow); under ``wrap`` it raises ``ValueError`` (there is nothing
+  to wrap) and under ``raise`` it raises ``OverflowError``.
+
+>>> raw, status = to_raw([0.3, -1.5, 9.0], "Q4.4")
+>>> raw
+array([   5,  -24,  127], dtype=int8)
+>>> status.n_overflow, status.n_inexact
+(1, 1)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from fixpt import _binding
+from fixpt.formats import FixedFormat, FormatLike, parse_format
+from fixpt.modes import OverflowLike, OverflowMode, RoundLike, RoundMode
+from fixpt.rng import SeedLike, resolve_seed
+
+NAN_POLICIES = ("raise", "zero")
+
+
+@dataclass(frozen=True)
+class CastStatus:
+    """What happened in one cast: overflow, NaN, inf and rounding counts.
+
+    ``first_overflow`` and ``first_nan`` are the index tuples of the first
+    such element (C order), or None.
+    """
+
+    format: FixedFormat
+    size: int
+    n_overflow_pos: int
+    n_overflow_neg: int
+    n_nan: int
+    n_inf: int
+    n_inexact: int
+    first_overflow: Optional[tuple]
+    first_nan: Optional[tuple]
+
+    @property
+    def n_overflow(self) -> int:
+        """Elements outside the range (saturated, zeroed or wrapped)."""
+        return self.n_overflow_pos + self.n_overflow_neg
+
+    def __str__(self) -> str:
+        return (
+            f"cast to {self.format!r}: {self.size} elements, {self.n_overflow} overflowed "
+            f"({self.n_overflow_pos} above, {self.n_overflow_neg} below), "
+            f"{self.n_inexact} rounded, {self.n_nan} NaN, {self.n_inf} inf"
+        )
+
+
+def _index(flat: int, shape: tuple) -> Optional[tuple]:
+    if flat < 0:
+        return None
+    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+
+
+def _as_kernel_input(values) -> np.ndarray:
+    """Return values as a float64, int64 or uint64 array without losing a bit."""
+    if isinstance(values, (bool, np.bool_)):
+        values = int(values)
+    if isinstance(values, int):
+        if -(1 << 63) <= values < (1 << 63):
+            return np.asarray(values, dtype=np.int64)
+        if 0 <= values < (1 << 64):
+            return np.asarray(values, dtype=np.uint64)
+        raise OverflowError(f"values: integer {values} does not fit 64 bits")
+    arr = np.asarray(values)
+    kind = arr.dtype.kind
+    if kind == "b":
+        return arr.astype(np.int64)
+    if kind == "i":
+        return arr.astype(np.int64, copy=False)
+    if kind == "u":
+        return arr.astype(np.uint64, copy=False)
+    if kind == "f":
+        if arr.dtype.itemsize > 8:
+            raise TypeError(
+                f"values: dtype {arr.dtype} would be rounded to float64 first; "
+                f"convert explicitly with .astype(np.float64) if that is intended"
+            )
+        return arr.astype(np.float64, copy=False)  # float16/32 -> float64 is exact
+    if kind == "O":
+        items = arr.ravel().tolist()
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+            if all(-(1 << 63) <= int(v) < (1 << 63) for v in items):
+                return arr.astype(np.int64)
+            if all(0 <= int(v) < (1 << 64) for v in items):
+                return arr.astype(np.uint64)
+            raise OverflowError("values: Python integers beyond 64 bits are not supported")
+        if all(isinstance(v, (float, int, np.floating, np.integer)) for v in items):
+            return arr.astype(np.float64)
+    raise TypeError(
+        f"values must be real numbers (float16/32/64, integer or bool arrays), got dtype {arr.dtype}"
+    )
+
+
+def _cast(src: np.ndarray, fmt: FixedFormat, shift: int, rounding: RoundLike,
+          overflow: OverflowLike, seed: SeedLike, nan: str) -> tuple[np.ndarray, CastStatus]:
+    round_mode = RoundMode.parse(rounding, "rounding")
+    overflow_mode = OverflowMode.parse(overflow, "overflow")
+    if nan not in NAN_POLICIES:
+        raise ValueError(f"nan={nan!r} is not one of: {', '.join(NAN_POLICIES)}")
+    seed_value, stream = resolve_seed(seed) if round_mode.is_stochastic else (0, 0)
+    raw, kst = _binding.cast(
+        src, fmt.container, word_length=fmt.wl, signed=fmt.signed, shift=shift,
+        round_code=int(round_mode), overflow_code=int(overflow_mode),
+        seed=seed_value, stream=stream,
+    )
+    status = CastStatus(
+        fmt, int(src.size), kst.n_overflow_pos, kst.n_overflow_neg, kst.n_nan, kst.n_inf,
+        kst.n_inexact, _index(kst.first_overflow, src.shape), _index(kst.first_nan, src.shape),
+    )
+    _apply_policies(src, status, overflow_mode, nan)
+    return raw, status
+
+
+def _apply_policies(src: np.ndarray, status: CastStatus, overflow_mode: OverflowMode,
+                    nan: str) -> None:
+    if status.n_nan and nan == "raise":
+        raise ValueError(
+            f"values: {status.n_nan} NaN element(s), first at index {status.first_nan}; NaN has "
+            f"no fixed-point value (pass nan='zero' to map NaN to 0)"
+        )
+    if status.n_inf and overflow_mode == OverflowMode.WRAP:
+        raise ValueError(
+            f"values: {status.n_inf} infinite element(s) cannot wrap into {status.format!r}; "
+            f"use a saturating overflow mode"
+        )
+    if status.n_overflow and overflow_mode == OverflowMode.RAISE:
+        fmt = status.format
+        where = status.first_overflow
+        value = src[where] if where is not None else None
+        raise OverflowError(
+            f"{status.n_overflow} of {status.size} element(s) out of the range "
+            f"[{fmt.exact_min}, {fmt.exact_max}] of {fmt!r}; first at index {where} "
+            f"(value {value!r})"
+        )
+
+
+def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
+           overflow: OverflowLike = "saturate", seed: SeedLike = None,
+           nan: str = "raise") -> tuple[np.ndarray, CastStatus]:
+    """Convert real numbers to raw integers of ``fmt`` exactly.
+
+    Returns the raw integers (in ``fmt.container``, same shape as ``values``)
+    and a :class:`CastStatus`.  Stochastic modes take ``seed`` (int, a
+    :class:`fixpt.Generator`, or None for fresh OS entropy).
+
+    >>> to_raw([0.5, 1.5, 2.5], "Q8.0", rounding="nearest_even")[0]
+    array([0, 2, 2], dtype=int8)
+    """
+    fmt = parse_format(fmt)
+    return _cast(_as_kernel_input(values), fmt, fmt.fl, rounding, overflow, seed, nan)
+
+
+def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
+               rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate",
+               seed: SeedLike = None) -> tuple[np.ndarray, CastStatus]:
+    """Convert raw integers of format ``src`` to raw integers of ``fmt`` exactly.
+
+    >>> recast_raw(np.array([7, -7], dtype=np.int8), parse_format("Q4.2"), "Q4.0")[0]
+    array([ 2, -2], dtype=int8)
+    """
+    fmt = parse_format(fmt)
+    arr = np.asarray(raw)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"raw must be an integer array, got dtype {arr.dtype}")
+    src_arr = arr.astype(np.uint64 if arr.dtype.kind == "u" else np.int64, copy=False)
+    return _cast(src_arr, fmt, fmt.fl - src.fl, rounding, overflow, seed, "raise")
+
+
+def raw_to_float(raw: np.ndarray, fmt: FixedFormat) -> np.ndarray:
+    """Values of raw integers as float64: raw * 2**-FL.
+
+    Exact whenever the value is representable in float64 (always for WL <= 53
+    and |FL| <= 1022); otherwise rounded to nearest, ties to even.
+    """
+    return np.ldexp(np.asarray(raw).astype(np.float64), -fmt.fl)
+
+
+def check_raw(raw, fmt: FixedFormat) -> np.ndarray:
+    """Return ``raw`` as fmt.container after checking every value is in range."""
+    arr = np.asarray(raw)
+    if arr.dtype.kind not in "iub":
+        if arr.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) for v in arr.ravel().tolist()):
+            arr = np.asarray(_as_kernel_input(arr))
+        else:
+            raise TypeError(f"raw must hold integers, got dtype {arr.dtype}")
+    if arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < fmt.raw_min or hi > fmt.raw_max:
+            bad = lo if lo < fmt.raw_min else hi
+            raise OverflowError(
+                f"raw value {bad} is outside the raw range [{fmt.raw_min}, {fmt.raw_max}] "
+                f"of {fmt!r}"
+            )
+    return arr.astype(fmt.container)

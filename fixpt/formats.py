@@ -1,0 +1,199 @@
+"""Fixed-point formats: ``Q(il, fl)`` (signed) and ``UQ(il, fl)`` (unsigned).
+
+The <IL, FL> convention: word length WL = IL + FL; for signed formats IL
+counts the sign bit.  A raw integer r of a format stands for r * 2**-FL.
+
+>>> Q(1, 15)
+Q(1,15)
+>>> Q(1, 15).min, Q(1, 15).max
+(-1.0, 0.999969482421875)
+>>> parse_format("s16/12") == Q(4, 12)
+True
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Union
+
+import numpy as np
+
+MAX_WORD_LENGTH = 64
+#: largest |FL| accepted (the C core handles binary-point shifts up to 100000)
+MAX_ABS_FRACTION_LENGTH = 16384
+
+
+def _check_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class FixedFormat:
+    """A binary fixed-point format with IL integer and FL fraction bits.
+
+    Formats are immutable and hashable.  ``a <= b`` means every value of
+    ``a`` is exactly representable in ``b`` (like ``np.can_cast``).
+
+    >>> f = Q(4, 12)
+    >>> f.wl, f.eps, f.raw_min, f.raw_max, f.container
+    (16, 0.000244140625, -32768, 32767, dtype('int16'))
+    """
+
+    il: int
+    fl: int
+    signed: bool = True
+
+    def __post_init__(self) -> None:
+        il = _check_int("il", self.il)
+        fl = _check_int("fl", self.fl)
+        if not isinstance(self.signed, (bool, np.bool_)):
+            raise TypeError(f"signed must be a bool, got {self.signed!r}")
+        object.__setattr__(self, "il", il)
+        object.__setattr__(self, "fl", fl)
+        object.__setattr__(self, "signed", bool(self.signed))
+        wl = il + fl
+        if not 1 <= wl <= MAX_WORD_LENGTH:
+            raise ValueError(
+                f"word length il + fl = {il} + {fl} = {wl} is outside the allowed range "
+                f"1..{MAX_WORD_LENGTH}"
+            )
+        if abs(fl) > MAX_ABS_FRACTION_LENGTH:
+            raise ValueError(
+                f"fl = {fl} is outside the allowed range "
+                f"-{MAX_ABS_FRACTION_LENGTH}..{MAX_ABS_FRACTION_LENGTH}"
+            )
+
+    # --- sizes -------------------------------------------------------------
+    @property
+    def wl(self) -> int:
+        """Word length in bits (IL + FL)."""
+        return self.il + self.fl
+
+    @property
+    def raw_min(self) -> int:
+        """Smallest raw integer."""
+        return -(1 << (self.wl - 1)) if self.signed else 0
+
+    @property
+    def raw_max(self) -> int:
+        """Largest raw integer."""
+        return (1 << (self.wl - 1)) - 1 if self.signed else (1 << self.wl) - 1
+
+    @property
+    def container(self) -> np.dtype:
+        """Smallest NumPy integer dtype that holds WL bits."""
+        for bits in (8, 16, 32, 64):
+            if self.wl <= bits:
+                return np.dtype(f"{'int' if self.signed else 'uint'}{bits}")
+        raise AssertionError("unreachable: wl <= 64")
+
+    # --- values ------------------------------------------------------------
+    def value_of(self, raw: int) -> Fraction:
+        """Exact value of one raw integer: raw * 2**-FL."""
+        return Fraction(int(raw)) / Fraction(2) ** self.fl
+
+    @property
+    def eps(self) -> float:
+        """Step between neighbouring values, 2**-FL (exact as a float)."""
+        return float(Fraction(2) ** -self.fl)
+
+    @property
+    def min(self) -> float:
+        """Smallest value (float64, rounded to nearest if not representable)."""
+        return float(self.value_of(self.raw_min))
+
+    @property
+    def max(self) -> float:
+        """Largest value (float64, rounded to nearest if not representable)."""
+        return float(self.value_of(self.raw_max))
+
+    @property
+    def exact_min(self) -> Fraction:
+        """Smallest value, exact."""
+        return self.value_of(self.raw_min)
+
+    @property
+    def exact_max(self) -> Fraction:
+        """Largest value, exact."""
+        return self.value_of(self.raw_max)
+
+    # --- relations ---------------------------------------------------------
+    def __le__(self, other: object) -> bool:
+        """True when every value of self is exactly representable in other."""
+        if not isinstance(other, FixedFormat):
+            return NotImplemented
+        return (
+            self.fl <= other.fl
+            and self.exact_min >= other.exact_min
+            and self.exact_max <= other.exact_max
+        )
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, FixedFormat):
+            return NotImplemented
+        return other <= self
+
+    def __repr__(self) -> str:
+        return f"{'Q' if self.signed else 'UQ'}({self.il},{self.fl})"
+
+    def __str__(self) -> str:
+        return f"{'Q' if self.signed else 'UQ'}{self.il}.{self.fl}"
+
+
+def Q(il: int, fl: int) -> FixedFormat:
+    """Signed two's complement format with IL integer bits (sign included) and FL fraction bits.
+
+    >>> Q(1, 7).raw_min, Q(1, 7).raw_max, Q(1, 7).eps
+    (-128, 127, 0.0078125)
+    """
+    return FixedFormat(il, fl, True)
+
+
+def UQ(il: int, fl: int) -> FixedFormat:
+    """Unsigned format with IL integer and FL fraction bits.
+
+    >>> UQ(8, 0).max
+    255.0
+    """
+    return FixedFormat(il, fl, False)
+
+
+_PATTERNS = [
+    # Q4.12, UQ8.0, Q-2.10, Q4.-2
+    (re.compile(r"^(U?)Q(-?\d+)\.(-?\d+)$", re.IGNORECASE),
+     lambda m: FixedFormat(int(m[2]), int(m[3]), m[1] == "")),
+    # Q(4,12), UQ(8, 0)
+    (re.compile(r"^(U?)Q\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$", re.IGNORECASE),
+     lambda m: FixedFormat(int(m[2]), int(m[3]), m[1] == "")),
+    # s16/12, u8/8: word length / fraction length
+    (re.compile(r"^([su])(\d+)/(-?\d+)$", re.IGNORECASE),
+     lambda m: FixedFormat(int(m[2]) - int(m[3]), int(m[3]), m[1].lower() == "s")),
+]
+
+FormatLike = Union[FixedFormat, str]
+
+
+def parse_format(spec: FormatLike) -> FixedFormat:
+    """Parse ``"Q4.12"``, ``"UQ8.0"``, ``"Q(4,12)"``, ``"s16/12"`` or ``"u8/8"``.
+
+    A FixedFormat is returned unchanged.
+
+    >>> parse_format("UQ8.0"), parse_format("u8/8")
+    (UQ(8,0), UQ(0,8))
+    """
+    if isinstance(spec, FixedFormat):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError(f"format must be a FixedFormat or a string such as 'Q4.12', got {spec!r}")
+    text = spec.strip()
+    for pattern, build in _PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return build(match)
+    raise ValueError(
+        f"cannot parse format {spec!r}: expected 'Q<il>.<fl>', 'UQ<il>.<fl>', 'Q(<il>,<fl>)', "
+        f"'s<wl>/<fl>' or 'u<wl>/<fl>'"
+    )
