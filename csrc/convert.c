@@ -111,36 +111,48 @@ static uint64_t exact_int(int neg, uint64_t m, const fixpt_cast *c, const fx_bou
     return raw;
 }
 
-/* ---- vectorisable fast loops ---- */
+/* ---- vectorisable fast loop ---- */
 
+/*
+ * Round x[i] * scale, saturate to [lo, hi] and write the integers to v[i].
+ * Elements needing the exact path (|y| >= 2^51, NaN, inf, scaled into the
+ * subnormal range) are counted in *hard; v is then meaningless for the block.
+ */
 #define FAST_LOOP(UP)                                                          \
     for (int64_t i = 0; i < n; i++) {                                          \
         double xi = x[i];                                                      \
         double y = xi * scale;                                                 \
         double ay = fabs(y);                                                   \
         int ok = ay < 0x1p51;                                                  \
-        hard += (!ok) | ((ay < DBL_MIN) & (xi != 0.0));                          \
+        hard += (!ok) | ((ay < DBL_MIN) & (xi != 0.0));                        \
         double f = floor(y);                                                   \
         double d = y - f;                                                      \
         inexact += d != 0.0;                                                   \
         double r = f + ((UP) ? 1.0 : 0.0);                                     \
+        pos += r > hi;                                                         \
+        neg += r < lo;                                                         \
+        r = r > hi ? hi : r;                                                   \
+        r = r < lo ? lo : r;                                                   \
         r = ok ? r : 0.0;                                                      \
         v[i] = (int64_t)fx_bits_of(r + 0x1.8p52) - magic_bits;                 \
+        z += 0x9e3779b97f4a7c15ULL;                                            \
     }
 
 #define IS_EVEN(f) (floor((f) * 0.5) * 2.0 == (f))
 
-/*
- * Round x[i] * scale into v[i] (|v| <= 2^51).  Returns how many elements
- * need the exact path; then v is meaningless for the whole block.
- */
+typedef struct {
+    int64_t hard, inexact, pos, neg;
+} fast_counts;
+
 FIXPT_MULTIVERSION
-static int64_t fast_round_block(const double *restrict x, int64_t *restrict v, int64_t n,
-                                int mode, double scale, uint64_t key, uint64_t index0,
-                                int64_t *n_inexact)
+static fast_counts fast_round_block(const double *restrict x, int64_t *restrict v, int64_t n,
+                                    int mode, double scale, double lo, double hi,
+                                    uint64_t key, uint64_t index0)
 {
     const int64_t magic_bits = (int64_t)fx_bits_of(0x1.8p52);
-    int64_t hard = 0, inexact = 0;
+    int64_t hard = 0, inexact = 0, pos = 0, neg = 0;
+    /* Weyl counter of fx_random: z = key + (index + 1) * gamma, advanced per element */
+    uint64_t z = key + (index0 + 1) * 0x9e3779b97f4a7c15ULL;
     switch (mode) {
     case FIXPT_NEAREST_EVEN: FAST_LOOP((d > 0.5) | ((d == 0.5) & !IS_EVEN(f))) break;
     case FIXPT_NEAREST_AWAY: FAST_LOOP((d > 0.5) | ((d == 0.5) & (y > 0.0))) break;
@@ -154,55 +166,15 @@ static int64_t fast_round_block(const double *restrict x, int64_t *restrict v, i
     case FIXPT_ODD: FAST_LOOP((d != 0.0) & IS_EVEN(f)) break;
     case FIXPT_STOCHASTIC:
         /* u = (rnd >> 12) * 2^-52, built exactly from the bits */
-        FAST_LOOP(fx_double_of(0x3ff0000000000000ULL | (fx_random(key, index0 + (uint64_t)i) >> 12)) - 1.0 < d)
+        FAST_LOOP(fx_double_of(0x3ff0000000000000ULL | (fx_mix64(z) >> 12)) - 1.0 < d)
         break;
     case FIXPT_STOCHASTIC_EQUAL:
-        FAST_LOOP((d != 0.0) & (int)(fx_random(key, index0 + (uint64_t)i) >> 63))
+        FAST_LOOP((d != 0.0) & (int)(fx_mix64(z) >> 63))
         break;
     default: hard = n; break;
     }
-    *n_inexact = inexact;
-    return hard;
-}
-
-/* Overflow handling of fast-path values (|v| <= 2^51, so int64 is safe). */
-FIXPT_MULTIVERSION
-static void fast_overflow_block(int64_t *restrict v, int64_t n, const fx_bounds *b,
-                                int64_t *n_pos, int64_t *n_neg)
-{
-    const int64_t hi = b->max_mag > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)b->max_mag;
-    const int64_t lo = (int64_t)((uint64_t)0 - b->min_mag);
-    int64_t pos = 0, neg = 0;
-    for (int64_t i = 0; i < n; i++) {
-        pos += v[i] > hi;
-        neg += v[i] < lo;
-    }
-    if (pos | neg) {
-        switch (b->mode) {
-        case FIXPT_WRAP:
-            if (b->wl < 64) {
-                const int sh = 64 - b->wl;
-                const uint64_t mask = (1ULL << b->wl) - 1;
-                if (b->is_signed)
-                    for (int64_t i = 0; i < n; i++)
-                        v[i] = (int64_t)((uint64_t)v[i] << sh) >> sh;
-                else
-                    for (int64_t i = 0; i < n; i++)
-                        v[i] = (int64_t)((uint64_t)v[i] & mask);
-            }
-            break;
-        case FIXPT_SATURATE_ZERO:
-            for (int64_t i = 0; i < n; i++)
-                v[i] = (v[i] > hi || v[i] < lo) ? 0 : v[i];
-            break;
-        default:
-            for (int64_t i = 0; i < n; i++)
-                v[i] = v[i] > hi ? hi : (v[i] < lo ? lo : v[i]);
-            break;
-        }
-    }
-    *n_pos = pos;
-    *n_neg = neg;
+    fast_counts counts = {hard, inexact, pos, neg};
+    return counts;
 }
 
 /* Store raw bit patterns into the container (truncation keeps the low bits). */
@@ -230,20 +202,25 @@ int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
     const uint64_t key = fx_stream_key(c->seed, c->stream);
     const int fast_ok = c->shift >= -1022 && c->shift <= 1023;
     const double scale = fast_ok ? ldexp(1.0, c->shift) : 0.0;
+    /* fast-path values have |v| <= 2^51, so bounds above 2^52 never bite */
+    const double hi = b.max_mag > (1ULL << 52) ? 0x1p52 : (double)b.max_mag;
+    const double lo = b.min_mag > (1ULL << 52) ? -0x1p52 : -(double)b.min_mag;
+    const int saturating = c->overflow_mode == FIXPT_SATURATE ||
+                           c->overflow_mode == FIXPT_SATURATE_SYMMETRIC ||
+                           c->overflow_mode == FIXPT_RAISE;
     int64_t tmp[BLOCK];
     for (int64_t start = 0; start < n; start += BLOCK) {
         int64_t len = n - start < BLOCK ? n - start : BLOCK;
-        int64_t inexact = 0;
-        int64_t hard = fast_ok ? fast_round_block(in + start, tmp, len, c->round_mode, scale, key,
-                                                  c->index_offset + (uint64_t)start, &inexact)
-                               : len;
-        if (hard == 0) {
-            int64_t pos, neg;
-            fast_overflow_block(tmp, len, &b, &pos, &neg);
-            st->n_inexact += inexact;
-            st->n_overflow_pos += pos;
-            st->n_overflow_neg += neg;
-            if ((pos | neg) && st->first_overflow < 0) {
+        fast_counts fc = {len, 0, 0, 0};
+        if (fast_ok)
+            fc = fast_round_block(in + start, tmp, len, c->round_mode, scale, lo, hi, key,
+                                  c->index_offset + (uint64_t)start);
+        /* wrap and saturate_zero blocks with an overflow take the exact path too */
+        if (fc.hard == 0 && (saturating || (fc.pos | fc.neg) == 0)) {
+            st->n_inexact += fc.inexact;
+            st->n_overflow_pos += fc.pos;
+            st->n_overflow_neg += fc.neg;
+            if ((fc.pos | fc.neg) && st->first_overflow < 0) {
                 fixpt_status scratch;
                 reset_status(&scratch);
                 for (int64_t i = 0; i < len && scratch.first_overflow < 0; i++)

@@ -3,7 +3,7 @@
 >>> x = array([0.25, -1.5, 3.3], "Q4.4")
 >>> x
 FixedArray(Q(4,4),
-  values=[ 0.25  -1.5    3.3125],
+  values=[ 0.25   -1.5     3.3125],
   raw=   [0x04, 0xe8, 0x35])
 >>> x.raw
 array([  4, -24,  53], dtype=int8)

@@ -15,7 +15,7 @@ NaN and infinity (documented policy):
 
 >>> raw, status = to_raw([0.3, -1.5, 9.0], "Q4.4")
 >>> raw
-array([   5,  -24,  127], dtype=int8)
+array([  5, -24, 127], dtype=int8)
 >>> status.n_overflow, status.n_inexact
 (1, 1)
 """

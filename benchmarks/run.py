@@ -1,0 +1,76 @@
+"""fixpt benchmarks: each kernel against the plain NumPy way of doing the same thing.
+
+Both sides run in the same process on the same data; the best of several
+repeats is reported, with the ratio NumPy time / fixpt time (> 1: fixpt is
+faster).  Run: ``python benchmarks/run.py`` (``--quick`` for smaller sizes).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Callable
+
+import numpy as np
+
+import fixpt
+
+
+def best_time(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm up (page faults, lazy initialisation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def report(name: str, fixpt_fn: Callable[[], object], numpy_fn: Callable[[], object],
+           repeats: int, target: str) -> float:
+    t_fixpt = best_time(fixpt_fn, repeats)
+    t_numpy = best_time(numpy_fn, repeats)
+    ratio = t_numpy / t_fixpt
+    print(f"{name:48s} fixpt {t_fixpt * 1e3:8.2f} ms   numpy {t_numpy * 1e3:8.2f} ms   "
+          f"speed-up {ratio:6.2f}x   (target {target})")
+    return ratio
+
+
+def bench_conversion(n: int, repeats: int) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-9.0, 9.0, n)  # some values saturate, as in real use
+    fmt = fixpt.Q(4, 12)
+
+    def numpy_nearest():
+        return np.clip(np.rint(x * 4096), -32768, 32767).astype(np.int16)
+
+    def fixpt_nearest():
+        return fixpt.to_raw(x, fmt, rounding="nearest_even", overflow="saturate")
+
+    # correctness of the comparison itself: both sides give the same integers
+    assert np.array_equal(numpy_nearest(), fixpt_nearest()[0])
+    report(f"float64 -> Q(4,12) nearest_even+saturate, n={n:,}", fixpt_nearest, numpy_nearest,
+           repeats, ">= 3x")
+
+    noise = np.random.default_rng(1)
+
+    def numpy_stochastic():
+        return np.clip(np.floor(x * 4096 + noise.random(n)), -32768, 32767).astype(np.int16)
+
+    def fixpt_stochastic():
+        return fixpt.to_raw(x, fmt, rounding="stochastic", overflow="saturate", seed=1)
+
+    report(f"float64 -> Q(4,12) stochastic+saturate, n={n:,}", fixpt_stochastic, numpy_stochastic,
+           repeats, ">= 5x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    args = parser.parse_args()
+    n, repeats = (200_000, 3) if args.quick else (10_000_000, 7)
+    print(f"numpy {np.__version__}, fixpt {fixpt.__version__}")
+    bench_conversion(n, repeats)
+
+
+if __name__ == "__main__":
+    main()
