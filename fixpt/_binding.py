@@ -73,7 +73,7 @@ def cast(
     ``values`` must be a float64, int64 or uint64 array; the result has the
     same shape and dtype ``out_dtype`` (an integer container).
     """
-    src = np.ascontiguousarray(values)
+    src = np.asarray(values, order="C")  # keeps 0-d arrays 0-d
     ctype, kernel = _KERNELS[src.dtype]
     out = np.empty(src.shape, dtype=out_dtype)
     spec = ffi.new("fixpt_cast *")
