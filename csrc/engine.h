@@ -59,10 +59,9 @@ static inline double fx_double_of(uint64_t b)
 /*
  * The rounding engine.
  *
- * Rounds the exact value (-1)^neg * m * 2^s to an integer and returns its
- * magnitude.  *big is set when the magnitude is 2^64 or more (the return
- * value then holds its low 64 bits, which is what wrapping needs), *inexact
- * when rounding changed the value.
+ * fx_round_shift rounds the magnitude m * 2^-k (1 <= k <= 63) of a value
+ * with sign `neg` to an integer.  It is branch-free for a fixed mode, so a
+ * loop with a constant mode vectorises.
  *
  * Stochastic rounding goes toward +inf exactly when
  *     (rnd >> 12) < frac * 2^52,
@@ -70,6 +69,52 @@ static inline double fx_double_of(uint64_t b)
  * it: the probability is ceil(frac * 2^52) / 2^52, i.e. exactly frac when frac
  * is a multiple of 2^-52, and never 0 for an inexact value.  stochastic_equal
  * goes toward +inf when the top bit of rnd is set.
+ */
+static inline uint64_t fx_round_shift(uint64_t neg, uint64_t m, uint64_t k, int mode, uint64_t rnd)
+{
+    const uint64_t B = FIXPT_SR_BITS;
+    uint64_t q = m >> k;
+    uint64_t r = m & ((1ULL << k) - 1);
+    uint64_t half = 1ULL << (k - 1);
+    uint64_t gt = r > half, eq = r == half, nz = r != 0, odd = q & 1;
+    uint64_t up; /* does the magnitude go up? */
+    switch (mode) {
+    case FIXPT_NEAREST_EVEN: up = gt | (eq & odd); break;
+    case FIXPT_NEAREST_AWAY: up = gt | eq; break;
+    case FIXPT_NEAREST_ZERO: up = gt; break;
+    case FIXPT_NEAREST_UP: up = gt | (eq & !neg); break;
+    case FIXPT_NEAREST_DOWN: up = gt | (eq & neg); break;
+    case FIXPT_FLOOR: up = nz & neg; break;
+    case FIXPT_CEIL: up = nz & !neg; break;
+    case FIXPT_TOWARD_ZERO: up = 0; break;
+    case FIXPT_AWAY_FROM_ZERO: up = nz; break;
+    case FIXPT_ODD: up = nz & !odd; break;
+    case FIXPT_STOCHASTIC: {
+        /* F = floor(f * 2^B) for the magnitude fraction f = r / 2^k, and
+         * whether f * 2^B is an integer */
+        uint64_t small = k <= B;
+        uint64_t left = small ? B - k : 0, right = small ? 0 : k - B; /* no shift >= 64 */
+        uint64_t F = (r << left) >> right;
+        uint64_t exact = (r & ((1ULL << right) - 1)) == 0;
+        uint64_t u = rnd >> (64 - B);
+        /* positive: frac = f, go up iff u < ceil(f 2^B);
+         * negative: frac = 1 - f, go toward +inf iff u + floor(f 2^B) < 2^B */
+        uint64_t pos_up = u < F + !exact;
+        uint64_t neg_up = u + F >= (1ULL << B);
+        up = nz & (neg ? neg_up : pos_up);
+        break;
+    }
+    case FIXPT_STOCHASTIC_EQUAL: up = nz & ((rnd >> 63) ^ neg); break;
+    default: up = 0; break;
+    }
+    return q + up;
+}
+
+/*
+ * Rounds the exact value (-1)^neg * m * 2^s to an integer and returns its
+ * magnitude (any s).  *big is set when the magnitude is 2^64 or more (the
+ * return value then holds its low 64 bits, which is what wrapping needs),
+ * *inexact when rounding changed the value.
  */
 static inline uint64_t fx_round_scaled(int neg, uint64_t m, int64_t s, int mode,
                                        uint64_t rnd, int *big, int *inexact)
@@ -88,64 +133,16 @@ static inline uint64_t fx_round_scaled(int neg, uint64_t m, int64_t s, int mode,
         return m << s;
     }
     uint64_t k = (uint64_t)(-s); /* number of fraction bits, >= 1 */
-    uint64_t q, r;
-    int cmp; /* sign of r - 2^(k-1): the remainder against one half */
     if (k < 64) {
-        q = m >> k;
-        r = m & ((1ULL << k) - 1);
-        uint64_t half = 1ULL << (k - 1);
-        cmp = r > half ? 1 : (r == half ? 0 : -1);
-    } else {
-        q = 0;
-        r = m;
-        cmp = (k == 64) ? (r > (1ULL << 63) ? 1 : (r == (1ULL << 63) ? 0 : -1)) : -1;
+        *inexact = (m & ((1ULL << k) - 1)) != 0;
+        return fx_round_shift((uint64_t)neg, m, k, mode, rnd);
     }
-    if (r == 0)
-        return q;
+    /* every bit is a fraction bit: the value is below 1 in magnitude, and
+     * below 1/2 unless k == 64; as a fraction of 2^63 it is m >> (k - 63)
+     * with the bits shifted out folded into a sticky bit */
     *inexact = 1;
-    int up; /* does the magnitude go up? */
-    switch (mode) {
-    case FIXPT_NEAREST_EVEN: up = cmp > 0 || (cmp == 0 && (q & 1)); break;
-    case FIXPT_NEAREST_AWAY: up = cmp >= 0; break;
-    case FIXPT_NEAREST_ZERO: up = cmp > 0; break;
-    case FIXPT_NEAREST_UP: up = cmp > 0 || (cmp == 0 && !neg); break;
-    case FIXPT_NEAREST_DOWN: up = cmp > 0 || (cmp == 0 && neg); break;
-    case FIXPT_FLOOR: up = neg; break;
-    case FIXPT_CEIL: up = !neg; break;
-    case FIXPT_TOWARD_ZERO: up = 0; break;
-    case FIXPT_AWAY_FROM_ZERO: up = 1; break;
-    case FIXPT_ODD: up = !(q & 1); break;
-    case FIXPT_STOCHASTIC: {
-        /* F = floor(f * 2^B) for the magnitude fraction f = r / 2^k, and
-         * whether f * 2^B is an integer. */
-        const uint64_t B = FIXPT_SR_BITS;
-        uint64_t F;
-        int exact;
-        if (k <= B) {
-            F = r << (B - k);
-            exact = 1;
-        } else if (k - B >= 64) {
-            F = 0;
-            exact = 0;
-        } else {
-            F = r >> (k - B);
-            exact = (r & ((1ULL << (k - B)) - 1)) == 0;
-        }
-        uint64_t u = rnd >> (64 - B);
-        /* positive: frac = f, go up iff u < ceil(f 2^B);
-         * negative: frac = 1 - f, go toward +inf iff u + floor(f 2^B) < 2^B */
-        int toward_pos = neg ? (u + F < (1ULL << B)) : (u < F + (uint64_t)!exact);
-        up = neg ? !toward_pos : toward_pos;
-        break;
-    }
-    case FIXPT_STOCHASTIC_EQUAL: {
-        int toward_pos = (int)(rnd >> 63);
-        up = neg ? !toward_pos : toward_pos;
-        break;
-    }
-    default: up = 0; break;
-    }
-    return q + (uint64_t)up;
+    uint64_t sticky_m = k - 63 >= 64 ? 1 : (m >> (k - 63)) | ((m & ((1ULL << (k - 63)) - 1)) != 0);
+    return fx_round_shift((uint64_t)neg, sticky_m, 63, mode, rnd);
 }
 
 /* Integer bounds of a WL-bit container, as int64 (signed) or bit patterns. */
