@@ -177,18 +177,6 @@ static fast_counts fast_round_block(const double *restrict x, int64_t *restrict 
     return counts;
 }
 
-/* Store raw bit patterns into the container (truncation keeps the low bits). */
-FIXPT_MULTIVERSION
-static void store_block(const int64_t *restrict v, void *restrict out, int64_t n, int bytes)
-{
-    switch (bytes) {
-    case 1: { uint8_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint8_t)v[i]; break; }
-    case 2: { uint16_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint16_t)v[i]; break; }
-    case 4: { uint32_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint32_t)v[i]; break; }
-    default: memcpy(out, v, (size_t)n * 8); break;
-    }
-}
-
 /* ---- public kernels ---- */
 
 int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
@@ -231,7 +219,7 @@ int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
             for (int64_t i = 0; i < len; i++)
                 tmp[i] = (int64_t)exact_f64(in[start + i], c, &b, key, start + i, st);
         }
-        store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
+        fx_store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
     }
     return FIXPT_OK;
 }
@@ -261,7 +249,7 @@ static int cast_int(const int64_t *in_signed, const uint64_t *in_unsigned, void 
             }
             tmp[i] = (int64_t)exact_int(neg, m, c, &b, key, start + i, st);
         }
-        store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
+        fx_store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
     }
     return FIXPT_OK;
 }

@@ -42,18 +42,25 @@ static inline uint64_t fx_random(uint64_t key, uint64_t index)
 
 /* ---- bit access ---- */
 
+/* Type punning through a union (well defined in C; unlike memcpy it keeps
+ * loads from double arrays vectorisable). */
+typedef union {
+    double d;
+    uint64_t u;
+} fx_pun;
+
 static inline uint64_t fx_bits_of(double x)
 {
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    return b;
+    fx_pun p;
+    p.d = x;
+    return p.u;
 }
 
 static inline double fx_double_of(uint64_t b)
 {
-    double x;
-    memcpy(&x, &b, sizeof x);
-    return x;
+    fx_pun p;
+    p.u = b;
+    return p.d;
 }
 
 /*
@@ -70,36 +77,36 @@ static inline double fx_double_of(uint64_t b)
  * is a multiple of 2^-52, and never 0 for an inexact value.  stochastic_equal
  * goes toward +inf when the top bit of rnd is set.
  */
+/* neg must be 0 or 1 */
 static inline uint64_t fx_round_shift(uint64_t neg, uint64_t m, uint64_t k, int mode, uint64_t rnd)
 {
     const uint64_t B = FIXPT_SR_BITS;
+    const uint64_t HALF = 1ULL << 63;
     uint64_t q = m >> k;
-    uint64_t r = m & ((1ULL << k) - 1);
-    uint64_t half = 1ULL << (k - 1);
-    uint64_t gt = r > half, eq = r == half, nz = r != 0, odd = q & 1;
+    uint64_t f = m << (64 - k); /* the dropped bits as a fraction of 2^64 */
+    uint64_t gt = f > HALF, eq = f == HALF, nz = f != 0, odd = q & 1;
     uint64_t up; /* does the magnitude go up? */
     switch (mode) {
     case FIXPT_NEAREST_EVEN: up = gt | (eq & odd); break;
     case FIXPT_NEAREST_AWAY: up = gt | eq; break;
     case FIXPT_NEAREST_ZERO: up = gt; break;
-    case FIXPT_NEAREST_UP: up = gt | (eq & !neg); break;
+    case FIXPT_NEAREST_UP: up = gt | (eq & (neg ^ 1)); break;
     case FIXPT_NEAREST_DOWN: up = gt | (eq & neg); break;
     case FIXPT_FLOOR: up = nz & neg; break;
-    case FIXPT_CEIL: up = nz & !neg; break;
+    case FIXPT_CEIL: up = nz & (neg ^ 1); break;
     case FIXPT_TOWARD_ZERO: up = 0; break;
     case FIXPT_AWAY_FROM_ZERO: up = nz; break;
-    case FIXPT_ODD: up = nz & !odd; break;
+    case FIXPT_ODD: up = nz & (odd ^ 1); break;
     case FIXPT_STOCHASTIC: {
-        /* F = floor(f * 2^B) for the magnitude fraction f = r / 2^k, and
-         * whether f * 2^B is an integer */
-        uint64_t small = k <= B;
-        uint64_t left = small ? B - k : 0, right = small ? 0 : k - B; /* no shift >= 64 */
-        uint64_t F = (r << left) >> right;
-        uint64_t exact = (r & ((1ULL << right) - 1)) == 0;
+        /* F = floor(frac * 2^B) of the magnitude fraction, and whether
+         * frac * 2^B is an integer */
+        uint64_t F = f >> (64 - B);
+        uint64_t exact = (f & ((1ULL << (64 - B)) - 1)) == 0;
         uint64_t u = rnd >> (64 - B);
-        /* positive: frac = f, go up iff u < ceil(f 2^B);
-         * negative: frac = 1 - f, go toward +inf iff u + floor(f 2^B) < 2^B */
-        uint64_t pos_up = u < F + !exact;
+        /* positive: go up iff u < ceil(frac 2^B);
+         * negative: the distance to the value below is 1 - frac, so go
+         * toward +inf iff u + floor(frac 2^B) < 2^B, else the magnitude goes up */
+        uint64_t pos_up = u < F + (exact ^ 1);
         uint64_t neg_up = u + F >= (1ULL << B);
         up = nz & (neg ? neg_up : pos_up);
         break;
@@ -204,6 +211,19 @@ static inline uint64_t fx_apply_overflow(int neg, uint64_t mag, int big,
         return 0;
     default: /* saturate, saturate_symmetric, raise */
         return *overflow > 0 ? b->max_mag : (uint64_t)0 - b->min_mag;
+    }
+}
+
+/* Store raw bit patterns into a container of 1, 2, 4 or 8 bytes
+ * (truncation keeps the low bits). */
+FIXPT_MULTIVERSION
+static void fx_store_block(const int64_t *restrict v, void *restrict out, int64_t n, int bytes)
+{
+    switch (bytes) {
+    case 1: { uint8_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint8_t)v[i]; break; }
+    case 2: { uint16_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint16_t)v[i]; break; }
+    case 4: { uint32_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint32_t)v[i]; break; }
+    default: memcpy(out, v, (size_t)n * 8); break;
     }
 }
 
