@@ -25,7 +25,9 @@ typedef enum {
     FIXPT_E_OVERFLOW_MODE = 3, /* unknown overflow mode */
     FIXPT_E_CONTAINER = 4,     /* container bytes not 1, 2, 4 or 8, or too small */
     FIXPT_E_SHIFT = 5,         /* scale exponent outside -100000..100000 */
-    FIXPT_E_LENGTH = 6         /* negative element count */
+    FIXPT_E_LENGTH = 6,        /* negative element count */
+    FIXPT_E_FLOAT_FORMAT = 7,  /* invalid float format (see fixpt_float_format) */
+    FIXPT_E_DIRECTION = 8      /* next-value direction not +1 or -1 */
 } fixpt_error;
 
 /* Rounding modes.  "up"/"down" mean toward +inf/-inf. */
@@ -95,6 +97,62 @@ int fixpt_cast_u64(const uint64_t *in, void *out, int64_t n,
 
 /* The 64-bit random word used for element `index` (for tests and docs). */
 uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index);
+
+/* ---- binary floating-point formats ---- */
+
+/* How a format encodes its special values. */
+typedef enum {
+    FIXPT_SPECIAL_IEEE = 0, /* all-ones exponent: inf (zero trailing field) and NaN */
+    FIXPT_SPECIAL_FN = 1,   /* no inf; only all-ones exponent and trailing field is NaN (OCP E4M3) */
+    FIXPT_SPECIAL_FNUZ = 2  /* no inf, no -0; the pattern of -0 is the only NaN */
+} fixpt_special_encoding;
+
+/* What a finite value rounding beyond the largest finite value becomes. */
+typedef enum {
+    FIXPT_FLOAT_OVERFLOW_INF = 0,      /* +-inf (IEEE formats only) */
+    FIXPT_FLOAT_OVERFLOW_SATURATE = 1, /* +-max */
+    FIXPT_FLOAT_OVERFLOW_NAN = 2       /* NaN */
+} fixpt_float_overflow;
+
+typedef enum {
+    FIXPT_CLASS_ZERO = 0,
+    FIXPT_CLASS_SUBNORMAL = 1,
+    FIXPT_CLASS_NORMAL = 2,
+    FIXPT_CLASS_INF = 3,
+    FIXPT_CLASS_QUIET_NAN = 4,
+    FIXPT_CLASS_SIGNALING_NAN = 5
+} fixpt_float_class;
+
+/*
+ * A binary float format: 1 sign bit, exp_bits (2..11) exponent bits,
+ * man_bits (0..52) trailing significand bits.  Every value must be a
+ * float64 value: 1 - bias - man_bits >= -1074 and the largest exponent
+ * <= 1023.  subnormals = 0 means no subnormal results: values below the
+ * smallest normal round to 0 or to the smallest normal.
+ */
+typedef struct {
+    int32_t exp_bits;
+    int32_t man_bits;
+    int32_t bias;
+    int32_t subnormals;
+    int32_t special;
+    int32_t overflow;
+} fixpt_float_format;
+
+/* float64 -> encodings of the format (out_bytes 1, 2, 4 or 8). */
+int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_float_format *fmt,
+                      int32_t out_bytes, int32_t round_mode, uint64_t seed, uint64_t stream,
+                      uint64_t index_offset, fixpt_status *status);
+/* encodings -> float64 values (exact: every value of a valid format is a float64). */
+int fixpt_float_decode(const uint64_t *bits, double *out, int64_t n,
+                       const fixpt_float_format *fmt);
+/* encodings -> fields (any output pointer may be NULL). */
+int fixpt_float_decompose(const uint64_t *bits, int64_t n, const fixpt_float_format *fmt,
+                          uint8_t *sign, int32_t *biased_exponent, int32_t *exponent,
+                          uint64_t *trailing, uint64_t *significand, uint8_t *cls);
+/* next encoding toward +inf (direction +1) or -inf (direction -1). */
+int fixpt_float_next(const uint64_t *bits, uint64_t *out, int64_t n,
+                     const fixpt_float_format *fmt, int32_t direction);
 
 /* CDEF END */
 

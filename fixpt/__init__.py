@@ -7,6 +7,14 @@ array([ 13, -90], dtype=int8)
 """
 from fixpt.array import FixedArray, array, from_raw
 from fixpt.convert import CastStatus, raw_to_float, recast_raw, to_raw
+from fixpt.floatformat import (
+    NAMED_FORMATS, FloatFormat, FloatInfo, bfloat16, binary16, binary32, binary64, e4m3fn,
+    e4m3fnuz, e5m2, e5m2fnuz, parse_float_format, tf32,
+)
+from fixpt.floats import (
+    FloatFields, compose, decompose, decompose_bits, exact_value, from_bits, next_down, next_up,
+    representation_error, round_to_format, to_bits, ulp,
+)
 from fixpt.formats import FixedFormat, Q, UQ, parse_format
 from fixpt.modes import OverflowMode, RoundMode
 from fixpt.rng import Generator
@@ -14,6 +22,10 @@ from fixpt.rng import Generator
 __version__ = "0.1.0"
 
 __all__ = [
-    "CastStatus", "FixedArray", "FixedFormat", "Generator", "OverflowMode", "Q", "RoundMode",
-    "UQ", "array", "from_raw", "parse_format", "raw_to_float", "recast_raw", "to_raw",
+    "CastStatus", "FixedArray", "FixedFormat", "FloatFields", "FloatFormat", "FloatInfo",
+    "Generator", "NAMED_FORMATS", "OverflowMode", "Q", "RoundMode", "UQ", "array", "bfloat16",
+    "binary16", "binary32", "binary64", "compose", "decompose", "decompose_bits", "e4m3fn",
+    "e4m3fnuz", "e5m2", "e5m2fnuz", "exact_value", "from_bits", "from_raw", "next_down",
+    "next_up", "parse_float_format", "parse_format", "raw_to_float", "recast_raw",
+    "representation_error", "round_to_format", "tf32", "to_bits", "to_raw", "ulp",
 ]

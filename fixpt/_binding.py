@@ -95,3 +95,73 @@ def cast(
 def random_word(seed: int, stream: int, index: int) -> int:
     """The 64-bit random word that stochastic rounding uses for element ``index``."""
     return int(lib.fixpt_random_word(seed, stream, index))
+
+
+# ---- binary floating-point formats ----
+
+_ERRORS.update({
+    lib.FIXPT_E_FLOAT_FORMAT: "invalid float format",
+    lib.FIXPT_E_DIRECTION: "direction must be +1 or -1",
+})
+
+FloatSpec = tuple  # (exp_bits, man_bits, bias, subnormals, special_code, overflow_code)
+
+
+def _float_spec(spec: FloatSpec):
+    f = ffi.new("fixpt_float_format *")
+    (f.exp_bits, f.man_bits, f.bias, f.subnormals, f.special, f.overflow) = (int(v) for v in spec)
+    return f
+
+
+def _u64(bits) -> np.ndarray:
+    return np.asarray(bits, order="C").astype(np.uint64, copy=False)
+
+
+def float_round(values: np.ndarray, spec: FloatSpec, out_dtype: np.dtype, *, round_code: int,
+                seed: int = 0, stream: int = 0) -> tuple[np.ndarray, KernelStatus]:
+    """Round float64 values into encodings of a float format (C: fixpt_float_round)."""
+    src = np.asarray(values, dtype=np.float64, order="C")
+    out = np.empty(src.shape, dtype=out_dtype)
+    st = ffi.new("fixpt_status *")
+    code = lib.fixpt_float_round(ffi.cast("double *", ffi.from_buffer(src)), ffi.from_buffer(out),
+                                 src.size, _float_spec(spec), out.dtype.itemsize, round_code,
+                                 seed, stream, 0, st)
+    _check(code)
+    return out, _status(st)
+
+
+def float_decode(bits, spec: FloatSpec) -> np.ndarray:
+    """Encodings -> float64 values (C: fixpt_float_decode)."""
+    src = _u64(bits)
+    out = np.empty(src.shape, dtype=np.float64)
+    _check(lib.fixpt_float_decode(ffi.cast("uint64_t *", ffi.from_buffer(src)),
+                                  ffi.cast("double *", ffi.from_buffer(out)), src.size,
+                                  _float_spec(spec)))
+    return out
+
+
+def float_decompose(bits, spec: FloatSpec) -> dict:
+    """Encodings -> sign, biased exponent, exponent, trailing, significand, class arrays."""
+    src = _u64(bits)
+    fields = {
+        "sign": np.empty(src.shape, np.uint8), "biased_exponent": np.empty(src.shape, np.int32),
+        "exponent": np.empty(src.shape, np.int32), "trailing": np.empty(src.shape, np.uint64),
+        "significand": np.empty(src.shape, np.uint64), "cls": np.empty(src.shape, np.uint8),
+    }
+    ptr = {k: ffi.from_buffer(v) for k, v in fields.items()}
+    _check(lib.fixpt_float_decompose(
+        ffi.cast("uint64_t *", ffi.from_buffer(src)), src.size, _float_spec(spec),
+        ffi.cast("uint8_t *", ptr["sign"]), ffi.cast("int32_t *", ptr["biased_exponent"]),
+        ffi.cast("int32_t *", ptr["exponent"]), ffi.cast("uint64_t *", ptr["trailing"]),
+        ffi.cast("uint64_t *", ptr["significand"]), ffi.cast("uint8_t *", ptr["cls"])))
+    return fields
+
+
+def float_next(bits, spec: FloatSpec, direction: int) -> np.ndarray:
+    """Next encodings toward +inf (direction +1) or -inf (-1) (C: fixpt_float_next)."""
+    src = _u64(bits)
+    out = np.empty(src.shape, dtype=np.uint64)
+    _check(lib.fixpt_float_next(ffi.cast("uint64_t *", ffi.from_buffer(src)),
+                                ffi.cast("uint64_t *", ffi.from_buffer(out)), src.size,
+                                _float_spec(spec), direction))
+    return out

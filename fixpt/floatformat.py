@@ -1,0 +1,260 @@
+"""Binary floating-point formats of any size: ``FloatFormat(exp_bits, man_bits)``.
+
+``man_bits`` counts the stored (trailing) significand bits, so the precision
+is man_bits + 1.  The bias is 2**(exp_bits-1) - 1 unless given.
+
+>>> binary16.max, binary16.min_normal, binary16.min_subnormal
+(65504.0, 6.103515625e-05, 5.960464477539063e-08)
+>>> e4m3fn.max, e4m3fn.has_inf
+(448.0, False)
+>>> FloatFormat(5, 10) == binary16
+True
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+import numpy as np
+
+SPECIAL_ENCODINGS = ("ieee", "fn", "fnuz")
+OVERFLOW_POLICIES = ("inf", "saturate", "nan")
+
+
+def _check_int(name: str, value, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}={value} is outside the allowed range {lo}..{hi}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class FloatFormat:
+    """A binary float format: sign, ``exp_bits`` exponent bits, ``man_bits`` trailing bits.
+
+    * ``inf_nan="ieee"``: the all-ones exponent holds inf and NaN (IEEE 754).
+      ``"fn"``: no inf, only the all-ones pattern (both signs) is NaN (OCP FP8
+      E4M3). ``"fnuz"``: no inf and no -0; the -0 pattern is the only NaN.
+    * ``overflow``: what a finite value rounding beyond ``max`` becomes:
+      ``"inf"`` (default for IEEE), ``"saturate"`` (``+-max``), ``"nan"``
+      (default without inf).  Directed roundings toward zero give ``max`` as
+      IEEE 754 requires.
+    * ``subnormals=False``: no subnormal results; values below ``min_normal``
+      round to 0 or ``min_normal``.
+
+    >>> FloatFormat(8, 7)
+    FloatFormat(exp_bits=8, man_bits=7, bias=127)
+    """
+
+    exp_bits: int
+    man_bits: int
+    bias: Optional[int] = None
+    subnormals: bool = True
+    inf_nan: str = "ieee"
+    overflow: Optional[str] = None
+    name: Optional[str] = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        exp_bits = _check_int("exp_bits", self.exp_bits, 2, 11)
+        man_bits = _check_int("man_bits", self.man_bits, 0, 52)
+        object.__setattr__(self, "exp_bits", exp_bits)
+        object.__setattr__(self, "man_bits", man_bits)
+        bias = (1 << (exp_bits - 1)) - 1 if self.bias is None else self.bias
+        object.__setattr__(self, "bias", _check_int("bias", bias, -(1 << 12), 1 << 12))
+        object.__setattr__(self, "subnormals", bool(self.subnormals))
+        if self.inf_nan not in SPECIAL_ENCODINGS:
+            raise ValueError(f"inf_nan={self.inf_nan!r} is not one of: {', '.join(SPECIAL_ENCODINGS)}")
+        overflow = self.overflow or ("inf" if self.inf_nan == "ieee" else "nan")
+        if overflow not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow={overflow!r} is not one of: {', '.join(OVERFLOW_POLICIES)}")
+        if overflow == "inf" and self.inf_nan != "ieee":
+            raise ValueError(f"overflow='inf' needs inf_nan='ieee' (a {self.inf_nan} format has no inf)")
+        if self.inf_nan == "ieee" and man_bits == 0:
+            raise ValueError("inf_nan='ieee' needs man_bits >= 1 to encode NaN")
+        object.__setattr__(self, "overflow", overflow)
+        if self.emin - man_bits < -1074 or self.emax > 1023:
+            raise ValueError(
+                f"bias={self.bias} puts values outside float64 (needs emin - man_bits >= -1074 "
+                f"and emax <= 1023; here {self.emin - man_bits} and {self.emax})"
+            )
+        if self._max_encoding < (1 << man_bits):
+            raise ValueError("the format has no finite normal value")
+
+    # --- the C-core view ------------------------------------------------------
+    @property
+    def spec(self) -> tuple:
+        """(exp_bits, man_bits, bias, subnormals, special code, overflow code) for the C core."""
+        return (self.exp_bits, self.man_bits, self.bias, int(self.subnormals),
+                SPECIAL_ENCODINGS.index(self.inf_nan), OVERFLOW_POLICIES.index(self.overflow))
+
+    # --- sizes ----------------------------------------------------------------
+    @property
+    def width(self) -> int:
+        """Total bits: 1 + exp_bits + man_bits."""
+        return 1 + self.exp_bits + self.man_bits
+
+    @property
+    def container(self) -> np.dtype:
+        """Smallest unsigned NumPy dtype that holds an encoding."""
+        for bits in (8, 16, 32, 64):
+            if self.width <= bits:
+                return np.dtype(f"uint{bits}")
+        raise AssertionError("unreachable: width <= 64")
+
+    @property
+    def precision(self) -> int:
+        """Significand bits including the hidden bit."""
+        return self.man_bits + 1
+
+    @property
+    def has_inf(self) -> bool:
+        return self.inf_nan == "ieee"
+
+    # --- exponents --------------------------------------------------------------
+    @property
+    def emin(self) -> int:
+        """Exponent of the smallest normal value, 1 - bias."""
+        return 1 - self.bias
+
+    @property
+    def _max_encoding(self) -> int:
+        ones = (1 << self.exp_bits) - 1
+        man_mask = (1 << self.man_bits) - 1
+        if self.inf_nan == "ieee":
+            return (ones << self.man_bits) - 1
+        if self.inf_nan == "fn":
+            return ((ones << self.man_bits) | man_mask) - 1
+        return (ones << self.man_bits) | man_mask
+
+    @property
+    def emax(self) -> int:
+        """Exponent of the largest finite value (IEEE emax; NumPy's finfo.maxexp is emax + 1)."""
+        return (self._max_encoding >> self.man_bits) - self.bias
+
+    # --- values -----------------------------------------------------------------
+    @property
+    def eps(self) -> float:
+        """Machine epsilon: the gap from 1 to the next value, 2**-man_bits."""
+        return math.ldexp(1.0, -self.man_bits)
+
+    @property
+    def unit_roundoff(self) -> float:
+        """Largest relative error of round-to-nearest: 2**-(man_bits + 1)."""
+        return math.ldexp(1.0, -self.man_bits - 1)
+
+    @property
+    def max(self) -> float:
+        """Largest finite value."""
+        man = self._max_encoding & ((1 << self.man_bits) - 1)
+        return math.ldexp(float((1 << self.man_bits) | man), self.emax - self.man_bits)
+
+    @property
+    def min_normal(self) -> float:
+        """Smallest positive normal value, 2**emin."""
+        return math.ldexp(1.0, self.emin)
+
+    @property
+    def min_subnormal(self) -> float:
+        """Smallest positive value: 2**(emin - man_bits), or min_normal without subnormals."""
+        return math.ldexp(1.0, self.emin - self.man_bits) if self.subnormals else self.min_normal
+
+    def finfo(self) -> "FloatInfo":
+        """A numpy.finfo-like summary (same field names, same conventions)."""
+        return FloatInfo(self)
+
+    def __repr__(self) -> str:
+        if self.name:
+            return self.name
+        extra = "" if self.subnormals else ", subnormals=False"
+        if self.inf_nan != "ieee":
+            extra += f", inf_nan={self.inf_nan!r}"
+        if self.overflow != ("inf" if self.inf_nan == "ieee" else "nan"):
+            extra += f", overflow={self.overflow!r}"
+        return f"FloatFormat(exp_bits={self.exp_bits}, man_bits={self.man_bits}, bias={self.bias}{extra})"
+
+
+class FloatInfo:
+    """Machine limits of a FloatFormat, with numpy.finfo's names and conventions.
+
+    >>> info = binary16.finfo()
+    >>> info.eps, info.max, info.tiny, info.maxexp, info.minexp, info.precision
+    (0.0009765625, 65504.0, 6.103515625e-05, 16, -14, 3)
+    """
+
+    def __init__(self, fmt: FloatFormat) -> None:
+        self.format = fmt
+        self.bits = fmt.width
+        self.nexp = fmt.exp_bits
+        self.nmant = fmt.man_bits
+        self.eps = fmt.eps
+        self.epsneg = math.ldexp(1.0, -fmt.man_bits - 1)
+        self.max = fmt.max
+        self.min = -fmt.max
+        self.tiny = self.smallest_normal = fmt.min_normal
+        self.smallest_subnormal = fmt.min_subnormal
+        self.maxexp = fmt.emax + 1  # NumPy counts the first power of two that overflows
+        self.minexp = fmt.emin
+        self.machep = -fmt.man_bits
+        self.negep = -fmt.man_bits - 1
+        self.precision = int(math.floor(fmt.man_bits * math.log10(2)))
+        self.resolution = 10.0 ** -self.precision
+        self.unit_roundoff = fmt.unit_roundoff
+
+    def __repr__(self) -> str:
+        rows = [("bits", self.bits), ("exponent bits", self.nexp), ("trailing bits", self.nmant),
+                ("bias", self.format.bias), ("emin / emax", f"{self.format.emin} / {self.format.emax}"),
+                ("eps", self.eps), ("unit roundoff", self.unit_roundoff), ("max", self.max),
+                ("smallest normal", self.tiny), ("smallest subnormal", self.smallest_subnormal),
+                ("decimal digits", self.precision), ("inf", self.format.has_inf),
+                ("NaN encoding", self.format.inf_nan)]
+        body = "\n".join(f"  {name:20s} {value}" for name, value in rows)
+        return f"Machine parameters for {self.format!r}\n{body}"
+
+
+def _named(name: str, *args, **kwargs) -> FloatFormat:
+    return FloatFormat(*args, name=name, **kwargs)
+
+
+binary16 = _named("binary16", 5, 10)
+binary32 = _named("binary32", 8, 23)
+binary64 = _named("binary64", 11, 52)
+bfloat16 = _named("bfloat16", 8, 7)
+tf32 = _named("tf32", 8, 10)
+e4m3fn = _named("e4m3fn", 4, 3, inf_nan="fn")
+e5m2 = _named("e5m2", 5, 2)
+e4m3fnuz = _named("e4m3fnuz", 4, 3, bias=8, inf_nan="fnuz")
+e5m2fnuz = _named("e5m2fnuz", 5, 2, bias=16, inf_nan="fnuz")
+
+NAMED_FORMATS = {f.name: f for f in (binary16, binary32, binary64, bfloat16, tf32, e4m3fn, e5m2,
+                                     e4m3fnuz, e5m2fnuz)}
+_ALIASES = {"half": "binary16", "float16": "binary16", "fp16": "binary16", "single": "binary32",
+            "float32": "binary32", "fp32": "binary32", "double": "binary64", "float64": "binary64",
+            "fp64": "binary64", "bf16": "bfloat16", "float8_e4m3fn": "e4m3fn",
+            "float8_e5m2": "e5m2", "float8_e4m3fnuz": "e4m3fnuz", "float8_e5m2fnuz": "e5m2fnuz"}
+
+FloatFormatLike = Union[FloatFormat, str]
+
+
+def parse_float_format(spec: FloatFormatLike) -> FloatFormat:
+    """A named format (``"binary32"``, ``"bfloat16"``, ``"e4m3fn"``, ...) or ``"E<e>M<m>"``.
+
+    >>> parse_float_format("float16") is binary16, parse_float_format("E3M4")
+    (True, FloatFormat(exp_bits=3, man_bits=4, bias=3))
+    """
+    if isinstance(spec, FloatFormat):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError(f"format must be a FloatFormat or a name such as 'binary32', got {spec!r}")
+    key = spec.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key in NAMED_FORMATS:
+        return NAMED_FORMATS[key]
+    match = re.fullmatch(r"e(\d+)m(\d+)", key)
+    if match:
+        return FloatFormat(int(match[1]), int(match[2]))
+    names = ", ".join(NAMED_FORMATS)
+    raise ValueError(f"unknown float format {spec!r}: use one of {names}, or 'E<e>M<m>'")
+

@@ -1,0 +1,237 @@
+"""Rounding into binary float formats, encodings, fields and neighbours.
+
+Every value of a supported format is a float64 value, so values travel as
+float64 arrays and encodings as unsigned integer arrays (``fmt.container``).
+
+>>> import numpy as np
+>>> hex(int(to_bits(6.0, binary32)))
+'0x40c00000'
+>>> round_to_format([0.1, 1e6], binary16).tolist()
+[0.0999755859375, inf]
+>>> float(next_up(1.0, bfloat16)), float(ulp(1.0, bfloat16))
+(1.0078125, 0.0078125)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from fixpt import _binding
+from fixpt.convert import CastStatus
+from fixpt.floatformat import FloatFormat, FloatFormatLike, parse_float_format
+from fixpt.floatformat import binary16, binary32, bfloat16  # noqa: F401  (doctest names)
+from fixpt.modes import RoundLike, RoundMode
+from fixpt.rng import SeedLike, resolve_seed
+
+CLASS_NAMES = ("zero", "subnormal", "normal", "inf", "quiet_nan", "signaling_nan")
+
+
+def _as_float64(values, argument: str = "values") -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize <= 8:
+        return arr.astype(np.float64, copy=False)
+    if arr.dtype.kind in "iub":
+        as_float = arr.astype(np.float64)
+        if arr.dtype.kind != "b" and not np.array_equal(as_float.astype(arr.dtype), arr):
+            raise ValueError(f"{argument}: integers beyond 2**53 are not exact float64 values")
+        return as_float
+    raise TypeError(f"{argument} must be real numbers (float16/32/64 or integers), got dtype {arr.dtype}")
+
+
+def _check_bits(bits, fmt: FloatFormat) -> np.ndarray:
+    arr = np.asarray(bits)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"bits must be unsigned integers, got dtype {arr.dtype}")
+    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= 1 << fmt.width):
+        raise ValueError(f"bits must be in 0..2**{fmt.width}-1 for {fmt!r}")
+    return arr.astype(np.uint64)
+
+
+def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
+            seed: SeedLike = None, return_status: bool = False):
+    """Round float64 values into ``fmt`` and return the encodings (``fmt.container``).
+
+    Exact: the rounding of the exact input value, with no double rounding,
+    correct subnormals, signed zeros, overflow per ``fmt.overflow`` (directed
+    roundings toward zero give ``max``), and NaN payloads kept where they fit
+    (the result is a quiet NaN, as IEEE 754 requires).
+
+    >>> to_bits([1.0, -2.0, 65520.0], "binary16")
+    array([15360, 49152, 31744], dtype=uint16)
+    """
+    fmt = parse_float_format(fmt)
+    mode = RoundMode.parse(rounding, "rounding")
+    seed_value, stream = resolve_seed(seed) if mode.is_stochastic else (0, 0)
+    src = _as_float64(values)
+    bits, kst = _binding.float_round(src, fmt.spec, fmt.container, round_code=int(mode),
+                                     seed=seed_value, stream=stream)
+    if not return_status:
+        return bits
+    idx = (lambda flat: None if flat < 0 else tuple(int(i) for i in np.unravel_index(flat, src.shape)))
+    status = CastStatus(fmt, int(src.size), kst.n_overflow_pos, kst.n_overflow_neg, kst.n_nan,
+                        kst.n_inf, kst.n_inexact, idx(kst.first_overflow), idx(kst.first_nan))
+    return bits, status
+
+
+def from_bits(bits, fmt: FloatFormatLike) -> np.ndarray:
+    """Values (float64, exact) of encodings of ``fmt``.
+
+    >>> from_bits([0x40C00000, 0xBF000000], "binary32").tolist()
+    [6.0, -0.5]
+    """
+    fmt = parse_float_format(fmt)
+    return _binding.float_decode(_check_bits(bits, fmt), fmt.spec)
+
+
+def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
+                    seed: SeedLike = None, return_bits: bool = False):
+    """Round float64 values to the nearest values of ``fmt`` (per ``rounding``), as float64.
+
+    With ``return_bits=True`` returns ``(values, bits)``.
+
+    >>> round_to_format([1/3, 1e-9], "bfloat16", rounding="toward_zero").tolist()
+    [0.33203125, 9.968061931431293e-10]
+    """
+    fmt = parse_float_format(fmt)
+    bits = to_bits(values, fmt, rounding=rounding, seed=seed)
+    rounded = _binding.float_decode(bits, fmt.spec)
+    return (rounded, bits) if return_bits else rounded
+
+
+@dataclass(frozen=True)
+class FloatFields:
+    """The fields of encodings: arrays of the same shape.
+
+    ``exponent`` is unbiased (emin for zeros and subnormals), ``significand``
+    includes the hidden bit for normal numbers, ``cls`` holds class codes whose
+    names are ``CLASS_NAMES`` (see :attr:`class_names`).
+    """
+
+    bits: np.ndarray
+    sign: np.ndarray
+    biased_exponent: np.ndarray
+    exponent: np.ndarray
+    trailing: np.ndarray
+    significand: np.ndarray
+    cls: np.ndarray
+
+    @property
+    def class_names(self) -> np.ndarray:
+        return np.array(CLASS_NAMES, dtype=object)[self.cls]
+
+
+def decompose_bits(bits, fmt: FloatFormatLike) -> FloatFields:
+    """Fields of encodings of ``fmt``.
+
+    >>> f = decompose_bits(0x40C00000, "binary32")
+    >>> int(f.sign), int(f.biased_exponent), int(f.exponent), hex(int(f.trailing)), str(f.class_names)
+    (0, 129, 2, '0x400000', 'normal')
+    """
+    fmt = parse_float_format(fmt)
+    arr = _check_bits(bits, fmt)
+    fields = _binding.float_decompose(arr, fmt.spec)
+    return FloatFields(bits=arr.astype(fmt.container), **fields)
+
+
+def decompose(values, fmt: FloatFormatLike) -> FloatFields:
+    """Fields of the values of ``fmt`` nearest to ``values`` (rounded nearest_even first).
+
+    >>> f = decompose(-0.5, "binary32")
+    >>> int(f.sign), int(f.exponent), int(f.significand), hex(int(f.bits))
+    (1, -1, 8388608, '0xbf000000')
+    """
+    fmt = parse_float_format(fmt)
+    return decompose_bits(to_bits(values, fmt), fmt)
+
+
+def compose(sign, biased_exponent, trailing, fmt: FloatFormatLike) -> np.ndarray:
+    """Encodings from fields (broadcast together); the inverse of :func:`decompose_bits`.
+
+    >>> hex(int(compose(0, 129, 0x400000, "binary32")))
+    '0x40c00000'
+    """
+    fmt = parse_float_format(fmt)
+    sign, biased_exponent, trailing = np.broadcast_arrays(
+        np.asarray(sign), np.asarray(biased_exponent), np.asarray(trailing))
+    for name, arr, hi in (("sign", sign, 1), ("biased_exponent", biased_exponent, (1 << fmt.exp_bits) - 1),
+                          ("trailing", trailing, (1 << fmt.man_bits) - 1)):
+        if arr.dtype.kind not in "iub":
+            raise TypeError(f"{name} must be integers, got dtype {arr.dtype}")
+        if arr.size and (int(arr.min()) < 0 or int(arr.max()) > hi):
+            raise ValueError(f"{name} must be in 0..{hi} for {fmt!r}")
+    out = ((sign.astype(np.uint64) << np.uint64(fmt.width - 1))
+           | (biased_exponent.astype(np.uint64) << np.uint64(fmt.man_bits))
+           | trailing.astype(np.uint64))
+    return out.astype(fmt.container)
+
+
+def _step(values, fmt: FloatFormat, direction: int) -> np.ndarray:
+    x = _as_float64(values)
+    toward = "ceil" if direction > 0 else "floor"
+    bits = to_bits(x, fmt, rounding=toward)
+    landed = _binding.float_decode(bits, fmt.spec)
+    # a value of the format steps to its neighbour; any other value's directed
+    # rounding already is the next value beyond it
+    on_grid = (landed == x) | np.isnan(x) | ((landed == 0) & (x == 0))
+    stepped = _binding.float_next(bits, fmt.spec, direction)
+    return _binding.float_decode(np.where(on_grid, stepped, bits), fmt.spec)
+
+
+def next_up(values, fmt: FloatFormatLike) -> np.ndarray:
+    """The smallest value of ``fmt`` above each value (IEEE nextUp on the format's values).
+
+    ``next_up(max)`` is inf, or NaN in formats without inf.
+
+    >>> next_up([0.0, 1.0, 65504.0], "binary16").tolist()
+    [5.960464477539063e-08, 1.0009765625, inf]
+    """
+    return _step(values, parse_float_format(fmt), +1)
+
+
+def next_down(values, fmt: FloatFormatLike) -> np.ndarray:
+    """The largest value of ``fmt`` below each value (IEEE nextDown).
+
+    >>> next_down([1.0, 0.0], "bfloat16").tolist()
+    [0.99609375, -9.183549615799121e-41]
+    """
+    return _step(values, parse_float_format(fmt), -1)
+
+
+def ulp(values, fmt: FloatFormatLike) -> np.ndarray:
+    """Unit in the last place of the (rounded) values: 2**(max(exponent, emin) - man_bits).
+
+    At a power of two this is the gap above it; NaN for inf and NaN.
+
+    >>> ulp([1.0, 1.5, 2.0, 0.0], "binary16").tolist()
+    [0.0009765625, 0.0009765625, 0.001953125, 5.960464477539063e-08]
+    """
+    fmt = parse_float_format(fmt)
+    fields = decompose(values, fmt)
+    out = np.ldexp(1.0, fields.exponent - fmt.man_bits)
+    return np.where(fields.cls >= 3, np.nan, out)
+
+
+def exact_value(bits, fmt: FloatFormatLike) -> Fraction:
+    """The exact rational value of one encoding (NaN and inf raise ValueError).
+
+    >>> exact_value(0x3DCCCCCD, "binary32")
+    Fraction(13421773, 134217728)
+    """
+    fmt = parse_float_format(fmt)
+    value = float(from_bits(np.asarray(bits).reshape(()), fmt))
+    if not np.isfinite(value):
+        raise ValueError(f"bits={int(bits):#x} encode {value}, which has no rational value")
+    return Fraction(value)
+
+
+def representation_error(values, fmt: FloatFormatLike, *,
+                         rounding: RoundLike = "nearest_even") -> np.ndarray:
+    """``round_to_format(x) - x`` for float64 inputs (exact whenever the result is finite).
+
+    >>> float(representation_error(0.1, "binary32"))
+    1.4901161138336505e-09
+    """
+    x = _as_float64(values)
+    return round_to_format(x, fmt, rounding=rounding) - x
