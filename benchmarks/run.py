@@ -30,7 +30,7 @@ def report(name: str, fixpt_fn: Callable[[], object], numpy_fn: Callable[[], obj
     t_fixpt = best_time(fixpt_fn, repeats)
     t_numpy = best_time(numpy_fn, repeats)
     ratio = t_numpy / t_fixpt
-    print(f"{name:48s} fixpt {t_fixpt * 1e3:8.2f} ms   numpy {t_numpy * 1e3:8.2f} ms   "
+    print(f"{name:52s} fixpt {t_fixpt * 1e3:8.2f} ms   reference {t_numpy * 1e3:8.2f} ms   "
           f"speed-up {ratio:6.2f}x   (target {target})")
     return ratio
 
@@ -63,6 +63,38 @@ def bench_conversion(n: int, repeats: int) -> None:
            repeats, ">= 5x")
 
 
+def bench_float_formats(n: int, repeats: int) -> None:
+    x = np.random.default_rng(2).standard_normal(n) * 100.0
+
+    def numpy_half():
+        return x.astype(np.float16)
+
+    try:
+        import ml_dtypes
+    except ImportError:
+        ml_dtypes = None
+    for name in ("binary16", "bfloat16", "e4m3fn"):
+        fmt = fixpt.NAMED_FORMATS[name]
+        for mode, target in (("nearest_even", ">= 1x"), ("stochastic", ">= 0.5x")):
+            def fixpt_round(fmt=fmt, mode=mode):
+                return fixpt.to_bits(x, fmt, rounding=mode, seed=1)
+            report(f"float64 -> {name} {mode}, vs np.float16 cast", fixpt_round, numpy_half,
+                   repeats, target)
+        if ml_dtypes is not None and name != "binary16":
+            dtype = getattr(ml_dtypes, {"bfloat16": "bfloat16", "e4m3fn": "float8_e4m3fn"}[name])
+
+            def ml_cast(dtype=dtype):
+                with np.errstate(over="ignore"):
+                    return x.astype(dtype)
+
+            def fixpt_nearest(fmt=fmt):
+                return fixpt.to_bits(x, fmt)
+            # (no equality check here: ml_dtypes rounds float64 through float32 first, so
+            # about 1 in 10^5 of these inputs differ by double rounding; see docs/floats.md)
+            report(f"float64 -> {name} nearest_even, vs ml_dtypes cast", fixpt_nearest, ml_cast,
+                   repeats, "(information)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -70,6 +102,7 @@ def main() -> None:
     n, repeats = (200_000, 3) if args.quick else (10_000_000, 7)
     print(f"numpy {np.__version__}, fixpt {fixpt.__version__}")
     bench_conversion(n, repeats)
+    bench_float_formats(n, repeats)
 
 
 if __name__ == "__main__":

@@ -193,10 +193,12 @@ def test_agrees_with_ml_dtypes(name):
     fmt = fixpt.NAMED_FORMATS[name]
     rng = np.random.default_rng(1)
     table = np.array([float(v) for v in finite_values(fmt)])
+    # float32-representable inputs: ml_dtypes rounds float64 through float32 first, which
+    # double-rounds other inputs (see test_no_double_rounding_where_ml_dtypes_has_it)
     x = np.concatenate([
         rng.standard_normal(100_000) * 10.0 ** rng.integers(-12, 6, 100_000),
         (table[:-1] + table[1:]) / 2, table, [fmt.max * 1.03, -fmt.max * 1.03, fmt.max * 1.1],
-    ])
+    ]).astype(np.float32).astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         want = x.astype(dtype).view(fmt.container)
     got = fixpt.to_bits(x, fmt)
@@ -207,6 +209,16 @@ def test_agrees_with_ml_dtypes(name):
     info = ml_dtypes.finfo(dtype)
     assert (fmt.max, fmt.min_normal, fmt.eps) == (float(info.max), float(info.tiny), float(info.eps))
     assert fmt.finfo().maxexp == info.maxexp and fmt.finfo().minexp == info.minexp
+
+
+def test_no_double_rounding_where_ml_dtypes_has_it():
+    # just above the bfloat16 midpoint 47.625 by 2^-29: float32 rounds it onto the midpoint,
+    # so a float64 -> float32 -> bfloat16 path ties to even (0x423e); exact rounding goes up
+    x = 47.62500115584868
+    want, _ = round_value(x, fixpt.bfloat16, "nearest_even")
+    assert Fraction(x) > Fraction(47.625) and float(np.float32(x)) == 47.625
+    assert fixpt.to_bits(x, "bfloat16") == 0x423F
+    assert fixpt.round_to_format(x, "bfloat16") == float(want) == 47.75
 
 
 @pytest.mark.parametrize("fmt, dtype", [(fixpt.binary16, np.float16), (fixpt.binary32, np.float32),
