@@ -7,6 +7,7 @@ array([ 13, -90], dtype=int8)
 """
 from fixpt.array import FixedArray, array, from_raw
 from fixpt.convert import CastStatus, raw_to_float, recast_raw, to_raw
+from fixpt.explain import Explanation, explain
 from fixpt.floatformat import (
     NAMED_FORMATS, FloatFormat, FloatInfo, bfloat16, binary16, binary32, binary64, e4m3fn,
     e4m3fnuz, e5m2, e5m2fnuz, parse_float_format, tf32,
@@ -22,10 +23,10 @@ from fixpt.rng import Generator
 __version__ = "0.1.0"
 
 __all__ = [
-    "CastStatus", "FixedArray", "FixedFormat", "FloatFields", "FloatFormat", "FloatInfo",
+    "CastStatus", "Explanation", "FixedArray", "FixedFormat", "FloatFields", "FloatFormat", "FloatInfo",
     "Generator", "NAMED_FORMATS", "OverflowMode", "Q", "RoundMode", "UQ", "array", "bfloat16",
     "binary16", "binary32", "binary64", "compose", "decompose", "decompose_bits", "e4m3fn",
-    "e4m3fnuz", "e5m2", "e5m2fnuz", "exact_value", "from_bits", "from_raw", "next_down",
+    "e4m3fnuz", "e5m2", "e5m2fnuz", "exact_value", "explain", "from_bits", "from_raw", "next_down",
     "next_up", "parse_float_format", "parse_format", "raw_to_float", "recast_raw",
     "representation_error", "round_to_format", "tf32", "to_bits", "to_raw", "ulp",
 ]

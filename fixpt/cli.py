@@ -42,9 +42,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="fixpt", description="Bit-accurate fixed-point arithmetic")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="a short demonstration of formats and rounding")
+    explain_parser = sub.add_parser(
+        "explain", help="show how a value is stored in a float or fixed-point format",
+        description="Examples: fixpt explain 0x40C00000 --format binary32; "
+                    "fixpt explain -0.5; fixpt explain 2.75 --format Q4.4")
+    explain_parser.add_argument("value", help="a number, or a 0x.../0b... encoding of the format")
+    explain_parser.add_argument("--format", "-f", default="binary32",
+                                help="binary16, binary32, binary64, bfloat16, tf32, e4m3fn, e5m2, "
+                                     "E<e>M<m>, or a fixed-point format such as Q4.12 (default binary32)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo()
+    elif args.command == "explain":
+        try:
+            print(fixpt.explain(args.value, args.format))
+        except (ValueError, TypeError) as error:
+            parser.exit(2, f"fixpt explain: {error}\n")
     return 0
 
 
