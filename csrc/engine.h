@@ -17,6 +17,22 @@
 #define FIXPT_MULTIVERSION
 #endif
 
+/* Expands to one `case MODE: LOOP(MODE) break;` per rounding mode, so a loop
+ * written for a constant mode is instantiated (and vectorised) for each. */
+#define FIXPT_FOR_EACH_ROUND_MODE(LOOP)                                        \
+    case FIXPT_NEAREST_EVEN: LOOP(FIXPT_NEAREST_EVEN) break;                   \
+    case FIXPT_NEAREST_AWAY: LOOP(FIXPT_NEAREST_AWAY) break;                   \
+    case FIXPT_NEAREST_ZERO: LOOP(FIXPT_NEAREST_ZERO) break;                   \
+    case FIXPT_NEAREST_UP: LOOP(FIXPT_NEAREST_UP) break;                       \
+    case FIXPT_NEAREST_DOWN: LOOP(FIXPT_NEAREST_DOWN) break;                   \
+    case FIXPT_FLOOR: LOOP(FIXPT_FLOOR) break;                                 \
+    case FIXPT_CEIL: LOOP(FIXPT_CEIL) break;                                   \
+    case FIXPT_TOWARD_ZERO: LOOP(FIXPT_TOWARD_ZERO) break;                     \
+    case FIXPT_AWAY_FROM_ZERO: LOOP(FIXPT_AWAY_FROM_ZERO) break;               \
+    case FIXPT_ODD: LOOP(FIXPT_ODD) break;                                     \
+    case FIXPT_STOCHASTIC: LOOP(FIXPT_STOCHASTIC) break;                       \
+    case FIXPT_STOCHASTIC_EQUAL: LOOP(FIXPT_STOCHASTIC_EQUAL) break;
+
 /* Number of random bits a stochastic decision uses (see fx_round_scaled). */
 #define FIXPT_SR_BITS 52
 

@@ -207,18 +207,7 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
     uint64_t z = key + (index0 + 1) * 0x9e3779b97f4a7c15ULL;
     int64_t hard = 0, inexact = 0;
     switch (mode) {
-    case FIXPT_NEAREST_EVEN: FLOAT_FAST_LOOP(FIXPT_NEAREST_EVEN) break;
-    case FIXPT_NEAREST_AWAY: FLOAT_FAST_LOOP(FIXPT_NEAREST_AWAY) break;
-    case FIXPT_NEAREST_ZERO: FLOAT_FAST_LOOP(FIXPT_NEAREST_ZERO) break;
-    case FIXPT_NEAREST_UP: FLOAT_FAST_LOOP(FIXPT_NEAREST_UP) break;
-    case FIXPT_NEAREST_DOWN: FLOAT_FAST_LOOP(FIXPT_NEAREST_DOWN) break;
-    case FIXPT_FLOOR: FLOAT_FAST_LOOP(FIXPT_FLOOR) break;
-    case FIXPT_CEIL: FLOAT_FAST_LOOP(FIXPT_CEIL) break;
-    case FIXPT_TOWARD_ZERO: FLOAT_FAST_LOOP(FIXPT_TOWARD_ZERO) break;
-    case FIXPT_AWAY_FROM_ZERO: FLOAT_FAST_LOOP(FIXPT_AWAY_FROM_ZERO) break;
-    case FIXPT_ODD: FLOAT_FAST_LOOP(FIXPT_ODD) break;
-    case FIXPT_STOCHASTIC: FLOAT_FAST_LOOP(FIXPT_STOCHASTIC) break;
-    case FIXPT_STOCHASTIC_EQUAL: FLOAT_FAST_LOOP(FIXPT_STOCHASTIC_EQUAL) break;
+    FIXPT_FOR_EACH_ROUND_MODE(FLOAT_FAST_LOOP)
     default: hard = n; break;
     }
     *n_hard = hard;

@@ -19,6 +19,8 @@ from typing import Optional, Union
 
 import numpy as np
 
+from fixpt.formats import smallest_container
+
 SPECIAL_ENCODINGS = ("ieee", "fn", "fnuz")
 OVERFLOW_POLICIES = ("inf", "saturate", "nan")
 
@@ -99,10 +101,7 @@ class FloatFormat:
     @property
     def container(self) -> np.dtype:
         """Smallest unsigned NumPy dtype that holds an encoding."""
-        for bits in (8, 16, 32, 64):
-            if self.width <= bits:
-                return np.dtype(f"uint{bits}")
-        raise AssertionError("unreachable: width <= 64")
+        return smallest_container(self.width, signed=False)
 
     @property
     def precision(self) -> int:

@@ -24,6 +24,14 @@ MAX_WORD_LENGTH = 64
 MAX_ABS_FRACTION_LENGTH = 16384
 
 
+def smallest_container(bits: int, signed: bool) -> np.dtype:
+    """The smallest NumPy integer dtype of 8, 16, 32 or 64 bits holding ``bits`` bits."""
+    for size in (8, 16, 32, 64):
+        if bits <= size:
+            return np.dtype(f"{'int' if signed else 'uint'}{size}")
+    raise ValueError(f"{bits} bits do not fit a 64-bit container")
+
+
 def _check_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
@@ -85,10 +93,7 @@ class FixedFormat:
     @property
     def container(self) -> np.dtype:
         """Smallest NumPy integer dtype that holds WL bits."""
-        for bits in (8, 16, 32, 64):
-            if self.wl <= bits:
-                return np.dtype(f"{'int' if self.signed else 'uint'}{bits}")
-        raise AssertionError("unreachable: wl <= 64")
+        return smallest_container(self.wl, self.signed)
 
     # --- values ------------------------------------------------------------
     def value_of(self, raw: int) -> Fraction:
