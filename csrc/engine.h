@@ -93,26 +93,27 @@ static inline double fx_double_of(uint64_t b)
  * is a multiple of 2^-52, and never 0 for an inexact value.  stochastic_equal
  * goes toward +inf when the top bit of rnd is set.
  */
-/* neg must be 0 or 1 */
-static inline uint64_t fx_round_shift(uint64_t neg, uint64_t m, uint64_t k, int mode, uint64_t rnd)
+/*
+ * Does the magnitude go up?  neg is the sign (0 or 1), odd the lowest kept
+ * bit, f the dropped bits as a fraction of 2^64 (with any bits below it
+ * folded into its lowest bit as a sticky bit).  Branch-free for a fixed mode.
+ */
+static inline uint64_t fx_round_up(uint64_t neg, uint64_t odd, uint64_t f, int mode, uint64_t rnd)
 {
     const uint64_t B = FIXPT_SR_BITS;
     const uint64_t HALF = 1ULL << 63;
-    uint64_t q = m >> k;
-    uint64_t f = m << (64 - k); /* the dropped bits as a fraction of 2^64 */
-    uint64_t gt = f > HALF, eq = f == HALF, nz = f != 0, odd = q & 1;
-    uint64_t up; /* does the magnitude go up? */
+    uint64_t gt = f > HALF, eq = f == HALF, nz = f != 0;
     switch (mode) {
-    case FIXPT_NEAREST_EVEN: up = gt | (eq & odd); break;
-    case FIXPT_NEAREST_AWAY: up = gt | eq; break;
-    case FIXPT_NEAREST_ZERO: up = gt; break;
-    case FIXPT_NEAREST_UP: up = gt | (eq & (neg ^ 1)); break;
-    case FIXPT_NEAREST_DOWN: up = gt | (eq & neg); break;
-    case FIXPT_FLOOR: up = nz & neg; break;
-    case FIXPT_CEIL: up = nz & (neg ^ 1); break;
-    case FIXPT_TOWARD_ZERO: up = 0; break;
-    case FIXPT_AWAY_FROM_ZERO: up = nz; break;
-    case FIXPT_ODD: up = nz & (odd ^ 1); break;
+    case FIXPT_NEAREST_EVEN: return gt | (eq & odd);
+    case FIXPT_NEAREST_AWAY: return gt | eq;
+    case FIXPT_NEAREST_ZERO: return gt;
+    case FIXPT_NEAREST_UP: return gt | (eq & (neg ^ 1));
+    case FIXPT_NEAREST_DOWN: return gt | (eq & neg);
+    case FIXPT_FLOOR: return nz & neg;
+    case FIXPT_CEIL: return nz & (neg ^ 1);
+    case FIXPT_TOWARD_ZERO: return 0;
+    case FIXPT_AWAY_FROM_ZERO: return nz;
+    case FIXPT_ODD: return nz & (odd ^ 1);
     case FIXPT_STOCHASTIC: {
         /* F = floor(frac * 2^B) of the magnitude fraction, and whether
          * frac * 2^B is an integer */
@@ -124,48 +125,61 @@ static inline uint64_t fx_round_shift(uint64_t neg, uint64_t m, uint64_t k, int 
          * toward +inf iff u + floor(frac 2^B) < 2^B, else the magnitude goes up */
         uint64_t pos_up = u < F + (exact ^ 1);
         uint64_t neg_up = u + F >= (1ULL << B);
-        up = nz & (neg ? neg_up : pos_up);
-        break;
+        return nz & (neg ? neg_up : pos_up);
     }
-    case FIXPT_STOCHASTIC_EQUAL: up = nz & ((rnd >> 63) ^ neg); break;
-    default: up = 0; break;
+    case FIXPT_STOCHASTIC_EQUAL: return nz & ((rnd >> 63) ^ neg);
+    default: return 0;
     }
-    return q + up;
 }
 
+/* Round the magnitude m * 2^-k (1 <= k <= 63) of a value with sign neg (0 or 1). */
+static inline uint64_t fx_round_shift(uint64_t neg, uint64_t m, uint64_t k, int mode, uint64_t rnd)
+{
+    uint64_t q = m >> k;
+    return q + fx_round_up(neg, q & 1, m << (64 - k), mode, rnd);
+}
+
+typedef unsigned __int128 fx_u128;
+
 /*
- * Rounds the exact value (-1)^neg * m * 2^s to an integer and returns its
- * magnitude (any s).  *big is set when the magnitude is 2^64 or more (the
- * return value then holds its low 64 bits, which is what wrapping needs),
- * *inexact when rounding changed the value.
+ * Rounds the exact value (-1)^neg * m * 2^s to an integer (any s, m up to
+ * 128 bits) and returns its magnitude.  *big is set when the magnitude is
+ * 2^64 or more (the return value then holds its low 64 bits, which is what
+ * wrapping needs), *inexact when rounding changed the value.
  */
-static inline uint64_t fx_round_scaled(int neg, uint64_t m, int64_t s, int mode,
+static inline uint64_t fx_round_scaled(int neg, fx_u128 m, int64_t s, int mode,
                                        uint64_t rnd, int *big, int *inexact)
 {
     *big = 0;
     *inexact = 0;
     if (m == 0)
         return 0;
+    fx_u128 q;
+    uint64_t f;
     if (s >= 0) {
-        if (s >= 64) {
+        if (s >= 128 || (s > 0 && (m >> (128 - s)) != 0)) {
             *big = 1;
-            return 0;
+            return s >= 128 ? 0 : (uint64_t)(m << s);
         }
-        if (s > 0 && (m >> (64 - s)) != 0)
-            *big = 1;
-        return m << s;
+        q = m << s;
+        f = 0;
+    } else {
+        uint64_t k = (uint64_t)(-s);
+        if (k < 128) {
+            q = m >> k;
+            fx_u128 dropped = m << (128 - k); /* the fraction bits, left-aligned */
+            f = (uint64_t)(dropped >> 64) | ((uint64_t)dropped != 0);
+        } else {
+            q = 0;
+            /* the value is below 1/2: keep its top bits below 2^-64 as a sticky fraction */
+            uint64_t r = k - 64; /* >= 64 */
+            f = r >= 128 ? 1 : (uint64_t)(m >> r) | ((m & (((fx_u128)1 << r) - 1)) != 0);
+        }
     }
-    uint64_t k = (uint64_t)(-s); /* number of fraction bits, >= 1 */
-    if (k < 64) {
-        *inexact = (m & ((1ULL << k) - 1)) != 0;
-        return fx_round_shift((uint64_t)neg, m, k, mode, rnd);
-    }
-    /* every bit is a fraction bit: the value is below 1 in magnitude, and
-     * below 1/2 unless k == 64; as a fraction of 2^63 it is m >> (k - 63)
-     * with the bits shifted out folded into a sticky bit */
-    *inexact = 1;
-    uint64_t sticky_m = k - 63 >= 64 ? 1 : (m >> (k - 63)) | ((m & ((1ULL << (k - 63)) - 1)) != 0);
-    return fx_round_shift((uint64_t)neg, sticky_m, 63, mode, rnd);
+    *inexact = f != 0;
+    q += fx_round_up((uint64_t)neg, (uint64_t)q & 1, f, mode, rnd);
+    *big = (q >> 64) != 0;
+    return (uint64_t)q;
 }
 
 /* Integer bounds of a WL-bit container, as int64 (signed) or bit patterns. */
