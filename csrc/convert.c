@@ -1,8 +1,6 @@
 /*
- * convert.c - casts into fixed-point raw integers:
- *   float64 -> WL-bit raw (fixpt_cast_f64), and
- *   int64 / uint64 raw -> WL-bit raw with a binary-point shift (fixed -> fixed,
- *   integer -> fixed).
+ * convert.c - float64 -> WL-bit fixed-point raw integers (fixpt_cast_f64).
+ * Integer and fixed -> fixed casts are fixpt_elementwise(FIXPT_OP_COPY) in arith.c.
  *
  * The float path works in blocks.  A vectorisable fast loop handles the
  * elements whose scaled value y = x * 2^shift is an exact double with
@@ -38,30 +36,9 @@ static int check_cast(const fixpt_cast *c, int64_t n)
     return FIXPT_OK;
 }
 
-static void reset_status(fixpt_status *st)
-{
-    memset(st, 0, sizeof *st);
-    st->first_nan = -1;
-    st->first_overflow = -1;
-}
-
 static int is_stochastic(int mode)
 {
     return mode == FIXPT_STOCHASTIC || mode == FIXPT_STOCHASTIC_EQUAL;
-}
-
-/* Record one element's overflow / inexactness in the status. */
-static inline void note(fixpt_status *st, int overflow, int inexact, int64_t index)
-{
-    st->n_inexact += inexact;
-    if (overflow) {
-        if (overflow > 0)
-            st->n_overflow_pos++;
-        else
-            st->n_overflow_neg++;
-        if (st->first_overflow < 0)
-            st->first_overflow = index;
-    }
 }
 
 /* ---- exact paths ---- */
@@ -94,20 +71,7 @@ static uint64_t exact_f64(double x, const fixpt_cast *c, const fx_bounds *b, uin
         mag = fx_round_scaled(neg, m, e + c->shift, c->round_mode, rnd, &big, &inexact);
     }
     uint64_t raw = fx_apply_overflow(neg, mag, big, b, &overflow);
-    note(st, overflow, inexact, index);
-    return raw;
-}
-
-/* One integer (sign and magnitude) through the integer engine. */
-static uint64_t exact_int(int neg, uint64_t m, const fixpt_cast *c, const fx_bounds *b,
-                          uint64_t key, int64_t index, fixpt_status *st)
-{
-    int big, inexact, overflow;
-    uint64_t rnd = is_stochastic(c->round_mode)
-                       ? fx_random(key, c->index_offset + (uint64_t)index) : 0;
-    uint64_t mag = fx_round_scaled(neg, m, c->shift, c->round_mode, rnd, &big, &inexact);
-    uint64_t raw = fx_apply_overflow(neg, mag, big, b, &overflow);
-    note(st, overflow, inexact, index);
+    fx_note(st, NULL, overflow, inexact, index);
     return raw;
 }
 
@@ -183,7 +147,7 @@ int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
                    fixpt_status *st)
 {
     int err = check_cast(c, n);
-    reset_status(st);
+    fx_reset_status(st);
     if (err)
         return err;
     const fx_bounds b = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
@@ -210,7 +174,7 @@ int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
             st->n_overflow_neg += fc.neg;
             if ((fc.pos | fc.neg) && st->first_overflow < 0) {
                 fixpt_status scratch;
-                reset_status(&scratch);
+                fx_reset_status(&scratch);
                 for (int64_t i = 0; i < len && scratch.first_overflow < 0; i++)
                     exact_f64(in[start + i], c, &b, key, start + i, &scratch);
                 st->first_overflow = scratch.first_overflow;
@@ -222,48 +186,6 @@ int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
         fx_store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
     }
     return FIXPT_OK;
-}
-
-static int cast_int(const int64_t *in_signed, const uint64_t *in_unsigned, void *out, int64_t n,
-                    const fixpt_cast *c, fixpt_status *st)
-{
-    int err = check_cast(c, n);
-    reset_status(st);
-    if (err)
-        return err;
-    const fx_bounds b = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
-    const uint64_t key = fx_stream_key(c->seed, c->stream);
-    int64_t tmp[BLOCK];
-    for (int64_t start = 0; start < n; start += BLOCK) {
-        int64_t len = n - start < BLOCK ? n - start : BLOCK;
-        for (int64_t i = 0; i < len; i++) {
-            int neg;
-            uint64_t m;
-            if (in_signed) {
-                int64_t x = in_signed[start + i];
-                neg = x < 0;
-                m = neg ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
-            } else {
-                neg = 0;
-                m = in_unsigned[start + i];
-            }
-            tmp[i] = (int64_t)exact_int(neg, m, c, &b, key, start + i, st);
-        }
-        fx_store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
-    }
-    return FIXPT_OK;
-}
-
-int fixpt_cast_i64(const int64_t *in, void *out, int64_t n, const fixpt_cast *c,
-                   fixpt_status *st)
-{
-    return cast_int(in, NULL, out, n, c, st);
-}
-
-int fixpt_cast_u64(const uint64_t *in, void *out, int64_t n, const fixpt_cast *c,
-                   fixpt_status *st)
-{
-    return cast_int(NULL, in, out, n, c, st);
 }
 
 uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index)

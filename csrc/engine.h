@@ -244,6 +244,30 @@ static inline uint64_t fx_apply_overflow(int neg, uint64_t mag, int big,
     }
 }
 
+/* Start a status record: no events, no first indices. */
+static inline void fx_reset_status(fixpt_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->first_nan = -1;
+    st->first_overflow = -1;
+}
+
+/* Record one element's overflow (+1 / -1 / 0) and inexactness; mask may be NULL. */
+static inline void fx_note(fixpt_status *st, uint8_t *mask, int overflow, int inexact, int64_t index)
+{
+    st->n_inexact += inexact;
+    if (mask)
+        mask[index] = overflow != 0;
+    if (overflow) {
+        if (overflow > 0)
+            st->n_overflow_pos++;
+        else
+            st->n_overflow_neg++;
+        if (st->first_overflow < 0)
+            st->first_overflow = index;
+    }
+}
+
 /* Store raw bit patterns into a container of 1, 2, 4 or 8 bytes
  * (truncation keeps the low bits). */
 FIXPT_MULTIVERSION

@@ -27,7 +27,8 @@ typedef enum {
     FIXPT_E_SHIFT = 5,         /* scale exponent outside -100000..100000 */
     FIXPT_E_LENGTH = 6,        /* negative element count */
     FIXPT_E_FLOAT_FORMAT = 7,  /* invalid float format (see fixpt_float_format) */
-    FIXPT_E_DIRECTION = 8      /* next-value direction not +1 or -1 */
+    FIXPT_E_DIRECTION = 8,     /* next-value direction not +1 or -1 */
+    FIXPT_E_OPERAND = 9        /* unknown op, or operand bytes / align out of range */
 } fixpt_error;
 
 /* Rounding modes.  "up"/"down" mean toward +inf/-inf. */
@@ -66,12 +67,13 @@ typedef struct {
     int64_t n_inexact;        /* results that needed rounding */
     int64_t first_nan;
     int64_t first_overflow;
+    int64_t n_divide_by_zero;
 } fixpt_status;
 
 /*
  * A cast: result = overflow(round(value * 2^shift)) stored in WL bits.
- * For float -> Q(IL, FL) the shift is FL; for Q(.., FLa) -> Q(.., FLb) raw
- * integers it is FLb - FLa.  Results are written as WL-bit two's complement
+ * For float -> Q(IL, FL) the shift is FL; for an exact integer result with
+ * FLe fraction bits going to Q(.., FLb) it is FLb - FLe.  Results are written as WL-bit two's complement
  * (or unsigned) integers into containers of out_bytes bytes.
  * Stochastic modes draw the random word of element i from
  * (seed, stream, index_offset + i) with a counter-based generator.
@@ -90,10 +92,37 @@ typedef struct {
 
 int fixpt_cast_f64(const double *in, void *out, int64_t n,
                    const fixpt_cast *cast, fixpt_status *status);
-int fixpt_cast_i64(const int64_t *in, void *out, int64_t n,
-                   const fixpt_cast *cast, fixpt_status *status);
-int fixpt_cast_u64(const uint64_t *in, void *out, int64_t n,
-                   const fixpt_cast *cast, fixpt_status *status);
+
+/* ---- elementwise fixed-point arithmetic ---- */
+
+typedef enum {
+    FIXPT_OP_COPY = 0, /* a           (a cast between formats) */
+    FIXPT_OP_ADD = 1,  /* a + b       (operands aligned to a common binary point) */
+    FIXPT_OP_SUB = 2,  /* a - b */
+    FIXPT_OP_MUL = 3,  /* a * b       (raw product: fraction lengths add) */
+    FIXPT_OP_NEG = 4,  /* -a */
+    FIXPT_OP_ABS = 5,  /* |a| */
+    FIXPT_OP_DIV = 6   /* a / b       (exact quotient, rounded once; b = 0 gives 0 and is counted) */
+} fixpt_op;
+
+/* One operand: n raw integers in a container of `bytes` bytes; `align` is a
+ * left shift (0..63) applied before adding or subtracting. */
+typedef struct {
+    const void *data;
+    int32_t bytes;
+    int32_t is_signed;
+    int32_t align;
+} fixpt_operand;
+
+/*
+ * out = cast(a op b): the exact result (up to 128 bits) is rounded and
+ * overflow-handled once, as described by `cast` (its shift moves the binary
+ * point of the exact result to the output's).  b is ignored by unary ops.
+ * overflow_mask, when not NULL, receives 1 for each element that overflowed.
+ */
+int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b, void *out,
+                      int64_t n, const fixpt_cast *cast, fixpt_status *status,
+                      uint8_t *overflow_mask);
 
 /* The 64-bit random word used for element `index` (for tests and docs). */
 uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index);

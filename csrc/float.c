@@ -214,19 +214,12 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
     *n_inexact = inexact;
 }
 
-static void reset_status(fixpt_status *st)
-{
-    memset(st, 0, sizeof *st);
-    st->first_nan = -1;
-    st->first_overflow = -1;
-}
-
 int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_float_format *fmt,
                       int32_t out_bytes, int32_t round_mode, uint64_t seed, uint64_t stream,
                       uint64_t index_offset, fixpt_status *st)
 {
     ff_t f;
-    reset_status(st);
+    fx_reset_status(st);
     int err = ff_init(fmt, &f);
     if (err)
         return err;

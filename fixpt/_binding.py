@@ -8,6 +8,7 @@ belong to the callers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -48,11 +49,19 @@ def _status(st) -> KernelStatus:
     )
 
 
-_KERNELS = {
-    np.dtype(np.float64): ("double *", lib.fixpt_cast_f64),
-    np.dtype(np.int64): ("int64_t *", lib.fixpt_cast_i64),
-    np.dtype(np.uint64): ("uint64_t *", lib.fixpt_cast_u64),
-}
+def _cast_spec(word_length, signed, shift, round_code, overflow_code, out_bytes, seed, stream,
+               index_offset):
+    spec = ffi.new("fixpt_cast *")
+    spec.word_length = word_length
+    spec.is_signed = int(signed)
+    spec.shift = shift
+    spec.round_mode = round_code
+    spec.overflow_mode = overflow_code
+    spec.out_bytes = out_bytes
+    spec.seed = seed
+    spec.stream = stream
+    spec.index_offset = index_offset
+    return spec
 
 
 def cast(
@@ -68,28 +77,73 @@ def cast(
     stream: int = 0,
     index_offset: int = 0,
 ) -> tuple[np.ndarray, KernelStatus]:
-    """Run the C cast ``overflow(round(values * 2**shift))`` into WL-bit raw integers.
-
-    ``values`` must be a float64, int64 or uint64 array; the result has the
-    same shape and dtype ``out_dtype`` (an integer container).
-    """
-    src = np.asarray(values, order="C")  # keeps 0-d arrays 0-d
-    ctype, kernel = _KERNELS[src.dtype]
+    """Run the C cast ``overflow(round(values * 2**shift))`` of float64 values into
+    WL-bit raw integers of dtype ``out_dtype``, same shape."""
+    src = np.asarray(values, dtype=np.float64, order="C")  # keeps 0-d arrays 0-d
     out = np.empty(src.shape, dtype=out_dtype)
-    spec = ffi.new("fixpt_cast *")
-    spec.word_length = word_length
-    spec.is_signed = int(signed)
-    spec.shift = shift
-    spec.round_mode = round_code
-    spec.overflow_mode = overflow_code
-    spec.out_bytes = out.dtype.itemsize
-    spec.seed = seed
-    spec.stream = stream
-    spec.index_offset = index_offset
+    spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
+                      seed, stream, index_offset)
     st = ffi.new("fixpt_status *")
-    code = kernel(ffi.cast(ctype, ffi.from_buffer(src)), ffi.from_buffer(out), src.size, spec, st)
+    code = lib.fixpt_cast_f64(ffi.cast("double *", ffi.from_buffer(src)), ffi.from_buffer(out),
+                              src.size, spec, st)
     _check(code)
     return out, _status(st)
+
+
+OPS = {"copy": lib.FIXPT_OP_COPY, "add": lib.FIXPT_OP_ADD, "sub": lib.FIXPT_OP_SUB,
+       "mul": lib.FIXPT_OP_MUL, "neg": lib.FIXPT_OP_NEG, "abs": lib.FIXPT_OP_ABS,
+       "div": lib.FIXPT_OP_DIV}
+
+
+def _operand(raw: np.ndarray, align: int):
+    operand = ffi.new("fixpt_operand *")
+    operand.data = ffi.cast("void *", ffi.from_buffer(raw))
+    operand.bytes = raw.dtype.itemsize
+    operand.is_signed = int(raw.dtype.kind == "i")
+    operand.align = align
+    return operand
+
+
+def elementwise(
+    op: str,
+    a: np.ndarray,
+    b: Optional[np.ndarray],
+    out_dtype: np.dtype,
+    *,
+    a_align: int = 0,
+    b_align: int = 0,
+    word_length: int,
+    signed: bool,
+    shift: int,
+    round_code: int,
+    overflow_code: int,
+    seed: int = 0,
+    stream: int = 0,
+    want_mask: bool = False,
+) -> tuple[np.ndarray, KernelStatus, Optional[np.ndarray], int]:
+    """Run ``cast(a op b)`` in C over raw integer arrays of one shape.
+
+    Returns (result, status, overflow mask or None, number of divisions by zero).
+    """
+    a = np.ascontiguousarray(a) if a.ndim else np.asarray(a, order="C")
+    if b is not None:
+        b = np.ascontiguousarray(b) if b.ndim else np.asarray(b, order="C")
+        if b.shape != a.shape:
+            raise ValueError(f"operands must have one shape, got {a.shape} and {b.shape}")
+    for raw in (a,) if b is None else (a, b):
+        if raw.dtype.kind not in "iu":
+            raise TypeError(f"raw operands must be integer arrays, got dtype {raw.dtype}")
+    out = np.empty(a.shape, dtype=out_dtype)
+    mask = np.empty(a.shape, dtype=np.bool_) if want_mask else None
+    spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
+                      seed, stream, 0)
+    st = ffi.new("fixpt_status *")
+    code = lib.fixpt_elementwise(
+        OPS[op], _operand(a, a_align), _operand(a if b is None else b, b_align),
+        ffi.from_buffer(out), a.size, spec, st,
+        ffi.cast("uint8_t *", ffi.from_buffer(mask)) if want_mask else ffi.NULL)
+    _check(code)
+    return out, _status(st), mask, int(st.n_divide_by_zero)
 
 
 def random_word(seed: int, stream: int, index: int) -> int:
@@ -102,6 +156,7 @@ def random_word(seed: int, stream: int, index: int) -> int:
 _ERRORS.update({
     lib.FIXPT_E_FLOAT_FORMAT: "invalid float format",
     lib.FIXPT_E_DIRECTION: "direction must be +1 or -1",
+    lib.FIXPT_E_OPERAND: "unknown operation, or operand container / alignment out of range",
 })
 
 FloatSpec = tuple  # (exp_bits, man_bits, bias, subnormals, special_code, overflow_code)

@@ -21,7 +21,7 @@ array([  5, -24, 127], dtype=int8)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -51,6 +51,7 @@ class CastStatus:
     n_inexact: int
     first_overflow: Optional[tuple]
     first_nan: Optional[tuple]
+    overflow_mask: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 
     @property
     def n_overflow(self) -> int:
@@ -111,22 +112,36 @@ def _as_kernel_input(values) -> np.ndarray:
     )
 
 
-def _cast(src: np.ndarray, fmt: FixedFormat, shift: int, rounding: RoundLike,
-          overflow: OverflowLike, seed: SeedLike, nan: str) -> tuple[np.ndarray, CastStatus]:
+def resolve_modes(rounding: RoundLike, overflow: OverflowLike,
+                  seed: SeedLike) -> tuple[RoundMode, OverflowMode, int, int]:
+    """Parse the mode arguments; draw (seed, stream) only for stochastic rounding."""
     round_mode = RoundMode.parse(rounding, "rounding")
     overflow_mode = OverflowMode.parse(overflow, "overflow")
+    seed_value, stream = resolve_seed(seed) if round_mode.is_stochastic else (0, 0)
+    return round_mode, overflow_mode, seed_value, stream
+
+
+def make_status(fmt: FixedFormat, shape: tuple, kst, mask: Optional[np.ndarray] = None) -> CastStatus:
+    """A CastStatus from the C kernel's record (flat indices become index tuples)."""
+    return CastStatus(
+        fmt, int(np.prod(shape, dtype=np.int64)), kst.n_overflow_pos, kst.n_overflow_neg,
+        kst.n_nan, kst.n_inf, kst.n_inexact, _index(kst.first_overflow, shape),
+        _index(kst.first_nan, shape), mask,
+    )
+
+
+def _cast(src: np.ndarray, fmt: FixedFormat, shift: int, rounding: RoundLike,
+          overflow: OverflowLike, seed: SeedLike, nan: str) -> tuple[np.ndarray, CastStatus]:
     if nan not in NAN_POLICIES:
         raise ValueError(f"nan={nan!r} is not one of: {', '.join(NAN_POLICIES)}")
-    seed_value, stream = resolve_seed(seed) if round_mode.is_stochastic else (0, 0)
-    raw, kst = _binding.cast(
-        src, fmt.container, word_length=fmt.wl, signed=fmt.signed, shift=shift,
-        round_code=int(round_mode), overflow_code=int(overflow_mode),
-        seed=seed_value, stream=stream,
-    )
-    status = CastStatus(
-        fmt, int(src.size), kst.n_overflow_pos, kst.n_overflow_neg, kst.n_nan, kst.n_inf,
-        kst.n_inexact, _index(kst.first_overflow, src.shape), _index(kst.first_nan, src.shape),
-    )
+    round_mode, overflow_mode, seed_value, stream = resolve_modes(rounding, overflow, seed)
+    kwargs = dict(word_length=fmt.wl, signed=fmt.signed, shift=shift, round_code=int(round_mode),
+                  overflow_code=int(overflow_mode), seed=seed_value, stream=stream)
+    if src.dtype.kind == "f":
+        raw, kst = _binding.cast(src, fmt.container, **kwargs)
+    else:  # integers (raw values of another format, or plain integers): an exact copy-cast
+        raw, kst, _, _ = _binding.elementwise("copy", src, None, fmt.container, **kwargs)
+    status = make_status(fmt, src.shape, kst)
     _apply_policies(src, status, overflow_mode, nan)
     return raw, status
 
@@ -182,8 +197,7 @@ def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
     arr = np.asarray(raw)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"raw must be an integer array, got dtype {arr.dtype}")
-    src_arr = arr.astype(np.uint64 if arr.dtype.kind == "u" else np.int64, copy=False)
-    return _cast(src_arr, fmt, fmt.fl - src.fl, rounding, overflow, seed, "raise")
+    return _cast(arr, fmt, fmt.fl - src.fl, rounding, overflow, seed, "raise")
 
 
 def raw_to_float(raw: np.ndarray, fmt: FixedFormat) -> np.ndarray:
