@@ -5,7 +5,8 @@
 >>> x.raw
 array([ 13, -90], dtype=int8)
 """
-from fixpt.array import FixedArray, array, from_raw
+from fixpt.array import FixedArray, arange, array, from_raw, full, ones, zeros
+from fixpt.bits import from_bin, from_hex, load_mem, save_mem
 from fixpt.convert import CastStatus, raw_to_float, recast_raw, to_raw
 from fixpt.explain import Explanation, explain
 from fixpt.floatformat import (
@@ -18,11 +19,21 @@ from fixpt.floats import (
 )
 from fixpt.formats import FixedFormat, Q, UQ, parse_format
 from fixpt.modes import OverflowMode, RoundMode
+from fixpt.ops import (
+    ErrorStats, absolute, add, amax, amin, as_fixed, common_format, compare, concatenate,
+    cumsum, divide, error_stats, exact_format_of, mean, multiply, negative, prod, stack,
+    subtract, sum, where,
+)
+from fixpt.record import record
 from fixpt.rng import Generator
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ErrorStats", "absolute", "add", "amax", "amin", "arange", "as_fixed", "common_format",
+    "compare", "concatenate", "cumsum", "divide", "error_stats", "exact_format_of", "from_bin",
+    "from_hex", "full", "load_mem", "mean", "multiply", "negative", "ones", "prod", "record",
+    "save_mem", "stack", "subtract", "sum", "where", "zeros",
     "CastStatus", "Explanation", "FixedArray", "FixedFormat", "FloatFields", "FloatFormat", "FloatInfo",
     "Generator", "NAMED_FORMATS", "OverflowMode", "Q", "RoundMode", "UQ", "array", "bfloat16",
     "binary16", "binary32", "binary64", "compose", "decompose", "decompose_bits", "e4m3fn",

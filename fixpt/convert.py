@@ -146,7 +146,7 @@ def _cast(src: np.ndarray, fmt: FixedFormat, shift: int, rounding: RoundLike,
     return raw, status
 
 
-def _apply_policies(src: np.ndarray, status: CastStatus, overflow_mode: OverflowMode,
+def _apply_policies(src: Optional[np.ndarray], status: CastStatus, overflow_mode: OverflowMode,
                     nan: str) -> None:
     if status.n_nan and nan == "raise":
         raise ValueError(
@@ -161,11 +161,10 @@ def _apply_policies(src: np.ndarray, status: CastStatus, overflow_mode: Overflow
     if status.n_overflow and overflow_mode == OverflowMode.RAISE:
         fmt = status.format
         where = status.first_overflow
-        value = src[where] if where is not None else None
+        value = f" (value {src[where]!r})" if src is not None and where is not None else ""
         raise OverflowError(
             f"{status.n_overflow} of {status.size} element(s) out of the range "
-            f"[{fmt.exact_min}, {fmt.exact_max}] of {fmt!r}; first at index {where} "
-            f"(value {value!r})"
+            f"[{fmt.exact_min}, {fmt.exact_max}] of {fmt!r}; first at index {where}{value}"
         )
 
 

@@ -1,0 +1,80 @@
+"""Raw bits as text, for hardware test benches: hex/binary strings and .mem files.
+
+Strings hold the WL-bit two's complement (or unsigned) pattern, zero-padded, without a
+prefix, as Verilog's ``$readmemh`` / ``$readmemb`` read them.
+
+>>> import fixpt
+>>> x = fixpt.array([1.0, -1.0, 0.5], "Q4.12")
+>>> x.hex().tolist(), x.bin().tolist()[1]
+(['1000', 'f000', '0800'], '1111000000000000')
+>>> from_hex(["1000", "f000"], "Q4.12").tolist()
+[1.0, -1.0]
+"""
+from __future__ import annotations
+
+import os
+from typing import Union
+
+import numpy as np
+
+from fixpt.formats import FormatLike, parse_format
+
+
+def to_strings(x, base: int) -> np.ndarray:
+    """Raw bit patterns of a FixedArray as base-16 or base-2 strings of the word length."""
+    fmt = x.format
+    width = (fmt.wl + 3) // 4 if base == 16 else fmt.wl
+    mask = (1 << fmt.wl) - 1
+    spec = f"0{width}{'x' if base == 16 else 'b'}"
+    out = np.empty(x.shape, dtype=f"<U{width}")
+    out.ravel()[:] = [format(int(r) & mask, spec) for r in x.raw.ravel().tolist()]
+    return out
+
+
+def _from_strings(strings, fmt: FormatLike, base: int):
+    from fixpt.array import from_raw
+    fmt = parse_format(fmt)
+    arr = np.asarray(strings)
+    patterns = []
+    for text in arr.ravel().tolist():
+        try:
+            value = int(str(text).strip().replace("_", ""), base)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a base-{base} bit pattern") from None
+        if not 0 <= value < 1 << fmt.wl:
+            raise ValueError(f"{text!r} does not fit the {fmt.wl} bits of {fmt!r}")
+        if fmt.signed and value >> (fmt.wl - 1):
+            value -= 1 << fmt.wl
+        patterns.append(value)
+    raw = np.array(patterns, dtype=fmt.container).reshape(arr.shape)
+    return from_raw(raw, fmt)
+
+
+def from_hex(strings, fmt: FormatLike):
+    """A FixedArray from hex bit patterns (two's complement for signed formats)."""
+    return _from_strings(strings, fmt, 16)
+
+
+def from_bin(strings, fmt: FormatLike):
+    """A FixedArray from binary bit patterns (two's complement for signed formats)."""
+    return _from_strings(strings, fmt, 2)
+
+
+def save_mem(path: Union[str, os.PathLike], x, base: int = 16) -> None:
+    """Write one word per line (flattened, C order) for $readmemh (base 16) / $readmemb (2)."""
+    if base not in (2, 16):
+        raise ValueError(f"base={base} must be 2 or 16")
+    with open(path, "w", encoding="ascii") as handle:
+        for word in to_strings(x, base).ravel().tolist():
+            handle.write(word + "\n")
+
+
+def load_mem(path: Union[str, os.PathLike], fmt: FormatLike, base: int = 16):
+    """Read a .mem/.hex file written by save_mem (comments with // and blank lines skipped)."""
+    words = []
+    with open(path, encoding="ascii") as handle:
+        for line in handle:
+            line = line.split("//")[0].strip()
+            if line and not line.startswith("@"):
+                words.extend(line.split())
+    return _from_strings(words, fmt, base)

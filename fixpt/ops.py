@@ -1,0 +1,346 @@
+"""Operations on FixedArrays: exact arithmetic, comparisons, joins and reductions.
+
+Every function takes FixedArrays or plain numbers/arrays (converted exactly to the
+smallest format that holds them).  Arithmetic runs in the C core (fixpt.arith);
+this module owns shapes and formats.
+
+>>> import fixpt
+>>> a = fixpt.array([1.5, -0.25], "Q4.4")
+>>> fixpt.add(a, 0.125).tolist(), fixpt.add(a, 0.125).format
+([1.625, -0.125], Q(5,4))
+>>> fixpt.divide(fixpt.array(1.0, "Q4.4"), fixpt.array(3.0, "Q4.4"), "Q2.8").tolist()
+0.33203125
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from fixpt import arith, record
+from fixpt.array import FixedArray
+from fixpt.convert import _as_kernel_input, to_raw
+from fixpt.formats import FixedFormat, FormatLike, parse_format
+from fixpt.modes import OverflowLike, RoundLike
+from fixpt.rng import SeedLike
+
+
+# --- operands ----------------------------------------------------------------------
+
+def exact_format_of(values) -> FixedFormat:
+    """The smallest format that holds every value exactly (ints or finite floats).
+
+    >>> exact_format_of([0.5, 3.0]), exact_format_of(-3), exact_format_of([0.1])
+    (UQ(2,1), Q(3,0), UQ(-3,55))
+    """
+    arr = np.asarray(_as_kernel_input(values))
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("NaN and inf have no exact fixed-point format")
+        nonzero = arr[arr != 0]
+        if nonzero.size:
+            mant, exp = np.frexp(nonzero)
+            m = np.abs((mant * 2.0**53).astype(np.int64))
+            trailing = np.log2((m & -m).astype(np.float64)).astype(np.int64)
+            fl = int(np.max(53 - exp.astype(np.int64) - trailing))
+            top = int(np.max(exp))  # |x| < 2**top
+        else:
+            fl, top = 0, 0
+    else:
+        fl = 0
+        biggest = max(abs(int(arr.min())), abs(int(arr.max()))) if arr.size else 0
+        top = biggest.bit_length()
+    signed = bool(arr.size) and bool(np.any(arr < 0))
+    il = top + (1 if signed else 0)
+    if il + fl < 1:
+        il = 1 - fl
+    if il + fl > 64:
+        raise ValueError(
+            f"values need {il + fl} bits to be held exactly in fixed point (more than 64); "
+            f"convert them with fixpt.array(values, fmt) first")
+    return FixedFormat(il, fl, signed)
+
+
+def as_fixed(x) -> FixedArray:
+    """x itself if it is a FixedArray, else x converted exactly (see exact_format_of)."""
+    if isinstance(x, FixedArray):
+        return x
+    fmt = exact_format_of(x)
+    raw, _ = to_raw(x, fmt)
+    return FixedArray(raw, fmt)
+
+
+def _finish(op: str, raw, fmt, status, return_status: bool):
+    result = FixedArray(raw, fmt)
+    record.note(op, status, result.to_float() if record.is_recording() else None)
+    return (result, status) if return_status else result
+
+
+def _binary(op: str, a, b, out_format, rounding, overflow, seed, return_status):
+    a, b = as_fixed(a), as_fixed(b)
+    raw, fmt, status, _ = arith.run(op, a.raw, a.format, b.raw, b.format, out_format,
+                                    rounding=rounding, overflow=overflow, seed=seed,
+                                    mask=return_status)
+    return _finish(op, raw, fmt, status, return_status)
+
+
+def add(a, b, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
+        overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
+    """a + b, exact in Q(max(IL) + 1, max(FL)), or cast once into ``out_format``.
+
+    With ``return_status=True`` also returns a CastStatus whose ``overflow_mask``
+    marks the elements that overflowed.
+    """
+    return _binary("add", a, b, out_format, rounding, overflow, seed, return_status)
+
+
+def subtract(a, b, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
+             overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
+    """a - b, exact (always signed), or cast once into ``out_format``."""
+    return _binary("sub", a, b, out_format, rounding, overflow, seed, return_status)
+
+
+def multiply(a, b, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
+             overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
+    """a * b, exact in Q(ILa + ILb, FLa + FLb), or cast once into ``out_format``.
+
+    >>> import fixpt
+    >>> a = fixpt.array([0.75, -0.5], "Q1.15")
+    >>> multiply(a, a, "Q1.15").tolist(), multiply(a, a).format
+    ([0.5625, 0.25], Q(2,30))
+    """
+    return _binary("mul", a, b, out_format, rounding, overflow, seed, return_status)
+
+
+def divide(a, b, out_format: FormatLike, *, rounding: RoundLike = "nearest_even",
+           overflow: OverflowLike = "saturate", seed: SeedLike = None,
+           return_status: bool = False):
+    """The exact quotient a / b, rounded once into ``out_format``.
+
+    Division by zero raises ZeroDivisionError naming the count and first index.
+    """
+    a, b = as_fixed(a), as_fixed(b)
+    raw, fmt, status, n_zero = arith.run("div", a.raw, a.format, b.raw, b.format, out_format,
+                                         rounding=rounding, overflow=overflow, seed=seed,
+                                         mask=return_status)
+    if n_zero:
+        first = tuple(int(i) for i in np.argwhere(np.broadcast_to(b.raw, raw.shape) == 0)[0])
+        raise ZeroDivisionError(f"divide: {n_zero} element(s) of b are zero, first at index {first}")
+    return _finish("div", raw, fmt, status, return_status)
+
+
+def _unary(op: str, a, out_format, rounding, overflow, return_status):
+    a = as_fixed(a)
+    raw, fmt, status, _ = arith.run(op, a.raw, a.format, None, None, out_format,
+                                    rounding=rounding, overflow=overflow, mask=return_status)
+    return _finish(op, raw, fmt, status, return_status)
+
+
+def negative(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
+             overflow: OverflowLike = "saturate", return_status: bool = False):
+    """-a, exact in Q(IL + 1, FL)."""
+    return _unary("neg", a, out_format, rounding, overflow, return_status)
+
+
+def absolute(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
+             overflow: OverflowLike = "saturate", return_status: bool = False):
+    """|a|, exact in Q(IL + 1, FL) (unchanged format for unsigned a)."""
+    return _unary("abs", a, out_format, rounding, overflow, return_status)
+
+
+def scale_by_power_of_two(a: FixedArray, n: int) -> FixedArray:
+    """a * 2**n exactly: same raw integers, binary point moved n places."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"shift must be an integer, got {n!r}")
+    fmt = a.format
+    return FixedArray(a.raw, FixedFormat(fmt.il + int(n), fmt.fl - int(n), fmt.signed))
+
+
+def shift_raw(a: FixedArray, n: int, *, rounding: RoundLike = "floor",
+              overflow: OverflowLike = "wrap") -> FixedArray:
+    """Shift raw integers by n bits within the same format (value times 2**n, rounded and
+    overflow-handled in the format)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"shift must be an integer, got {n!r}")
+    shifted = scale_by_power_of_two(a, int(n))
+    return shifted.astype(a.format, rounding=rounding, overflow=overflow)
+
+
+def compare(a, b) -> np.ndarray:
+    """Sign of the exact difference a - b (-1, 0, 1), broadcast, for any formats."""
+    a, b = as_fixed(a), as_fixed(b)
+    return arith.compare_sign(a.raw, a.format, b.raw, b.format)
+
+
+# --- joining -------------------------------------------------------------------------
+
+def common_format(formats: Sequence[FixedFormat]) -> FixedFormat:
+    """The smallest format holding every value of every given format.
+
+    >>> common_format([FixedFormat(4, 4), FixedFormat(2, 8, False)])
+    Q(4,8)
+    """
+    signed = any(f.signed for f in formats)
+    il = max(f.il + (signed and not f.signed) for f in formats)
+    fl = max(f.fl for f in formats)
+    return arith.to_format((il, fl, signed), "joining these formats")
+
+
+def _joined(arrays) -> tuple[list[FixedArray], FixedFormat]:
+    items = [as_fixed(x) for x in arrays]
+    fmt = common_format([x.format for x in items])
+    return [x if x.format == fmt else x.astype(fmt) for x in items], fmt
+
+
+def concatenate(arrays, axis: int = 0) -> FixedArray:
+    """Join arrays along an axis, in the common format (exact)."""
+    items, fmt = _joined(arrays)
+    return FixedArray(np.concatenate([x.raw for x in items], axis=axis), fmt)
+
+
+def stack(arrays, axis: int = 0) -> FixedArray:
+    """Stack arrays along a new axis, in the common format (exact)."""
+    items, fmt = _joined(arrays)
+    return FixedArray(np.stack([x.raw for x in items], axis=axis), fmt)
+
+
+def where(condition, x, y) -> FixedArray:
+    """Elements of x where condition holds, else of y, in their common format (exact)."""
+    (x, y), fmt = _joined([x, y])
+    return FixedArray(np.where(np.asarray(condition), x.raw, y.raw), fmt)
+
+
+# --- reductions ----------------------------------------------------------------------
+
+def _count(a: FixedArray, axis) -> int:
+    if axis is None:
+        return a.size
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return int(np.prod([a.shape[ax] for ax in axes], dtype=np.int64))
+
+
+def _growth(n: int) -> int:
+    return max(0, math.ceil(math.log2(n))) if n > 1 else 0
+
+
+def _sum_raw(a: FixedArray, n: int, reducer, what: str, **kwargs):
+    fmt = a.format
+    exact = arith.to_format((fmt.il + _growth(n), fmt.fl, fmt.signed), what)
+    if exact.wl > 63:
+        raise ValueError(
+            f"{what} of {n} elements of {fmt!r} needs {exact.wl} bits; at most 63 are supported "
+            f"(narrow the input with astype first, or use fixpt MAC functions with an accumulator)")
+    # exact: |sum| < n * 2**(wl-1) <= 2**63, so int64 arithmetic cannot overflow
+    return reducer(a.raw.astype(np.int64, copy=False), **kwargs), exact
+
+
+def _cast_result(raw, exact: FixedFormat, out_format, rounding, overflow, op: str):
+    raw = raw.astype(exact.container)
+    if out_format is None:
+        return FixedArray(raw, exact)
+    return FixedArray(raw, exact).astype(out_format, rounding=rounding, overflow=overflow)
+
+
+def sum(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] = None, *,
+        rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
+    """Exact sum; N terms add ceil(log2 N) integer bits (or cast once into ``out_format``).
+
+    >>> import fixpt
+    >>> s = fixpt.array([7.5, 7.5, 7.5], "Q4.4").sum()
+    >>> float(s), s.format
+    (22.5, Q(6,4))
+    """
+    a = as_fixed(a)
+    raw, exact = _sum_raw(a, _count(a, axis), np.sum, "sum", axis=axis, keepdims=keepdims)
+    return _cast_result(np.asarray(raw), exact, out_format, rounding, overflow, "sum")
+
+
+def cumsum(a, axis=None, out_format: Optional[FormatLike] = None, *,
+           rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
+    """Exact running sum (format grown for the full length along the axis)."""
+    a = as_fixed(a)
+    n = a.size if axis is None else a.shape[axis]
+    raw, exact = _sum_raw(a, n, np.cumsum, "cumsum", axis=axis)
+    return _cast_result(raw, exact, out_format, rounding, overflow, "cumsum")
+
+
+def mean(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] = None, *,
+         rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
+    """The exact mean rounded once into ``out_format`` (default: the input's format).
+
+    >>> import fixpt
+    >>> fixpt.array([0.5, 0.25, 0.25], "Q2.2").mean().tolist()   # 1/3 rounds to 0.25
+    0.25
+    """
+    a = as_fixed(a)
+    total = sum(a, axis=axis, keepdims=keepdims)
+    n = _count(a, axis)
+    count = FixedArray(np.asarray(n, dtype=np.int64), FixedFormat(64, 0, True))
+    return divide(total, count, a.format if out_format is None else out_format,
+                  rounding=rounding, overflow=overflow)
+
+
+def amin(a, axis=None, keepdims: bool = False) -> FixedArray:
+    """Smallest element(s), same format."""
+    a = as_fixed(a)
+    return FixedArray(np.asarray(np.min(a.raw, axis=axis, keepdims=keepdims)), a.format)
+
+
+def amax(a, axis=None, keepdims: bool = False) -> FixedArray:
+    """Largest element(s), same format."""
+    a = as_fixed(a)
+    return FixedArray(np.asarray(np.max(a.raw, axis=axis, keepdims=keepdims)), a.format)
+
+
+def prod(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] = None, *,
+         rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
+    """Exact product of N terms in Q(N*IL, N*FL), where that fits 64 bits ("where safe").
+
+    >>> import fixpt
+    >>> fixpt.array([1.5, -2.0, 0.5], "Q3.1").prod().tolist()
+    -1.5
+    """
+    a = as_fixed(a)
+    n = _count(a, axis)
+    fmt = a.format
+    exact = arith.to_format((n * fmt.il, n * fmt.fl, fmt.signed), f"prod of {n} elements")
+    # exact: every partial product is a value of a format of at most 64 bits
+    dtype = np.uint64 if not fmt.signed else np.int64
+    raw = np.asarray(np.prod(a.raw.astype(dtype), axis=axis, keepdims=keepdims))
+    return _cast_result(raw, exact, out_format, rounding, overflow, "prod")
+
+
+# --- quantization error --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ErrorStats:
+    """Error of an approximation against a reference: max |e|, mean (bias), RMS, SQNR in dB."""
+
+    max_abs: float
+    mean: float
+    rms: float
+    sqnr_db: float
+
+    def __str__(self) -> str:
+        return (f"max |error| {self.max_abs:.6g}, mean (bias) {self.mean:.6g}, "
+                f"RMS {self.rms:.6g}, SQNR {self.sqnr_db:.2f} dB")
+
+
+def error_stats(reference, approx) -> ErrorStats:
+    """Quantization error statistics of ``approx`` (e.g. a FixedArray) against ``reference``.
+
+    >>> import fixpt, numpy as np
+    >>> x = np.linspace(-1, 1 - 2**-7, 1001)       # inside the range of Q1.7
+    >>> e = error_stats(x, fixpt.array(x, "Q1.7"))
+    >>> e.max_abs <= 2**-8, round(e.sqnr_db)        # theory: 10 log10(4 * 2**14) = 48.2
+    (True, 48)
+    """
+    ref = np.asarray(reference, dtype=np.float64)
+    err = np.asarray(approx, dtype=np.float64) - ref
+    signal = float(np.mean(ref**2))
+    noise = float(np.mean(err**2))
+    sqnr = math.inf if noise == 0 else (-math.inf if signal == 0 else 10 * math.log10(signal / noise))
+    return ErrorStats(float(np.max(np.abs(err))) if err.size else 0.0, float(np.mean(err)),
+                      math.sqrt(noise), sqnr)

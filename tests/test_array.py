@@ -1,0 +1,263 @@
+"""FixedArray: exact arithmetic against a Python int / Fraction oracle, shapes, protocol, I/O."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fixpt
+from fixpt import FixedFormat, _binding
+from oracle import cast_value
+from strategies import OVERFLOWS, ROUNDINGS, formats
+
+SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((4, 1), (1, 5)), ((), (2, 2)), ((2, 1, 3), (2, 3))]
+
+
+@st.composite
+def fixed_arrays(draw, shape, max_wl=32):
+    fmt = draw(formats(max_wl=max_wl, fl_range=(-8, 40)))
+    n = int(np.prod(shape, dtype=np.int64))
+    raws = draw(st.lists(st.integers(fmt.raw_min, fmt.raw_max), min_size=n, max_size=n))
+    return fixpt.from_raw(np.array(raws, dtype=fmt.container).reshape(shape), fmt)
+
+
+def fractions(x):
+    return np.vectorize(lambda v: v, otypes=[object])(x.to_fractions())
+
+
+OPS = {"add": (lambda a, b: a + b, fixpt.add), "sub": (lambda a, b: a - b, fixpt.subtract),
+       "mul": (lambda a, b: a * b, fixpt.multiply)}
+
+
+@given(st.data(), st.sampled_from(SHAPES), st.sampled_from(list(OPS)))
+def test_full_precision_ops_are_exact(data, shapes, op):
+    a = data.draw(fixed_arrays(shapes[0]))
+    b = data.draw(fixed_arrays(shapes[1]))
+    exact, function = OPS[op]
+    try:
+        result = function(a, b)
+    except ValueError as error:  # only when the exact format needs more than 64 bits
+        assert "more than the 64" in str(error)
+        return
+    want = exact(fractions(a), fractions(b))
+    assert result.shape == np.broadcast_shapes(a.shape, b.shape)
+    assert np.all(fractions(result) == want)
+    assert result.raw.dtype == result.format.container
+    # every exact value fits the documented format
+    if op == "mul":
+        assert (result.format.il, result.format.fl) == (a.format.il + b.format.il, a.format.fl + b.format.fl)
+    else:
+        assert result.format.fl == max(a.format.fl, b.format.fl)
+
+
+@given(st.data(), st.sampled_from(list(OPS) + ["div"]), st.sampled_from(ROUNDINGS),
+       st.sampled_from(OVERFLOWS))
+def test_ops_with_out_format_round_once(data, op, rounding, overflow):
+    overflow = "saturate" if overflow == "raise" else overflow
+    a = data.draw(fixed_arrays((6,), max_wl=64))
+    b = data.draw(fixed_arrays((6,), max_wl=64))
+    out = data.draw(formats(max_wl=64, fl_range=(-8, 60)))
+    if op == "div":
+        if np.any(b.raw == 0) or abs(out.fl - a.format.fl + b.format.fl) > 63:
+            return
+        result, status = fixpt.divide(a, b, out, rounding=rounding, overflow=overflow, seed=4,
+                                      return_status=True)
+        want_values = fractions(a) / fractions(b)
+    else:
+        exact, function = OPS[op]
+        try:
+            result, status = function(a, b, out, rounding=rounding, overflow=overflow, seed=4,
+                                      return_status=True)
+        except ValueError as error:
+            assert "bits apart" in str(error)
+            return
+        want_values = exact(fractions(a), fractions(b))
+    expected = [cast_value(v, out, rounding, overflow, _binding.random_word(4, 0, i))
+                for i, v in enumerate(want_values.ravel())]
+    assert result.raw.tolist() == [raw for raw, _ in expected]
+    assert status.overflow_mask.tolist() == [flag != 0 for _, flag in expected]
+    assert status.n_overflow == sum(flag != 0 for _, flag in expected)
+
+
+@given(fixed_arrays((5,), max_wl=63))
+def test_negative_and_absolute(a):
+    assert np.all(fractions(-a) == -fractions(a))
+    assert np.all(fractions(abs(a)) == np.abs(fractions(a)))
+    assert (-a).format.il == a.format.il + 1 and (-a).format.signed
+
+
+@given(st.data())
+def test_comparisons_are_exact_across_formats(data):
+    a = data.draw(fixed_arrays((8,), max_wl=64))
+    b = data.draw(fixed_arrays((8,), max_wl=64))
+    if data.draw(st.booleans()):  # force some equal values in different formats
+        try:
+            b = a.astype(fixpt.common_format([a.format, b.format]))
+        except ValueError:
+            pass
+    fa, fb = fractions(a), fractions(b)
+    assert (a == b).tolist() == (fa == fb).tolist()
+    assert (a < b).tolist() == (fa < fb).tolist()
+    assert (a >= b).tolist() == (fa >= fb).tolist()
+
+
+def test_tiny_differences_are_seen():
+    a = fixpt.from_raw([1], FixedFormat(-30, 60, True))   # 2^-60
+    b = fixpt.from_raw([0], FixedFormat(60, 0, True))
+    assert (a > b).tolist() == [True] and (a == b).tolist() == [False]
+
+
+def test_scalars_and_floats_combine_exactly():
+    x = fixpt.array([1.5, -2.25], "Q4.4")
+    assert (x + 0.1).to_fractions().tolist() == [Fraction(3, 2) + Fraction(0.1), Fraction(-9, 4) + Fraction(0.1)]
+    assert (2 * x).tolist() == [3.0, -4.5] and (2 * x).format == fixpt.Q(6, 4)
+    assert (1 - x).tolist() == [-0.5, 3.25]
+    assert (x == 1.5).tolist() == [True, False]
+    with pytest.raises(ValueError, match="NaN and inf"):
+        x + np.nan
+    with pytest.raises(TypeError, match="fixpt.divide"):
+        x / 2
+
+
+def test_too_wide_results_ask_for_out_format():
+    big = fixpt.array([1.0], "Q32.32")
+    with pytest.raises(ValueError, match="needs Q\\(64,64\\), 128 bits.*out_format="):
+        big * big
+    assert fixpt.multiply(big, big, "Q16.16").tolist() == [1.0]
+    assert fixpt.multiply(fixpt.array([-3.5], "Q40.24"), fixpt.array([2.25], "Q40.24"), "Q32.8").tolist() == [-7.875]
+
+
+def test_division_rounding_and_zero():
+    a = fixpt.array([1.0, -1.0, 2.0], "Q4.4")
+    b = fixpt.array([3.0, 3.0, 0.0], "Q4.4")
+    with pytest.raises(ZeroDivisionError, match="1 element.*index \\(2,\\)"):
+        fixpt.divide(a, b, "Q2.8")
+    q = fixpt.divide(a[:2], b[:2], "Q2.8", rounding="toward_zero")
+    assert q.raw.tolist() == [85, -85]           # 256/3 = 85.33
+    assert fixpt.divide(a[:2], b[:2], "Q2.8", rounding="floor").raw.tolist() == [85, -86]
+
+
+def test_shifts_move_the_binary_point():
+    x = fixpt.array([1.5, -0.25], "Q4.4")
+    assert (x << 2).tolist() == [6.0, -1.0] and (x << 2).format == fixpt.Q(6, 2)
+    assert (x >> 3).tolist() == [0.1875, -0.03125] and np.array_equal((x >> 3).raw, x.raw)
+    assert x.shift_raw(-1).tolist() == [0.75, -0.125]
+    assert x.shift_raw(3).raw.tolist() == [-64, -32]       # wraps like a hardware shifter
+
+
+def test_reductions_grow_exactly():
+    rng = np.random.default_rng(0)
+    raw = rng.integers(-128, 128, size=(4, 5), dtype=np.int8)
+    x = fixpt.from_raw(raw, "Q4.4")
+    s = x.sum()
+    assert s.format == fixpt.Q(4 + 5, 4) and int(s.raw) == int(raw.astype(int).sum())
+    s0 = fixpt.sum(x, axis=0, keepdims=True)
+    assert s0.shape == (1, 5) and s0.format == fixpt.Q(6, 4)
+    assert s0.raw.tolist() == raw.astype(int).sum(axis=0, keepdims=True).tolist()
+    c = x.cumsum(axis=1)
+    assert c.format == fixpt.Q(7, 4) and c.raw.tolist() == np.cumsum(raw.astype(int), axis=1).tolist()
+    assert x.min().raw == raw.min() and x.max(axis=1).raw.tolist() == raw.max(axis=1).tolist()
+    m = x.mean(axis=1)
+    want = [cast_value(Fraction(int(r), 16 * 5), fixpt.Q(4, 4), "nearest_even", "saturate")[0]
+            for r in raw.astype(int).sum(axis=1)]
+    assert m.raw.tolist() == want and m.format == x.format
+    p = fixpt.array([1.5, -2.0, 0.5], "Q3.1").prod()
+    assert p.tolist() == -1.5 and p.format == fixpt.Q(9, 3)
+    with pytest.raises(ValueError, match="more than"):
+        fixpt.array(np.ones(40), "Q4.4").prod()
+
+
+def test_indexing_views_and_assignment():
+    x = fixpt.array(np.arange(6.0).reshape(2, 3) / 4, "Q4.4")
+    row = x[1]
+    assert row.tolist() == [0.75, 1.0, 1.25] and np.shares_memory(row.raw, x.raw)
+    x[0, 1] = 7.9
+    assert x[0, 1].tolist() == 7.875
+    x[x.raw > 16] = fixpt.array(-1.0, "Q2.2")
+    assert x.tolist() == [[0.0, -1.0, 0.5], [0.75, 1.0, -1.0]]
+    assert x.T.shape == (3, 2) and x.reshape(3, 2).shape == (3, 2) and x.ravel().shape == (6,)
+    assert [v.tolist() for v in x[0]] == [0.0, -1.0, 0.5] and len(x) == 2
+    assert x[[0, 1], [2, 0]].tolist() == [0.5, 0.75]
+
+
+def test_join_in_common_format():
+    a = fixpt.array([1.5], "Q4.4")
+    b = fixpt.array([0.125, 3.0], "UQ2.8")
+    c = fixpt.concatenate([a, b])
+    assert c.format == fixpt.Q(4, 8) and c.tolist() == [1.5, 0.125, 3.0]
+    assert fixpt.stack([a, a]).shape == (2, 1)
+    w = fixpt.where([True, False], fixpt.array([1.0, 2.0], "Q4.4"), fixpt.array([5.5, 6.5], "Q4.2"))
+    assert w.tolist() == [1.0, 6.5] and w.format == fixpt.Q(4, 4)
+
+
+def test_numpy_protocol_is_exact_or_refuses():
+    x = fixpt.array([0.5, -1.25], "Q4.4")
+    assert np.add(x, x).format == fixpt.Q(5, 4) and np.multiply(x, 2).tolist() == [1.0, -2.5]
+    assert np.negative(x).tolist() == [-0.5, 1.25] and np.abs(x).tolist() == [0.5, 1.25]
+    assert np.less(x, 0).tolist() == [False, True]
+    assert np.sum(x).tolist() == -0.75 and np.add.reduce(x).tolist() == -0.75
+    assert np.concatenate([x, x]).shape == (4,) and np.reshape(x, (2, 1)).shape == (2, 1)
+    assert np.where([True, False], x, x).tolist() == [0.5, -1.25]
+    assert np.maximum(x, 0).tolist() == [0.5, 0.0]
+    assert np.array_equal(x, fixpt.array([0.5, -1.25], "Q8.8"))
+    np.testing.assert_array_equal(np.asarray(x), [0.5, -1.25])
+    for call in (lambda: np.sin(x), lambda: np.sqrt(x), lambda: np.divide(x, x),
+                 lambda: np.matmul(x, x), lambda: np.fft.fft(x), lambda: np.median(x),
+                 lambda: np.add(x, x, out=np.empty(2))):
+        with pytest.raises(TypeError, match="fixpt"):
+            call()
+
+
+def test_constructors_and_containers():
+    assert fixpt.zeros((2, 2), "Q4.4").raw.dtype == np.int8
+    assert fixpt.ones(3, "UQ9.0").raw.dtype == np.uint16 and fixpt.ones(3, "UQ9.0").tolist() == [1.0] * 3
+    assert fixpt.full(2, -0.5, "Q1.15").raw.tolist() == [-16384, -16384]
+    assert fixpt.arange(0, 1, 0.25, fmt="Q2.2").tolist() == [0.0, 0.25, 0.5, 0.75]
+    for wl, dtype in ((1, np.int8), (8, np.int8), (9, np.int16), (17, np.int32), (33, np.int64)):
+        assert fixpt.zeros(1, FixedFormat(wl, 0, True)).raw.dtype == dtype
+
+
+def test_hex_bin_and_mem_files(tmp_path):
+    x = fixpt.array([1.0, -1.0, 0.5, -8.0], "Q4.12")
+    assert x.hex().tolist() == ["1000", "f000", "0800", "8000"]
+    assert fixpt.from_hex(x.hex(), "Q4.12").tolist() == x.tolist()
+    assert fixpt.from_bin(x.bin(), "Q4.12").tolist() == x.tolist()
+    path = tmp_path / "coeffs.mem"
+    fixpt.save_mem(path, x)
+    assert path.read_text() == "1000\nf000\n0800\n8000\n"
+    assert fixpt.load_mem(path, "Q4.12").tolist() == x.tolist()
+    odd = fixpt.array([-1.0, 0.5], "Q2.3")            # 5 bits: two hex digits
+    assert odd.hex().tolist() == ["18", "04"] and fixpt.from_hex(["18"], "Q2.3").tolist() == [-1.0]
+    with pytest.raises(ValueError, match="does not fit the 5 bits"):
+        fixpt.from_hex(["20"], "Q2.3")
+
+
+def test_record_collects_every_operation():
+    with fixpt.record() as log:
+        x = fixpt.array([0.3, 9.0, -9.0], "Q4.4")
+        y = fixpt.multiply(x, x, "Q4.4")
+    assert [e.operation for e in log.entries] == ["array", "mul"]
+    assert log.entries[0].n_overflow == 2 and log.entries[1].n_overflow == 2
+    assert log.entries[1].max == 7.9375
+    assert "operation" in str(log) and "mul" in str(log)
+    fixpt.array([1.0], "Q4.4")
+    assert len(log.entries) == 2  # nothing recorded outside the block
+
+
+def test_error_stats():
+    x = np.linspace(-1, 1 - 2**-7, 4097)
+    e = fixpt.error_stats(x, fixpt.array(x, "Q1.7"))
+    assert e.max_abs <= 2**-8 and abs(e.mean) < 1e-4
+    assert abs(e.rms - 2**-7 / np.sqrt(12)) < 2e-4
+    assert abs(e.sqnr_db - 10 * np.log10((1 / 3) / (2**-14 / 12))) < 0.3
+
+
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False) | st.integers(-2**40, 2**40), min_size=1, max_size=6))
+def test_exact_format_holds_values_exactly(values):
+    try:
+        x = fixpt.as_fixed(np.array(values, dtype=np.float64))
+    except ValueError as error:
+        assert "more than 64" in str(error)
+        return
+    assert [Fraction(v) for v in x.to_fractions().tolist()] == [Fraction(float(v)) for v in values]
