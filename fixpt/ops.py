@@ -232,8 +232,8 @@ def _sum_raw(a: FixedArray, n: int, reducer, what: str, **kwargs):
         raise ValueError(
             f"{what} of {n} elements of {fmt!r} needs {exact.wl} bits; at most 63 are supported "
             f"(narrow the input with astype first, or use fixpt MAC functions with an accumulator)")
-    # exact: |sum| < n * 2**(wl-1) <= 2**63, so int64 arithmetic cannot overflow
-    return reducer(a.raw.astype(np.int64, copy=False), **kwargs), exact
+    # exact: |sum| < n * 2**(wl-1) <= 2**63, so an int64 accumulator cannot overflow
+    return reducer(a.raw, dtype=np.int64, **kwargs), exact
 
 
 def _cast_result(raw, exact: FixedFormat, out_format, rounding, overflow, op: str):
