@@ -45,7 +45,7 @@ static int is_stochastic(int mode)
 
 /* One float64 through the integer engine; returns the raw bit pattern. */
 static uint64_t exact_f64(double x, const fixpt_cast *c, const fx_bounds *b, uint64_t key,
-                          int64_t index, fixpt_status *st)
+                          int64_t index, fixpt_status *st, uint8_t *mask)
 {
     uint64_t bits = fx_bits_of(x);
     int neg = (int)(bits >> 63);
@@ -71,7 +71,7 @@ static uint64_t exact_f64(double x, const fixpt_cast *c, const fx_bounds *b, uin
         mag = fx_round_scaled(neg, m, e + c->shift, c->round_mode, rnd, &big, &inexact);
     }
     uint64_t raw = fx_apply_overflow(neg, mag, big, b, &overflow);
-    fx_note(st, NULL, overflow, inexact, index);
+    fx_note(st, mask, overflow, inexact, index);
     return raw;
 }
 
@@ -144,7 +144,7 @@ static fast_counts fast_round_block(const double *restrict x, int64_t *restrict 
 /* ---- public kernels ---- */
 
 int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
-                   fixpt_status *st)
+                   fixpt_status *st, uint8_t *mask)
 {
     int err = check_cast(c, n);
     fx_reset_status(st);
@@ -172,16 +172,20 @@ int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
             st->n_inexact += fc.inexact;
             st->n_overflow_pos += fc.pos;
             st->n_overflow_neg += fc.neg;
-            if ((fc.pos | fc.neg) && st->first_overflow < 0) {
+            if ((fc.pos | fc.neg) && (mask || st->first_overflow < 0)) {
+                /* which elements overflowed (rare): redo the block one by one */
                 fixpt_status scratch;
                 fx_reset_status(&scratch);
-                for (int64_t i = 0; i < len && scratch.first_overflow < 0; i++)
-                    exact_f64(in[start + i], c, &b, key, start + i, &scratch);
-                st->first_overflow = scratch.first_overflow;
+                for (int64_t i = 0; i < len && (mask || scratch.first_overflow < 0); i++)
+                    exact_f64(in[start + i], c, &b, key, start + i, &scratch, mask);
+                if (st->first_overflow < 0)
+                    st->first_overflow = scratch.first_overflow;
+            } else if (mask) {
+                memset(mask + start, 0, (size_t)len);
             }
         } else {
             for (int64_t i = 0; i < len; i++)
-                tmp[i] = (int64_t)exact_f64(in[start + i], c, &b, key, start + i, st);
+                tmp[i] = (int64_t)exact_f64(in[start + i], c, &b, key, start + i, st, mask);
         }
         fx_store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
     }

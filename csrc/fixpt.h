@@ -77,6 +77,7 @@ typedef struct {
  * (or unsigned) integers into containers of out_bytes bytes.
  * Stochastic modes draw the random word of element i from
  * (seed, stream, index_offset + i) with a counter-based generator.
+ * overflow_mask, when not NULL, receives 1 for each element that overflowed.
  */
 typedef struct {
     int32_t word_length;
@@ -91,7 +92,7 @@ typedef struct {
 } fixpt_cast;
 
 int fixpt_cast_f64(const double *in, void *out, int64_t n,
-                   const fixpt_cast *cast, fixpt_status *status);
+                   const fixpt_cast *cast, fixpt_status *status, uint8_t *overflow_mask);
 
 /* ---- elementwise fixed-point arithmetic ---- */
 

@@ -76,18 +76,21 @@ def cast(
     seed: int = 0,
     stream: int = 0,
     index_offset: int = 0,
-) -> tuple[np.ndarray, KernelStatus]:
+    want_mask: bool = False,
+) -> tuple[np.ndarray, KernelStatus, Optional[np.ndarray]]:
     """Run the C cast ``overflow(round(values * 2**shift))`` of float64 values into
-    WL-bit raw integers of dtype ``out_dtype``, same shape."""
+    WL-bit raw integers of dtype ``out_dtype``, same shape; optionally the overflow mask."""
     src = np.asarray(values, dtype=np.float64, order="C")  # keeps 0-d arrays 0-d
     out = np.empty(src.shape, dtype=out_dtype)
+    mask = np.empty(src.shape, dtype=np.bool_) if want_mask else None
     spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
                       seed, stream, index_offset)
     st = ffi.new("fixpt_status *")
     code = lib.fixpt_cast_f64(ffi.cast("double *", ffi.from_buffer(src)), ffi.from_buffer(out),
-                              src.size, spec, st)
+                              src.size, spec, st,
+                              ffi.cast("uint8_t *", ffi.from_buffer(mask)) if want_mask else ffi.NULL)
     _check(code)
-    return out, _status(st)
+    return out, _status(st), mask
 
 
 OPS = {"copy": lib.FIXPT_OP_COPY, "add": lib.FIXPT_OP_ADD, "sub": lib.FIXPT_OP_SUB,

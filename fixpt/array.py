@@ -138,7 +138,7 @@ class FixedArray:
         """Convert to another fixed-point format, exactly rounded, in one C pass."""
         fmt = parse_format(fmt)
         raw, status = recast_raw(self._raw, self._format, fmt, rounding=rounding,
-                                 overflow=overflow, seed=seed)
+                                 overflow=overflow, seed=seed, mask=return_status)
         result = FixedArray(raw, fmt)
         record.note("astype", status, result.to_float() if record.is_recording() else None)
         return (result, status) if return_status else result
@@ -267,7 +267,7 @@ def array(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
     """Convert values (floats, integers or a FixedArray) to a FixedArray of ``fmt``.
 
     With ``return_status=True`` also returns the :class:`CastStatus`
-    (overflow, NaN, inf and rounding counts).
+    (overflow, NaN, inf and rounding counts, and the per-element ``overflow_mask``).
 
     >>> array([1.0, 2.0, 3.0], "Q2.2", overflow="saturate").tolist()
     [1.0, 1.75, 1.75]
@@ -276,10 +276,10 @@ def array(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
     status: Optional[CastStatus]
     if isinstance(values, FixedArray):
         raw, status = recast_raw(values.raw, values.format, fmt, rounding=rounding,
-                                 overflow=overflow, seed=seed)
+                                 overflow=overflow, seed=seed, mask=return_status)
     else:
         raw, status = to_raw(values, fmt, rounding=rounding, overflow=overflow, seed=seed,
-                             nan=nan)
+                             nan=nan, mask=return_status)
     result = FixedArray(raw, fmt)
     record.note("array", status, result.to_float() if record.is_recording() else None)
     return (result, status) if return_status else result

@@ -131,17 +131,18 @@ def make_status(fmt: FixedFormat, shape: tuple, kst, mask: Optional[np.ndarray] 
 
 
 def _cast(src: np.ndarray, fmt: FixedFormat, shift: int, rounding: RoundLike,
-          overflow: OverflowLike, seed: SeedLike, nan: str) -> tuple[np.ndarray, CastStatus]:
+          overflow: OverflowLike, seed: SeedLike, nan: str,
+          mask: bool = False) -> tuple[np.ndarray, CastStatus]:
     if nan not in NAN_POLICIES:
         raise ValueError(f"nan={nan!r} is not one of: {', '.join(NAN_POLICIES)}")
     round_mode, overflow_mode, seed_value, stream = resolve_modes(rounding, overflow, seed)
     kwargs = dict(word_length=fmt.wl, signed=fmt.signed, shift=shift, round_code=int(round_mode),
-                  overflow_code=int(overflow_mode), seed=seed_value, stream=stream)
+                  overflow_code=int(overflow_mode), seed=seed_value, stream=stream, want_mask=mask)
     if src.dtype.kind == "f":
-        raw, kst = _binding.cast(src, fmt.container, **kwargs)
+        raw, kst, overflow_mask = _binding.cast(src, fmt.container, **kwargs)
     else:  # integers (raw values of another format, or plain integers): an exact copy-cast
-        raw, kst, _, _ = _binding.elementwise("copy", src, None, fmt.container, **kwargs)
-    status = make_status(fmt, src.shape, kst)
+        raw, kst, overflow_mask, _ = _binding.elementwise("copy", src, None, fmt.container, **kwargs)
+    status = make_status(fmt, src.shape, kst, overflow_mask)
     _apply_policies(src, status, overflow_mode, nan)
     return raw, status
 
@@ -170,23 +171,24 @@ def _apply_policies(src: Optional[np.ndarray], status: CastStatus, overflow_mode
 
 def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
            overflow: OverflowLike = "saturate", seed: SeedLike = None,
-           nan: str = "raise") -> tuple[np.ndarray, CastStatus]:
+           nan: str = "raise", mask: bool = False) -> tuple[np.ndarray, CastStatus]:
     """Convert real numbers to raw integers of ``fmt`` exactly.
 
     Returns the raw integers (in ``fmt.container``, same shape as ``values``)
     and a :class:`CastStatus`.  Stochastic modes take ``seed`` (int, a
-    :class:`fixpt.Generator`, or None for fresh OS entropy).
+    :class:`fixpt.Generator`, or None for fresh OS entropy).  With ``mask=True`` the
+    status carries ``overflow_mask``, computed in the same C pass.
 
     >>> to_raw([0.5, 1.5, 2.5], "Q8.0", rounding="nearest_even")[0]
     array([0, 2, 2], dtype=int8)
     """
     fmt = parse_format(fmt)
-    return _cast(_as_kernel_input(values), fmt, fmt.fl, rounding, overflow, seed, nan)
+    return _cast(_as_kernel_input(values), fmt, fmt.fl, rounding, overflow, seed, nan, mask)
 
 
 def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
                rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate",
-               seed: SeedLike = None) -> tuple[np.ndarray, CastStatus]:
+               seed: SeedLike = None, mask: bool = False) -> tuple[np.ndarray, CastStatus]:
     """Convert raw integers of format ``src`` to raw integers of ``fmt`` exactly.
 
     >>> recast_raw(np.array([7, -7], dtype=np.int8), parse_format("Q4.2"), "Q4.0")[0]
@@ -196,7 +198,7 @@ def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
     arr = np.asarray(raw)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"raw must be an integer array, got dtype {arr.dtype}")
-    return _cast(arr, fmt, fmt.fl - src.fl, rounding, overflow, seed, "raise")
+    return _cast(arr, fmt, fmt.fl - src.fl, rounding, overflow, seed, "raise", mask)
 
 
 def raw_to_float(raw: np.ndarray, fmt: FixedFormat) -> np.ndarray:

@@ -138,3 +138,17 @@ def test_status_counts_and_first_overflow():
     assert status.first_overflow == (1, 2)
     assert status.n_inexact == 1
     assert raw.shape == (3, 4)
+
+
+@given(cases(), st.sampled_from(ROUNDINGS), st.sampled_from(["saturate", "wrap", "saturate_zero"]))
+def test_overflow_mask_marks_exactly_the_overflowing_elements(case, rounding, overflow):
+    fmt, values = case
+    values = [v for v in values if np.isfinite(v)] or [0.0]
+    x = np.array(values * 50)  # several blocks, fast and exact paths
+    raw, status = fixpt.to_raw(x, fmt, rounding=rounding, overflow=overflow, seed=2, mask=True)
+    flags = [cast_value(Fraction(v), fmt, rounding, overflow, _binding.random_word(2, 0, i))[1]
+             for i, v in enumerate(x)]
+    assert status.overflow_mask.tolist() == [f != 0 for f in flags]
+    fixed = fixpt.from_raw(raw, fmt)
+    _, again = fixed.astype(fixpt.Q(2, 0), overflow="saturate", return_status=True)
+    assert again.overflow_mask.shape == x.shape

@@ -50,7 +50,7 @@ def test_same_seed_same_result_and_independent_of_chunking():
     # chunked calls with the matching element offsets reproduce the one-shot result
     pieces = []
     for start in range(0, x.size, 777):
-        raw, _ = _binding.cast(x[start:start + 777], np.dtype(np.int8), word_length=8, signed=True,
+        raw, _, _ = _binding.cast(x[start:start + 777], np.dtype(np.int8), word_length=8, signed=True,
                                shift=4, round_code=int(fixpt.RoundMode.STOCHASTIC),
                                overflow_code=0, seed=42, stream=0, index_offset=start)
         pieces.append(raw)
