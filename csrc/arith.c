@@ -40,23 +40,11 @@ static void load_block(const fixpt_operand *x, int64_t start, int64_t n, int64_t
 /* One operand value as a 128-bit signed integer, alignment applied. */
 static inline __int128 load_one(const fixpt_operand *x, int64_t i)
 {
-    __int128 v;
-    const char *base = (const char *)x->data;
-    switch (x->bytes * 2 + (x->is_signed != 0)) {
-    case 3: v = ((const int8_t *)base)[i]; break;
-    case 2: v = ((const uint8_t *)base)[i]; break;
-    case 5: v = ((const int16_t *)base)[i]; break;
-    case 4: v = ((const uint16_t *)base)[i]; break;
-    case 9: v = ((const int32_t *)base)[i]; break;
-    case 8: v = ((const uint32_t *)base)[i]; break;
-    case 17: v = ((const int64_t *)base)[i]; break;
-    default: v = ((const uint64_t *)base)[i]; break;
-    }
-    return v * ((__int128)1 << x->align);
+    return fx_load_raw(x, i) * ((__int128)1 << x->align);
 }
 
-/* |n| / |d| rounded: the quotient magnitude and the remainder as a 64-bit
- * left-aligned fraction with a sticky bit (binary long division). */
+/* |n| / |d|: the quotient magnitude, and the remainder as a 64-bit left-aligned
+ * fraction with a sticky bit (binary long division). */
 static inline fx_u128 divide_magnitude(fx_u128 n, fx_u128 d, uint64_t *fraction)
 {
     fx_u128 q = n / d, r = n % d;

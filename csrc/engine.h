@@ -268,9 +268,31 @@ static inline void fx_note(fixpt_status *st, uint8_t *mask, int overflow, int in
     }
 }
 
+/* Element i of a raw operand as a 128-bit signed integer (no alignment). */
+static inline __int128 fx_load_raw(const fixpt_operand *x, int64_t i)
+{
+    const char *base = (const char *)x->data;
+    switch (x->bytes * 2 + (x->is_signed != 0)) {
+    case 3: return ((const int8_t *)base)[i];
+    case 2: return ((const uint8_t *)base)[i];
+    case 5: return ((const int16_t *)base)[i];
+    case 4: return ((const uint16_t *)base)[i];
+    case 9: return ((const int32_t *)base)[i];
+    case 8: return ((const uint32_t *)base)[i];
+    case 17: return ((const int64_t *)base)[i];
+    default: return ((const uint64_t *)base)[i];
+    }
+}
+
+/* Element i of a raw operand as a double (exact for containers up to 32 bits). */
+static inline double fx_load_double(const fixpt_operand *x, int64_t i)
+{
+    return (double)fx_load_raw(x, i);
+}
+
 /* Store raw bit patterns into a container of 1, 2, 4 or 8 bytes
  * (truncation keeps the low bits). */
-FIXPT_MULTIVERSION
+FIXPT_MULTIVERSION __attribute__((unused))
 static void fx_store_block(const int64_t *restrict v, void *restrict out, int64_t n, int bytes)
 {
     switch (bytes) {

@@ -125,6 +125,56 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
                       int64_t n, const fixpt_cast *cast, fixpt_status *status,
                       uint8_t *overflow_mask);
 
+/* ---- multiply-accumulate (dot, matmul, FIR) ---- */
+
+/*
+ * How products are formed and accumulated.  Each product a*b is exact; with
+ * product_word_length > 0 it is first rounded by 2^product_shift (<= 0) with
+ * product_round_mode and saturated to product_word_length bits.  It is then
+ * shifted left by `align` into the accumulator's binary point and added, in
+ * order k = 0..K-1, to an accumulator of acc_word_length (1..128) bits whose
+ * overflow mode is FIXPT_WRAP, FIXPT_SATURATE (after every addition) or
+ * FIXPT_RAISE (saturate and count, the caller raises).
+ * exact_bits is the caller's proven bound on the bits of every partial sum
+ * (0 if unknown); the caller sets it only when no partial sum can overflow the
+ * accumulator.  fixpt_fir then forms sums of up to 53 bits in double precision,
+ * which is exact.
+ */
+typedef struct {
+    int32_t product_word_length;
+    int32_t product_signed;
+    int32_t product_shift;
+    int32_t product_round_mode;
+    int32_t align;
+    int32_t acc_word_length;
+    int32_t acc_signed;
+    int32_t acc_overflow;
+    int32_t exact_bits;
+    uint64_t seed;
+    uint64_t stream;
+} fixpt_mac;
+
+/* What the accumulators saw. */
+typedef struct {
+    int64_t n_acc_overflow;     /* sums whose accumulator overflowed at least once */
+    int64_t first_acc_overflow; /* flat output index, -1 if none */
+    int64_t n_product_overflow; /* narrowed products that saturated */
+    int32_t max_acc_bits;       /* bits needed by the largest |partial sum| seen (sign excluded) */
+} fixpt_mac_status;
+
+/* out[b, i, j] = cast(sum_k A[b, i, k] * B[b, k, j]); A is (batch, m, k) with a batch
+ * stride of a_batch_stride elements (0 broadcasts), B likewise (batch, k, n). */
+int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int64_t batch,
+                 int64_t m, int64_t k, int64_t n, int64_t a_batch_stride, int64_t b_batch_stride,
+                 const fixpt_mac *mac, const fixpt_cast *out_cast, fixpt_status *out_status,
+                 fixpt_mac_status *mac_status);
+
+/* FIR: out[i] = cast(sum_{t=0}^{K-1} h[t] * x[i + K - 1 - t]) for i in 0..n_out-1 over a
+ * (pre-padded) x of n_out + K - 1 samples. */
+int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t n_out, int64_t k,
+              const fixpt_mac *mac, const fixpt_cast *out_cast, fixpt_status *out_status,
+              fixpt_mac_status *mac_status);
+
 /* The 64-bit random word used for element `index` (for tests and docs). */
 uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index);
 

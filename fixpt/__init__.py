@@ -17,7 +17,8 @@ from fixpt.floats import (
     FloatFields, compose, decompose, decompose_bits, exact_value, from_bits, next_down, next_up,
     representation_error, round_to_format, to_bits, ulp,
 )
-from fixpt.formats import FixedFormat, Q, UQ, parse_format
+from fixpt.formats import AccumulatorFormat, FixedFormat, Q, UQ, parse_format
+from fixpt.mac import MacStatus, accumulator_bits, accumulator_format, conv2d, convolve, dot, matmul
 from fixpt.modes import OverflowMode, RoundMode
 from fixpt.ops import (
     ErrorStats, absolute, add, amax, amin, as_fixed, common_format, compare, concatenate,
@@ -30,6 +31,7 @@ from fixpt.rng import Generator
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccumulatorFormat", "MacStatus", "accumulator_bits", "accumulator_format", "conv2d", "convolve", "dot", "matmul",
     "ErrorStats", "absolute", "add", "amax", "amin", "arange", "as_fixed", "common_format",
     "compare", "concatenate", "cumsum", "divide", "error_stats", "exact_format_of", "from_bin",
     "from_hex", "full", "load_mem", "mean", "multiply", "negative", "ones", "prod", "record",

@@ -223,3 +223,53 @@ def float_next(bits, spec: FloatSpec, direction: int) -> np.ndarray:
                                 ffi.cast("uint64_t *", ffi.from_buffer(out)), src.size,
                                 _float_spec(spec), direction))
     return out
+
+
+# ---- multiply-accumulate ----
+
+@dataclass(frozen=True)
+class MacStatus:
+    """What the accumulators saw."""
+
+    n_acc_overflow: int
+    first_acc_overflow: int
+    n_product_overflow: int
+    max_acc_bits: int
+
+
+def _mac_spec(mac: dict):
+    spec = ffi.new("fixpt_mac *")
+    for name, value in mac.items():
+        setattr(spec, name, value)
+    return spec
+
+
+def _mac_call(kernel, args, out, out_cast: dict, mac: dict):
+    spec = _cast_spec(out_bytes=out.dtype.itemsize, index_offset=0, **out_cast)
+    st, ms = ffi.new("fixpt_status *"), ffi.new("fixpt_mac_status *")
+    _check(kernel(*args, _mac_spec(mac), spec, st, ms))
+    return _status(st), MacStatus(int(ms.n_acc_overflow), int(ms.first_acc_overflow),
+                                  int(ms.n_product_overflow), int(ms.max_acc_bits))
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cast: dict):
+    """Stepwise MAC matrix product of contiguous (batch, m, k) @ (batch, k, n) raw arrays."""
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    batch, m, k = a.shape
+    n = b.shape[2]
+    out = np.empty((batch, m, n), dtype=out_dtype)
+    status, mac_status = _mac_call(
+        lib.fixpt_matmul, (_operand(a, 0), _operand(b, 0), ffi.from_buffer(out), batch, m, k, n,
+                           m * k, k * n), out, out_cast, mac)
+    return out, status, mac_status
+
+
+def fir(x: np.ndarray, h: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cast: dict):
+    """FIR over a pre-padded x: out[i] = sum_t h[t] x[i + K - 1 - t]."""
+    x, h = np.ascontiguousarray(x), np.ascontiguousarray(h)
+    n_out = x.size - h.size + 1
+    out = np.empty(n_out, dtype=out_dtype)
+    status, mac_status = _mac_call(
+        lib.fixpt_fir, (_operand(x, 0), _operand(h, 0), ffi.from_buffer(out), n_out, h.size),
+        out, out_cast, mac)
+    return out, status, mac_status

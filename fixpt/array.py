@@ -189,6 +189,14 @@ class FixedArray:
 
     __rtruediv__ = __floordiv__ = __rfloordiv__ = __truediv__
 
+    def __matmul__(self, other):
+        from fixpt.mac import matmul
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from fixpt.mac import matmul
+        return matmul(other, self)
+
     def __neg__(self):
         return _ops.negative(self)
 

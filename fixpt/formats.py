@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
+from typing import ClassVar, Union
 
 import numpy as np
 
@@ -53,6 +53,7 @@ class FixedFormat:
     il: int
     fl: int
     signed: bool = True
+    max_word_length: ClassVar[int] = MAX_WORD_LENGTH
 
     def __post_init__(self) -> None:
         il = _check_int("il", self.il)
@@ -63,10 +64,10 @@ class FixedFormat:
         object.__setattr__(self, "fl", fl)
         object.__setattr__(self, "signed", bool(self.signed))
         wl = il + fl
-        if not 1 <= wl <= MAX_WORD_LENGTH:
+        if not 1 <= wl <= self.max_word_length:
             raise ValueError(
                 f"word length il + fl = {il} + {fl} = {wl} is outside the allowed range "
-                f"1..{MAX_WORD_LENGTH}"
+                f"1..{self.max_word_length}"
             )
         if abs(fl) > MAX_ABS_FRACTION_LENGTH:
             raise ValueError(
@@ -146,6 +147,17 @@ class FixedFormat:
 
     def __str__(self) -> str:
         return f"{'Q' if self.signed else 'UQ'}{self.il}.{self.fl}"
+
+
+@dataclass(frozen=True, repr=False)
+class AccumulatorFormat(FixedFormat):
+    """A register format of up to 128 bits, for MAC accumulators (arrays hold at most 64).
+
+    >>> AccumulatorFormat(66, 62).wl
+    128
+    """
+
+    max_word_length: ClassVar[int] = 128
 
 
 def Q(il: int, fl: int) -> FixedFormat:

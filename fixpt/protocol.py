@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fixpt import ops
+from fixpt import mac, ops
 from fixpt.array import FixedArray
 
 _UFUNCS = {
@@ -26,6 +26,7 @@ _UFUNCS = {
     np.greater_equal: lambda a, b: ops.compare(a, b) >= 0,
     np.maximum: lambda a, b: ops.where(ops.compare(a, b) >= 0, a, b),
     np.minimum: lambda a, b: ops.where(ops.compare(a, b) <= 0, a, b),
+    np.matmul: mac.matmul,
 }
 
 _REDUCE = {np.add: ops.sum, np.maximum: ops.amax, np.minimum: ops.amin, np.multiply: ops.prod}
@@ -75,6 +76,8 @@ _FUNCTIONS = {
     np.array_equal: lambda a, b, equal_nan=False: (np.shape(a) == np.shape(b)
                                                     and bool(np.all(ops.compare(a, b) == 0))),
     np.abs: ops.absolute,
+    np.dot: mac.dot,
+    np.convolve: lambda a, v, mode="full": mac.convolve(a, v, mode=mode),
 }
 
 

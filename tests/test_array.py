@@ -203,7 +203,7 @@ def test_numpy_protocol_is_exact_or_refuses():
     assert np.array_equal(x, fixpt.array([0.5, -1.25], "Q8.8"))
     np.testing.assert_array_equal(np.asarray(x), [0.5, -1.25])
     for call in (lambda: np.sin(x), lambda: np.sqrt(x), lambda: np.divide(x, x),
-                 lambda: np.matmul(x, x), lambda: np.fft.fft(x), lambda: np.median(x),
+                 lambda: np.fft.fft(x), lambda: np.median(x), lambda: np.cross(x, x),
                  lambda: np.add(x, x, out=np.empty(2))):
         with pytest.raises(TypeError, match="fixpt"):
             call()

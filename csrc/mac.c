@@ -1,0 +1,297 @@
+/*
+ * mac.c - multiply-accumulate: matrix products and FIR filters with an
+ * explicit product and accumulator model (up to 128-bit accumulators).
+ *
+ * The stepwise path follows the hardware model exactly: exact product,
+ * optional product narrowing, alignment, then acc += p in order k = 0..K-1
+ * with the accumulator's overflow mode after every addition, then one final
+ * rounding/overflow cast into the output format.  For FIR filters, when the
+ * caller has proven that every partial sum fits 53 bits and nothing narrows
+ * or overflows, the same sums are formed in double precision, which is exact
+ * under that bound (and vectorises); then max_acc_bits reports the final sums
+ * only.  (For matrix products that case is handed to float BLAS by Python.)
+ */
+#include <string.h>
+
+#include "engine.h"
+
+typedef __int128 i128;
+
+#define TILE 512
+
+typedef struct {
+    int narrow, prod_mode, acc_mode, acc_wl, acc_signed, align;
+    int64_t prod_shift;
+    i128 prod_max, prod_min, acc_max, acc_min;
+    uint64_t prod_key;
+} mac_ctx;
+
+static int mac_init(const fixpt_mac *m, mac_ctx *c)
+{
+    if (m->acc_word_length < 1 || m->acc_word_length > 128 || m->align < 0 || m->align > 63)
+        return FIXPT_E_WORD_LENGTH;
+    if (m->product_word_length < 0 || m->product_word_length > 127 || m->product_shift > 0)
+        return FIXPT_E_WORD_LENGTH;
+    if (!(m->acc_overflow == FIXPT_WRAP || m->acc_overflow == FIXPT_SATURATE ||
+          m->acc_overflow == FIXPT_RAISE))
+        return FIXPT_E_OVERFLOW_MODE;
+    if (m->product_round_mode < 0 || m->product_round_mode >= FIXPT_N_ROUND_MODES)
+        return FIXPT_E_ROUND_MODE;
+    c->narrow = m->product_word_length > 0;
+    c->prod_mode = m->product_round_mode;
+    c->prod_shift = m->product_shift;
+    c->acc_mode = m->acc_overflow;
+    c->acc_wl = m->acc_word_length;
+    c->acc_signed = m->acc_signed != 0;
+    c->align = m->align;
+    int pw = m->product_word_length;
+    c->prod_max = pw ? (m->product_signed ? ((i128)1 << (pw - 1)) - 1 : ((i128)1 << pw) - 1) : 0;
+    c->prod_min = pw && m->product_signed ? -((i128)1 << (pw - 1)) : 0;
+    int aw = c->acc_wl;
+    if (c->acc_signed) {
+        c->acc_max = aw == 128 ? (i128)(((fx_u128)1 << 127) - 1) : ((i128)1 << (aw - 1)) - 1;
+        c->acc_min = -c->acc_max - 1;
+    } else {
+        c->acc_max = aw >= 127 ? (i128)(((fx_u128)1 << 127) - 1) : ((i128)1 << aw) - 1;
+        c->acc_min = 0;
+    }
+    c->prod_key = fx_stream_key(m->seed, m->stream);
+    return FIXPT_OK;
+}
+
+/* The product as it enters the accumulator. */
+static inline i128 mac_product(const mac_ctx *c, i128 p, uint64_t index, int64_t *n_prod_ovf)
+{
+    if (c->narrow) {
+        if (c->prod_shift < 0) {
+            int neg = p < 0, big, inexact;
+            uint64_t rnd = fx_random(c->prod_key, index);
+            uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)p : (fx_u128)p, c->prod_shift,
+                                           c->prod_mode, rnd, &big, &inexact);
+            p = big ? (neg ? c->prod_min - 1 : c->prod_max + 1) : (neg ? -(i128)mag : (i128)mag);
+        }
+        if (p > c->prod_max || p < c->prod_min) {
+            (*n_prod_ovf)++;
+            p = p > c->prod_max ? c->prod_max : c->prod_min;
+        }
+    }
+    return p * ((i128)1 << c->align);
+}
+
+/* acc + p under the accumulator's overflow mode; sets *overflowed. */
+static inline i128 mac_add(const mac_ctx *c, i128 acc, i128 p, int *overflowed)
+{
+    i128 s = (i128)((fx_u128)acc + (fx_u128)p); /* wraps mod 2^128 */
+    /* a carry out of 128 bits is an overflow in its direction; below 128 bits the
+     * range decides (the low bits of s stay right for wrapping either way) */
+    int carry_pos = p > 0 && s < acc, carry_neg = p < 0 && s > acc;
+    int ranged = c->acc_wl < 128 && !carry_pos && !carry_neg;
+    int over_pos = carry_pos || (ranged && s > c->acc_max);
+    int over_neg = carry_neg || (ranged && s < c->acc_min);
+    if (!(over_pos | over_neg))
+        return s;
+    *overflowed = 1;
+    if (c->acc_mode == FIXPT_WRAP) {
+        if (c->acc_wl == 128)
+            return s;
+        int sh = 128 - c->acc_wl;
+        fx_u128 low = (fx_u128)s << sh;
+        return c->acc_signed ? (i128)low >> sh : (i128)(low >> sh);
+    }
+    return over_pos ? c->acc_max : c->acc_min; /* saturate (raise: the caller reports) */
+}
+
+static inline int bits_of(fx_u128 v)
+{
+    int b = 0;
+    while (v) {
+        b++;
+        v >>= 1;
+    }
+    return b;
+}
+
+/* Final cast of one accumulator value into the output; returns the raw bits. */
+static inline int64_t mac_finish(i128 acc, const fixpt_cast *oc, const fx_bounds *ob, uint64_t out_key,
+                                 int64_t index, fixpt_status *st)
+{
+    int neg = acc < 0, big, inexact, overflow;
+    uint64_t rnd = (oc->round_mode == FIXPT_STOCHASTIC || oc->round_mode == FIXPT_STOCHASTIC_EQUAL)
+                       ? fx_random(out_key, oc->index_offset + (uint64_t)index) : 0;
+    uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)acc : (fx_u128)acc, oc->shift, oc->round_mode,
+                                   rnd, &big, &inexact);
+    uint64_t raw = fx_apply_overflow(neg, mag, big, ob, &overflow);
+    fx_note(st, NULL, overflow, inexact, index);
+    return (int64_t)raw;
+}
+
+static int check_out(const fixpt_cast *oc)
+{
+    if (oc->word_length < 1 || oc->word_length > 64)
+        return FIXPT_E_WORD_LENGTH;
+    if (oc->round_mode < 0 || oc->round_mode >= FIXPT_N_ROUND_MODES)
+        return FIXPT_E_ROUND_MODE;
+    if (oc->overflow_mode < 0 || oc->overflow_mode >= FIXPT_N_OVERFLOW_MODES)
+        return FIXPT_E_OVERFLOW_MODE;
+    if (!(oc->out_bytes == 1 || oc->out_bytes == 2 || oc->out_bytes == 4 || oc->out_bytes == 8) ||
+        oc->out_bytes * 8 < oc->word_length)
+        return FIXPT_E_CONTAINER;
+    if (oc->shift < -100000 || oc->shift > 100000)
+        return FIXPT_E_SHIFT;
+    return FIXPT_OK;
+}
+
+/* The caller proves (exact_bits) that every partial sum fits 53 bits and the
+ * accumulator's range, so double sums are exact and no overflow can occur. */
+static int double_path_ok(const fixpt_mac *m, const mac_ctx *c)
+{
+    return !c->narrow && m->exact_bits >= 1 && m->exact_bits <= 53;
+}
+
+static void store_one(void *out, int bytes, int64_t index, int64_t raw)
+{
+    switch (bytes) {
+    case 1: ((uint8_t *)out)[index] = (uint8_t)raw; break;
+    case 2: ((uint16_t *)out)[index] = (uint16_t)raw; break;
+    case 4: ((uint32_t *)out)[index] = (uint32_t)raw; break;
+    default: ((uint64_t *)out)[index] = (uint64_t)raw; break;
+    }
+}
+
+static inline fx_u128 magnitude(i128 v)
+{
+    return v < 0 ? -(fx_u128)v : (fx_u128)v;
+}
+
+/* Record one sum: whether its accumulator overflowed, and the largest |value| it held. */
+static void note_acc(fixpt_mac_status *ms, int overflowed, fx_u128 peak, int64_t index)
+{
+    if (overflowed) {
+        ms->n_acc_overflow++;
+        if (ms->first_acc_overflow < 0)
+            ms->first_acc_overflow = index;
+    }
+    int b = bits_of(peak);
+    if (b > ms->max_acc_bits)
+        ms->max_acc_bits = b;
+}
+
+/* acc[j] += a * row[j] for a tile (vectorised: converts the row to double). */
+#define AXPY_ROW(TYPE)                                                         \
+    {                                                                          \
+        const TYPE *restrict r = (const TYPE *)row;                            \
+        for (int64_t j = 0; j < len; j++)                                      \
+            acc[j] += a * (double)r[j];                                        \
+    }
+
+FIXPT_MULTIVERSION
+static void axpy_row(double *restrict acc, double a, const void *row, int bytes, int is_signed, int64_t len)
+{
+    switch (bytes * 2 + is_signed) {
+    case 3: AXPY_ROW(int8_t) break;
+    case 2: AXPY_ROW(uint8_t) break;
+    case 5: AXPY_ROW(int16_t) break;
+    case 4: AXPY_ROW(uint16_t) break;
+    case 9: AXPY_ROW(int32_t) break;
+    case 8: AXPY_ROW(uint32_t) break;
+    case 17: AXPY_ROW(int64_t) break;
+    default: AXPY_ROW(uint64_t) break;
+    }
+}
+
+static void reset_mac(fixpt_mac_status *ms)
+{
+    memset(ms, 0, sizeof *ms);
+    ms->first_acc_overflow = -1;
+}
+
+int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int64_t batch,
+                 int64_t m, int64_t k, int64_t n, int64_t a_stride, int64_t b_stride,
+                 const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st,
+                 fixpt_mac_status *ms)
+{
+    mac_ctx c;
+    fx_reset_status(st);
+    reset_mac(ms);
+    int err = mac_init(mac, &c);
+    if (!err)
+        err = check_out(oc);
+    if (err)
+        return err;
+    if (batch < 0 || m < 0 || k < 0 || n < 0)
+        return FIXPT_E_LENGTH;
+    const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
+    const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
+    for (int64_t bt = 0; bt < batch; bt++) {
+        const int64_t a0 = bt * a_stride, b0 = bt * b_stride;
+        for (int64_t i = 0; i < m; i++) {
+            for (int64_t j = 0; j < n; j++) {
+                const int64_t o = (bt * m + i) * n + j;
+                i128 s = 0;
+                fx_u128 peak = 0;
+                int overflowed = 0;
+                for (int64_t kk = 0; kk < k; kk++) {
+                    i128 p = fx_load_raw(a, a0 + i * k + kk) * fx_load_raw(b, b0 + kk * n + j);
+                    s = mac_add(&c, s, mac_product(&c, p, (uint64_t)(o * k + kk), &ms->n_product_overflow),
+                                &overflowed);
+                    peak = magnitude(s) > peak ? magnitude(s) : peak;
+                }
+                note_acc(ms, overflowed, peak, o);
+                store_one(out, oc->out_bytes, o, mac_finish(s, oc, &ob, out_key, o, st));
+            }
+        }
+    }
+    return FIXPT_OK;
+}
+
+int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t n_out, int64_t k,
+              const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st, fixpt_mac_status *ms)
+{
+    mac_ctx c;
+    fx_reset_status(st);
+    reset_mac(ms);
+    int err = mac_init(mac, &c);
+    if (!err)
+        err = check_out(oc);
+    if (err)
+        return err;
+    if (n_out < 0 || k < 1)
+        return FIXPT_E_LENGTH;
+    const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
+    const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
+    const int fast = double_path_ok(mac, &c);
+    const double scale = (double)((int64_t)1 << c.align);
+    double acc[TILE];
+    for (int64_t i0 = 0; i0 < n_out; i0 += TILE) {
+        int64_t len = n_out - i0 < TILE ? n_out - i0 : TILE;
+        if (fast) {
+            memset(acc, 0, sizeof acc);
+            for (int64_t t = 0; t < k; t++) {
+                double ht = fx_load_double(h, t);
+                if (ht != 0.0)
+                    axpy_row(acc, ht, (const char *)x->data + (i0 + k - 1 - t) * x->bytes, x->bytes,
+                             x->is_signed, len);
+            }
+            for (int64_t i = 0; i < len; i++) {
+                i128 s = (i128)(acc[i] * scale);
+                note_acc(ms, 0, magnitude(s), i0 + i);
+                store_one(out, oc->out_bytes, i0 + i, mac_finish(s, oc, &ob, out_key, i0 + i, st));
+            }
+        } else {
+            for (int64_t i = 0; i < len; i++) {
+                i128 s = 0;
+                fx_u128 peak = 0;
+                int overflowed = 0;
+                for (int64_t t = 0; t < k; t++) {
+                    i128 p = fx_load_raw(h, t) * fx_load_raw(x, i0 + i + k - 1 - t);
+                    s = mac_add(&c, s, mac_product(&c, p, (uint64_t)((i0 + i) * k + t),
+                                                   &ms->n_product_overflow), &overflowed);
+                    peak = magnitude(s) > peak ? magnitude(s) : peak;
+                }
+                note_acc(ms, overflowed, peak, i0 + i);
+                store_one(out, oc->out_bytes, i0 + i, mac_finish(s, oc, &ob, out_key, i0 + i, st));
+            }
+        }
+    }
+    return FIXPT_OK;
+}
