@@ -116,6 +116,34 @@ def bench_array_ops(n_mul: int, n_sum: int, repeats: int) -> None:
            repeats, "(information)")
 
 
+def bench_mac(size: int, n_fir: int, repeats: int) -> None:
+    rng = np.random.default_rng(4)
+    fmt = fixpt.Q(1, 7)
+    a = fixpt.from_raw(rng.integers(-128, 128, (size, size), dtype=np.int8), fmt)
+    b = fixpt.from_raw(rng.integers(-128, 128, (size, size), dtype=np.int8), fmt)
+    a32, b32 = a.raw.astype(np.int32), b.raw.astype(np.int32)
+    af, bf = a.raw.astype(np.float32), b.raw.astype(np.float32)
+
+    def fixpt_mm():
+        return fixpt.matmul(a, b)  # exact int32-range accumulation
+
+    assert np.array_equal(fixpt_mm().raw, a32 @ b32)
+    report(f"matmul {size}x{size} Q(1,7), vs NumPy int32 matmul", fixpt_mm, lambda: a32 @ b32,
+           repeats, ">= 5x")
+    report(f"matmul {size}x{size} Q(1,7), vs float32 BLAS matmul", fixpt_mm, lambda: af @ bf,
+           repeats, ">= 0.33x (within 3x)")
+    x = fixpt.from_raw(rng.integers(-32768, 32768, n_fir, dtype=np.int16), fixpt.Q(1, 15))
+    h = fixpt.from_raw(rng.integers(-32768, 32768, 64, dtype=np.int16), fixpt.Q(1, 15))
+    x64, h64 = x.raw.astype(np.int64), h.raw.astype(np.int64)
+
+    def fixpt_fir():
+        return fixpt.convolve(x, h)
+
+    assert np.array_equal(fixpt_fir().raw, np.convolve(x64, h64))
+    report(f"FIR {n_fir:,} samples x 64 taps Q(1,15), vs np.convolve int64", fixpt_fir,
+           lambda: np.convolve(x64, h64), repeats, ">= 1x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -126,6 +154,7 @@ def main() -> None:
     bench_conversion(n, repeats)
     bench_float_formats(n, repeats)
     bench_array_ops(n_mul, n, repeats)
+    bench_mac(128 if args.quick else 512, 100_000 if args.quick else 1_000_000, repeats)
 
 
 if __name__ == "__main__":

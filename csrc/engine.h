@@ -284,10 +284,45 @@ static inline __int128 fx_load_raw(const fixpt_operand *x, int64_t i)
     }
 }
 
-/* Element i of a raw operand as a double (exact for containers up to 32 bits). */
+/* Element i of a raw operand as a double (exact for containers up to 32 bits;
+ * converted directly, not through a slow 128-bit conversion). */
 static inline double fx_load_double(const fixpt_operand *x, int64_t i)
 {
-    return (double)fx_load_raw(x, i);
+    const char *base = (const char *)x->data;
+    switch (x->bytes * 2 + (x->is_signed != 0)) {
+    case 3: return ((const int8_t *)base)[i];
+    case 2: return ((const uint8_t *)base)[i];
+    case 5: return ((const int16_t *)base)[i];
+    case 4: return ((const uint16_t *)base)[i];
+    case 9: return ((const int32_t *)base)[i];
+    case 8: return ((const uint32_t *)base)[i];
+    case 17: return (double)((const int64_t *)base)[i];
+    default: return (double)((const uint64_t *)base)[i];
+    }
+}
+
+/* Elements start..start+n-1 of a raw operand as doubles (one loop per type,
+ * so the conversion vectorises). */
+#define FX_LOAD_DOUBLE(TYPE)                                                   \
+    {                                                                          \
+        const TYPE *restrict p = (const TYPE *)x->data + start;                \
+        for (int64_t i = 0; i < n; i++)                                        \
+            out[i] = (double)p[i];                                             \
+    }
+
+FIXPT_MULTIVERSION __attribute__((unused))
+static void fx_load_block_double(const fixpt_operand *x, int64_t start, int64_t n, double *restrict out)
+{
+    switch (x->bytes * 2 + (x->is_signed != 0)) {
+    case 3: FX_LOAD_DOUBLE(int8_t) break;
+    case 2: FX_LOAD_DOUBLE(uint8_t) break;
+    case 5: FX_LOAD_DOUBLE(int16_t) break;
+    case 4: FX_LOAD_DOUBLE(uint16_t) break;
+    case 9: FX_LOAD_DOUBLE(int32_t) break;
+    case 8: FX_LOAD_DOUBLE(uint32_t) break;
+    case 17: FX_LOAD_DOUBLE(int64_t) break;
+    default: FX_LOAD_DOUBLE(uint64_t) break;
+    }
 }
 
 /* Store raw bit patterns into a container of 1, 2, 4 or 8 bytes

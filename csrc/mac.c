@@ -103,12 +103,8 @@ static inline i128 mac_add(const mac_ctx *c, i128 acc, i128 p, int *overflowed)
 
 static inline int bits_of(fx_u128 v)
 {
-    int b = 0;
-    while (v) {
-        b++;
-        v >>= 1;
-    }
-    return b;
+    uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
+    return hi ? 128 - __builtin_clzll(hi) : (lo ? 64 - __builtin_clzll(lo) : 0);
 }
 
 /* Final cast of one accumulator value into the output; returns the raw bits. */
@@ -199,6 +195,38 @@ static void axpy_row(double *restrict acc, double a, const void *row, int bytes,
     }
 }
 
+FIXPT_MULTIVERSION
+static void axpy_double(double *restrict acc, double a, const double *restrict x, int64_t len)
+{
+    for (int64_t j = 0; j < len; j++)
+        acc[j] += a * x[j];
+}
+
+/* Store a block of exact integer sums (|v| < 2^53) when every one fits the output
+ * range unchanged (no rounding, no overflow); returns 0, storing nothing, otherwise. */
+FIXPT_MULTIVERSION
+static int finish_integers(const double *restrict acc, int64_t len, void *out, const fixpt_cast *oc,
+                           const fx_bounds *ob, int64_t i0, fixpt_mac_status *ms)
+{
+    const int64_t hi = ob->max_mag > (1ULL << 53) ? (int64_t)1 << 53 : (int64_t)ob->max_mag;
+    const int64_t lo = ob->min_mag > (1ULL << 53) ? -((int64_t)1 << 53) : -(int64_t)ob->min_mag;
+    int64_t v[TILE];
+    int64_t top = 0, bottom = 0;
+    for (int64_t i = 0; i < len; i++)
+        v[i] = (int64_t)acc[i];
+    for (int64_t i = 0; i < len; i++) {
+        top = v[i] > top ? v[i] : top;
+        bottom = v[i] < bottom ? v[i] : bottom;
+    }
+    if (top > hi || bottom < lo)
+        return 0;
+    fx_store_block(v, (char *)out + i0 * oc->out_bytes, len, oc->out_bytes);
+    int b = bits_of((fx_u128)(top > -bottom ? top : -bottom));
+    if (b > ms->max_acc_bits)
+        ms->max_acc_bits = b;
+    return 1;
+}
+
 static void reset_mac(fixpt_mac_status *ms)
 {
     memset(ms, 0, sizeof *ms);
@@ -261,17 +289,22 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
     const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
     const int fast = double_path_ok(mac, &c);
     const double scale = (double)((int64_t)1 << c.align);
-    double acc[TILE];
+    double acc[TILE], xd[2 * TILE];
     for (int64_t i0 = 0; i0 < n_out; i0 += TILE) {
         int64_t len = n_out - i0 < TILE ? n_out - i0 : TILE;
         if (fast) {
             memset(acc, 0, sizeof acc);
-            for (int64_t t = 0; t < k; t++) {
-                double ht = fx_load_double(h, t);
-                if (ht != 0.0)
-                    axpy_row(acc, ht, (const char *)x->data + (i0 + k - 1 - t) * x->bytes, x->bytes,
-                             x->is_signed, len);
+            if (k <= TILE) { /* convert this block's samples once, then pure double AXPYs */
+                fx_load_block_double(x, i0, len + k - 1, xd);
+                for (int64_t t = 0; t < k; t++)
+                    axpy_double(acc, fx_load_double(h, t), xd + k - 1 - t, len);
+            } else {
+                for (int64_t t = 0; t < k; t++)
+                    axpy_row(acc, fx_load_double(h, t), (const char *)x->data + (i0 + k - 1 - t) * x->bytes,
+                             x->bytes, x->is_signed, len);
             }
+            if (oc->shift == 0 && c.align == 0 && finish_integers(acc, len, out, oc, &ob, i0, ms))
+                continue; /* exact integers that fit the output: stored directly */
             for (int64_t i = 0; i < len; i++) {
                 i128 s = (i128)(acc[i] * scale);
                 note_acc(ms, 0, magnitude(s), i0 + i);
