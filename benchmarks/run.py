@@ -144,6 +144,14 @@ def bench_mac(size: int, n_fir: int, repeats: int) -> None:
            lambda: np.convolve(x64, h64), repeats, ">= 1x")
 
 
+def bench_cancellation(n: int, repeats: int) -> None:
+    rng = np.random.default_rng(5)
+    a = rng.uniform(1, 2, n)
+    b = a * (1 + rng.uniform(-1e-6, 1e-6, n))
+    report(f"cancellation map of {n:,} float64 subtractions, vs bare a - b",
+           lambda: fixpt.cancellation(a, b), lambda: a - b, repeats, ">= 0.5x (at most 2x the time)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -155,6 +163,7 @@ def main() -> None:
     bench_float_formats(n, repeats)
     bench_array_ops(n_mul, n, repeats)
     bench_mac(128 if args.quick else 512, 100_000 if args.quick else 1_000_000, repeats)
+    bench_cancellation(n, repeats)
 
 
 if __name__ == "__main__":

@@ -175,6 +175,23 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
               const fixpt_mac *mac, const fixpt_cast *out_cast, fixpt_status *out_status,
               fixpt_mac_status *mac_status);
 
+/* ---- cancellation diagnostics ---- */
+
+typedef enum {
+    FIXPT_CANCEL_NONE = 0,       /* a finite nonzero result: bits lost as computed */
+    FIXPT_CANCEL_EXACT_ZERO = 1, /* nonzero operands gave exactly 0: total cancellation */
+    FIXPT_CANCEL_NOT_APPLICABLE = 2 /* a zero, inf or NaN operand, or an inf/NaN result */
+} fixpt_cancel_class;
+
+/*
+ * result[i] = a[i] + b[i] (op 1) or a[i] - b[i] (op 2) in float64, and
+ * lost[i] = max(E(a), E(b)) - E(result) with E the IEEE unbiased exponent
+ * (floor(log2|x|), subnormals included); 0 where the class is not NONE.
+ * Returns per-class counts through n_exact_zero / n_not_applicable.
+ */
+int fixpt_cancellation(const double *a, const double *b, int64_t n, int32_t op, double *result,
+                       int16_t *lost, uint8_t *cls, int64_t *n_exact_zero, int64_t *n_not_applicable);
+
 /* The 64-bit random word used for element `index` (for tests and docs). */
 uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index);
 

@@ -7,6 +7,7 @@ array([ 13, -90], dtype=int8)
 """
 from fixpt.array import FixedArray, arange, array, from_raw, full, ones, zeros
 from fixpt.bits import from_bin, from_hex, load_mem, save_mem
+from fixpt.cancellation import CancellationReport, cancellation, watch_cancellation
 from fixpt.convert import CastStatus, raw_to_float, recast_raw, to_raw
 from fixpt.explain import Explanation, explain
 from fixpt.floatformat import (
@@ -27,10 +28,14 @@ from fixpt.ops import (
 )
 from fixpt.record import record
 from fixpt.rng import Generator
+from fixpt.teaching import expected_rounding, slope_bias_table
+from fixpt.tracked import SignificantDigits, Simulated, Tracked
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CancellationReport", "cancellation", "watch_cancellation", "SignificantDigits", "Simulated",
+    "Tracked", "expected_rounding", "slope_bias_table",
     "AccumulatorFormat", "MacStatus", "accumulator_bits", "accumulator_format", "conv2d", "convolve", "dot", "matmul",
     "ErrorStats", "absolute", "add", "amax", "amin", "arange", "as_fixed", "common_format",
     "compare", "concatenate", "cumsum", "divide", "error_stats", "exact_format_of", "from_bin",

@@ -273,3 +273,19 @@ def fir(x: np.ndarray, h: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cas
         lib.fixpt_fir, (_operand(x, 0), _operand(h, 0), ffi.from_buffer(out), n_out, h.size),
         out, out_cast, mac)
     return out, status, mac_status
+
+
+def cancellation(a: np.ndarray, b: np.ndarray, op: str):
+    """(result, lost bits int16, class uint8, n exact zero, n not applicable) of a +/- b."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    result = np.empty(a.shape, np.float64)
+    lost = np.empty(a.shape, np.int16)
+    cls = np.empty(a.shape, np.uint8)
+    zeros, skipped = ffi.new("int64_t *"), ffi.new("int64_t *")
+    _check(lib.fixpt_cancellation(
+        ffi.cast("double *", ffi.from_buffer(a)), ffi.cast("double *", ffi.from_buffer(b)), a.size,
+        {"add": 1, "sub": 2}[op], ffi.cast("double *", ffi.from_buffer(result)),
+        ffi.cast("int16_t *", ffi.from_buffer(lost)), ffi.cast("uint8_t *", ffi.from_buffer(cls)),
+        zeros, skipped))
+    return result, lost, cls, int(zeros[0]), int(skipped[0])
