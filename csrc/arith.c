@@ -160,17 +160,9 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
                        op == FIXPT_OP_DIV;
     if (op < FIXPT_OP_COPY || op > FIXPT_OP_DIV || !check_operand(a) || (binary && !check_operand(b)))
         return FIXPT_E_OPERAND;
-    if (c->word_length < 1 || c->word_length > 64)
-        return FIXPT_E_WORD_LENGTH;
-    if (c->round_mode < 0 || c->round_mode >= FIXPT_N_ROUND_MODES)
-        return FIXPT_E_ROUND_MODE;
-    if (c->overflow_mode < 0 || c->overflow_mode >= FIXPT_N_OVERFLOW_MODES)
-        return FIXPT_E_OVERFLOW_MODE;
-    if (!(c->out_bytes == 1 || c->out_bytes == 2 || c->out_bytes == 4 || c->out_bytes == 8) ||
-        c->out_bytes * 8 < c->word_length)
-        return FIXPT_E_CONTAINER;
-    if (c->shift < -100000 || c->shift > 100000)
-        return FIXPT_E_SHIFT;
+    int err = fx_check_cast(c);
+    if (err)
+        return err;
     if (n < 0)
         return FIXPT_E_LENGTH;
 

@@ -20,20 +20,8 @@
 
 static int check_cast(const fixpt_cast *c, int64_t n)
 {
-    if (c->word_length < 1 || c->word_length > 64)
-        return FIXPT_E_WORD_LENGTH;
-    if (c->round_mode < 0 || c->round_mode >= FIXPT_N_ROUND_MODES)
-        return FIXPT_E_ROUND_MODE;
-    if (c->overflow_mode < 0 || c->overflow_mode >= FIXPT_N_OVERFLOW_MODES)
-        return FIXPT_E_OVERFLOW_MODE;
-    if (!(c->out_bytes == 1 || c->out_bytes == 2 || c->out_bytes == 4 || c->out_bytes == 8) ||
-        c->out_bytes * 8 < c->word_length)
-        return FIXPT_E_CONTAINER;
-    if (c->shift < -100000 || c->shift > 100000)
-        return FIXPT_E_SHIFT;
-    if (n < 0)
-        return FIXPT_E_LENGTH;
-    return FIXPT_OK;
+    int err = fx_check_cast(c);
+    return err ? err : (n < 0 ? FIXPT_E_LENGTH : FIXPT_OK);
 }
 
 static int is_stochastic(int mode)

@@ -244,6 +244,23 @@ static inline uint64_t fx_apply_overflow(int neg, uint64_t mag, int big,
     }
 }
 
+/* Validate a cast description (everything but the element count). */
+static inline int fx_check_cast(const fixpt_cast *c)
+{
+    if (c->word_length < 1 || c->word_length > 64)
+        return FIXPT_E_WORD_LENGTH;
+    if (c->round_mode < 0 || c->round_mode >= FIXPT_N_ROUND_MODES)
+        return FIXPT_E_ROUND_MODE;
+    if (c->overflow_mode < 0 || c->overflow_mode >= FIXPT_N_OVERFLOW_MODES)
+        return FIXPT_E_OVERFLOW_MODE;
+    if (!(c->out_bytes == 1 || c->out_bytes == 2 || c->out_bytes == 4 || c->out_bytes == 8) ||
+        c->out_bytes * 8 < c->word_length)
+        return FIXPT_E_CONTAINER;
+    if (c->shift < -100000 || c->shift > 100000)
+        return FIXPT_E_SHIFT;
+    return FIXPT_OK;
+}
+
 /* Start a status record: no events, no first indices. */
 static inline void fx_reset_status(fixpt_status *st)
 {

@@ -121,22 +121,6 @@ static inline int64_t mac_finish(i128 acc, const fixpt_cast *oc, const fx_bounds
     return (int64_t)raw;
 }
 
-static int check_out(const fixpt_cast *oc)
-{
-    if (oc->word_length < 1 || oc->word_length > 64)
-        return FIXPT_E_WORD_LENGTH;
-    if (oc->round_mode < 0 || oc->round_mode >= FIXPT_N_ROUND_MODES)
-        return FIXPT_E_ROUND_MODE;
-    if (oc->overflow_mode < 0 || oc->overflow_mode >= FIXPT_N_OVERFLOW_MODES)
-        return FIXPT_E_OVERFLOW_MODE;
-    if (!(oc->out_bytes == 1 || oc->out_bytes == 2 || oc->out_bytes == 4 || oc->out_bytes == 8) ||
-        oc->out_bytes * 8 < oc->word_length)
-        return FIXPT_E_CONTAINER;
-    if (oc->shift < -100000 || oc->shift > 100000)
-        return FIXPT_E_SHIFT;
-    return FIXPT_OK;
-}
-
 /* The caller proves (exact_bits) that every partial sum fits 53 bits and the
  * accumulator's range, so double sums are exact and no overflow can occur. */
 static int double_path_ok(const fixpt_mac *m, const mac_ctx *c)
@@ -243,7 +227,7 @@ int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int6
     reset_mac(ms);
     int err = mac_init(mac, &c);
     if (!err)
-        err = check_out(oc);
+        err = fx_check_cast(oc);
     if (err)
         return err;
     if (batch < 0 || m < 0 || k < 0 || n < 0)
@@ -280,7 +264,7 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
     reset_mac(ms);
     int err = mac_init(mac, &c);
     if (!err)
-        err = check_out(oc);
+        err = fx_check_cast(oc);
     if (err)
         return err;
     if (n_out < 0 || k < 1)
