@@ -152,6 +152,38 @@ def bench_cancellation(n: int, repeats: int) -> None:
            lambda: fixpt.cancellation(a, b), lambda: a - b, repeats, ">= 0.5x (at most 2x the time)")
 
 
+def bench_quant(n: int, repeats: int) -> None:
+    from fixpt import quant
+    rng = np.random.default_rng(6)
+    x = rng.normal(scale=2.0, size=n).astype(np.float32)
+    p = quant.choose_qparams(-4.0, 4.0, symmetric=True)
+    scale = np.float32(p.scale)
+
+    def numpy_quantize():
+        return np.clip(np.rint(x / scale), -128, 127).astype(np.int8)
+
+    assert np.array_equal(quant.quantize(x, p), numpy_quantize())
+    report(f"quantize {n:,} float32 -> int8 (onnx preset)", lambda: quant.quantize(x, p),
+           numpy_quantize, repeats, ">= 3x")
+    acc = rng.integers(-2**20, 2**20, n).astype(np.int32)
+    m, s = quant.quantize_multiplier(0.0123)
+
+    def numpy_requantize():
+        ab = acc.astype(np.int64) * m
+        nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+        total = ab + nudge
+        high = np.where(total >= 0, total >> 31, -((-total) >> 31))  # divide, truncating
+        e = -s
+        mask = (1 << e) - 1
+        threshold = (mask >> 1) + (high < 0)
+        out = (high >> e) + ((high & mask) > threshold)
+        return np.clip(out, -128, 127).astype(np.int8)
+
+    assert np.array_equal(quant.requantize(acc, m, s), numpy_requantize())
+    report(f"requantize {n:,} int32 -> int8 (gemmlowp preset)", lambda: quant.requantize(acc, m, s),
+           numpy_requantize, repeats, ">= 3x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -164,6 +196,7 @@ def main() -> None:
     bench_array_ops(n_mul, n, repeats)
     bench_mac(128 if args.quick else 512, 100_000 if args.quick else 1_000_000, repeats)
     bench_cancellation(n, repeats)
+    bench_quant(n, repeats)
 
 
 if __name__ == "__main__":

@@ -192,6 +192,35 @@ typedef enum {
 int fixpt_cancellation(const double *a, const double *b, int64_t n, int32_t op, double *result,
                        int16_t *lost, uint8_t *cls, int64_t *n_exact_zero, int64_t *n_not_applicable);
 
+/* ---- quantization: affine quantize and integer requantize, as runtimes do ---- */
+
+typedef enum {
+    FIXPT_QUANT_ONNX = 0,   /* round_half_even(x / scale) + zp, float32 division, saturate */
+    FIXPT_QUANT_TORCH = 1,  /* nearbyint(x * (1.0f / scale)) + zp, float32 product, clamp */
+    FIXPT_QUANT_TFLITE = 2, /* round_half_away(x / scale) + zp, float32 division, clamp */
+    FIXPT_QUANT_NEMO = 3    /* floor(x / scale) + zp, float32 division, clamp */
+} fixpt_quant_preset;
+
+typedef enum {
+    FIXPT_REQUANT_GEMMLOWP = 0,        /* SaturatingRoundingDoublingHighMul, RoundingDivideByPOT */
+    FIXPT_REQUANT_SINGLE_ROUNDING = 1, /* (acc * M + 2^(s-1)) >> s, one rounding, s = 31 - shift */
+    FIXPT_REQUANT_NEMO = 2,            /* (acc * M) >> shift: floor, M = floor(eps_in 2^d / eps_out) */
+    FIXPT_REQUANT_FLOAT = 3            /* nearbyint((float)acc * float_multiplier) */
+} fixpt_requant_preset;
+
+/*
+ * Per-channel parameters: element i uses parameter (i / inner) % channels
+ * (per tensor: channels = 1).  Results are clamped to [qmin, qmax] and stored
+ * in containers of out_bytes bytes (signed or not as out_signed).
+ */
+int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
+                       const int32_t *zero_point, int64_t channels, int64_t inner, int32_t preset,
+                       int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped);
+int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *multiplier,
+                     const int32_t *shift, const float *float_multiplier, const int32_t *zero_point,
+                     int64_t channels, int64_t inner, int32_t preset, int32_t qmin, int32_t qmax,
+                     int32_t out_bytes, int64_t *n_clamped);
+
 /* The 64-bit random word used for element `index` (for tests and docs). */
 uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index);
 

@@ -289,3 +289,45 @@ def cancellation(a: np.ndarray, b: np.ndarray, op: str):
         ffi.cast("int16_t *", ffi.from_buffer(lost)), ffi.cast("uint8_t *", ffi.from_buffer(cls)),
         zeros, skipped))
     return result, lost, cls, int(zeros[0]), int(skipped[0])
+
+
+# ---- quantization ----
+
+QUANT_PRESETS = {"onnx": lib.FIXPT_QUANT_ONNX, "torch": lib.FIXPT_QUANT_TORCH,
+                 "tflite": lib.FIXPT_QUANT_TFLITE, "nemo": lib.FIXPT_QUANT_NEMO}
+REQUANT_PRESETS = {"gemmlowp": lib.FIXPT_REQUANT_GEMMLOWP,
+                   "single_rounding": lib.FIXPT_REQUANT_SINGLE_ROUNDING,
+                   "nemo": lib.FIXPT_REQUANT_NEMO, "float": lib.FIXPT_REQUANT_FLOAT}
+
+
+def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int,
+                 preset: str, qmin: int, qmax: int, out_dtype: np.dtype) -> tuple[np.ndarray, int]:
+    """Affine quantization of float32 values with per-channel (scale, zero point)."""
+    x = np.asarray(x, dtype=np.float32, order="C")  # keeps 0-d arrays 0-d
+    scale = np.ascontiguousarray(scale, dtype=np.float32)
+    zero_point = np.ascontiguousarray(zero_point, dtype=np.int32)
+    out = np.empty(x.shape, dtype=out_dtype)
+    clamped = ffi.new("int64_t *")
+    _check(lib.fixpt_quantize_f32(
+        ffi.cast("float *", ffi.from_buffer(x)), ffi.from_buffer(out), x.size,
+        ffi.cast("float *", ffi.from_buffer(scale)), ffi.cast("int32_t *", ffi.from_buffer(zero_point)),
+        scale.size, inner, QUANT_PRESETS[preset], qmin, qmax, out.dtype.itemsize, clamped))
+    return out, int(clamped[0])
+
+
+def requantize(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray,
+               float_multiplier: np.ndarray, zero_point: np.ndarray, inner: int, preset: str,
+               qmin: int, qmax: int, out_dtype: np.dtype) -> tuple[np.ndarray, int]:
+    """Integer requantization of accumulators with per-channel multipliers."""
+    acc = np.asarray(acc, dtype=np.int64, order="C")
+    arrays = [np.ascontiguousarray(multiplier, dtype=np.int32), np.ascontiguousarray(shift, dtype=np.int32),
+              np.ascontiguousarray(float_multiplier, dtype=np.float32),
+              np.ascontiguousarray(zero_point, dtype=np.int32)]
+    out = np.empty(acc.shape, dtype=out_dtype)
+    clamped = ffi.new("int64_t *")
+    _check(lib.fixpt_requantize(
+        ffi.cast("int64_t *", ffi.from_buffer(acc)), ffi.from_buffer(out), acc.size,
+        ffi.cast("int32_t *", ffi.from_buffer(arrays[0])), ffi.cast("int32_t *", ffi.from_buffer(arrays[1])),
+        ffi.cast("float *", ffi.from_buffer(arrays[2])), ffi.cast("int32_t *", ffi.from_buffer(arrays[3])),
+        arrays[3].size, inner, REQUANT_PRESETS[preset], qmin, qmax, out.dtype.itemsize, clamped))
+    return out, int(clamped[0])

@@ -1,0 +1,208 @@
+/*
+ * quant.c - affine quantization and integer requantization, bit for bit as the
+ * runtimes compute them (ONNX, PyTorch, TFLite/gemmlowp, NEMO, FBGEMM).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define BLOCK 1024
+
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* One channel run of quantization: the preset is a constant in each copy.  All
+ * arithmetic stays in float32 and int32, so the loops vectorise. */
+#define QUANT_LOOP(EXPR)                                                        \
+    for (int64_t i = 0; i < len; i++) {                                         \
+        float v = x[i];                                                         \
+        float r = (EXPR);                                                       \
+        /* clamp in float first: the conversion below is then always defined */ \
+        r = r < lo ? lo : (r > hi ? hi : r);                                    \
+        int32_t q = (int32_t)r + zp;                                            \
+        clamped += (q < qmin) | (q > qmax);                                     \
+        out[i] = q < qmin ? qmin : (q > qmax ? qmax : q);                       \
+    }
+
+/* round half away from zero (C's roundf), written so that it vectorises */
+static inline float round_half_away(float q)
+{
+    float t = truncf(q);
+    float frac = q - t; /* exact */
+    return t + (fabsf(frac) >= 0.5f ? copysignf(1.0f, q) : 0.0f);
+}
+
+FIXPT_MULTIVERSION
+static int64_t quantize_run(const float *restrict x, int32_t *restrict out, int64_t len, float scale,
+                            int32_t zp, int preset, int32_t qmin, int32_t qmax)
+{
+    /* values beyond these bounds clamp whatever the zero point (qmin, qmax, zp are within
+     * 16 bits, so these are exact floats and the int32 conversion cannot overflow) */
+    const float lo = (float)qmin - (float)zp - 1.0f, hi = (float)qmax - (float)zp + 1.0f;
+    const float inv = 1.0f / scale;
+    int32_t clamped = 0;
+    switch (preset) {
+    case FIXPT_QUANT_ONNX: QUANT_LOOP(nearbyintf(v / scale)) break;
+    case FIXPT_QUANT_TORCH: QUANT_LOOP(nearbyintf(v * inv)) break;
+    case FIXPT_QUANT_TFLITE: QUANT_LOOP(round_half_away(v / scale)) break;
+    default: QUANT_LOOP(floorf(v / scale)) break;
+    }
+    return clamped;
+}
+
+FIXPT_MULTIVERSION
+static void store32(const int32_t *restrict v, void *restrict out, int64_t n, int bytes)
+{
+    switch (bytes) {
+    case 1: { uint8_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint8_t)v[i]; break; }
+    case 2: { uint16_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint16_t)v[i]; break; }
+    case 4: memcpy(out, v, (size_t)n * 4); break;
+    default: { int64_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = v[i]; break; }
+    }
+}
+
+int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
+                       const int32_t *zero_point, int64_t channels, int64_t inner, int32_t preset,
+                       int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped)
+{
+    if (preset < FIXPT_QUANT_ONNX || preset > FIXPT_QUANT_NEMO)
+        return FIXPT_E_OPERAND;
+    if (n < 0 || channels < 1 || inner < 1 || qmin > qmax)
+        return FIXPT_E_LENGTH;
+    if (qmin < -65536 || qmax > 65535)
+        return FIXPT_E_WORD_LENGTH;
+    for (int64_t c = 0; c < channels; c++)
+        if (zero_point[c] < -65536 || zero_point[c] > 65535 || !(scale[c] > 0.0f) || isinf(scale[c]))
+            return FIXPT_E_OPERAND;
+    if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8))
+        return FIXPT_E_CONTAINER;
+    int32_t tmp[BLOCK];
+    int64_t clamped = 0;
+    /* walk runs of constant parameters, at most BLOCK long */
+    for (int64_t start = 0; start < n;) {
+        int64_t channel = (start / inner) % channels;
+        int64_t run_end = (start / inner + 1) * inner;
+        int64_t len = run_end - start;
+        if (len > BLOCK)
+            len = BLOCK;
+        if (len > n - start)
+            len = n - start;
+        clamped += quantize_run(x + start, tmp, len, scale[channel], zero_point[channel], preset,
+                                qmin, qmax);
+        store32(tmp, (char *)out + start * out_bytes, len, out_bytes);
+        start += len;
+    }
+    *n_clamped = clamped;
+    return FIXPT_OK;
+}
+
+/* gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties away from zero
+ * (C division truncates), with the single overflowing case saturated. */
+static inline int64_t srdhm(int64_t a, int64_t b)
+{
+    if (a == INT32_MIN && b == INT32_MIN)
+        return INT32_MAX;
+    int64_t ab = a * b;
+    int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
+    return (ab + nudge) / (1LL << 31);
+}
+
+/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. */
+static inline int64_t rdbpot(int64_t x, int e)
+{
+    int64_t mask = (1LL << e) - 1;
+    int64_t remainder = x & mask;
+    int64_t threshold = (mask >> 1) + (x < 0);
+    return (x >> e) + (remainder > threshold);
+}
+
+static inline int64_t sat32(int64_t v)
+{
+    return clamp64(v, INT32_MIN, INT32_MAX);
+}
+
+FIXPT_MULTIVERSION
+static int64_t requantize_run(const int64_t *restrict acc, int64_t *restrict out, int64_t len, int preset,
+                              int32_t m, int32_t s, float fm, int32_t zp, int32_t qmin, int32_t qmax)
+{
+    int64_t clamped = 0;
+    switch (preset) {
+    case FIXPT_REQUANT_GEMMLOWP: {
+        /* TFLite MultiplyByQuantizedMultiplier: left shift, high mul, rounding right shift */
+        const int left = s > 0 ? s : 0, right = s > 0 ? 0 : -s;
+        for (int64_t i = 0; i < len; i++) {
+            int64_t x = sat32(sat32(acc[i]) * (1LL << left));
+            int64_t q = rdbpot(srdhm(x, m), right) + zp;
+            clamped += (q < qmin) | (q > qmax);
+            out[i] = clamp64(q, qmin, qmax);
+        }
+        break;
+    }
+    case FIXPT_REQUANT_SINGLE_ROUNDING: {
+        const int total = 31 - s;
+        for (int64_t i = 0; i < len; i++) {
+            __int128 p = (__int128)sat32(acc[i]) * m + ((__int128)1 << (total - 1));
+            int64_t q = sat32((int64_t)(p >> total)) + zp;
+            clamped += (q < qmin) | (q > qmax);
+            out[i] = clamp64(q, qmin, qmax);
+        }
+        break;
+    }
+    case FIXPT_REQUANT_NEMO:
+        for (int64_t i = 0; i < len; i++) {
+            int64_t q = (int64_t)(((__int128)acc[i] * m) >> s) + zp;
+            clamped += (q < qmin) | (q > qmax);
+            out[i] = clamp64(q, qmin, qmax);
+        }
+        break;
+    default:
+        for (int64_t i = 0; i < len; i++) {
+            float r = nearbyintf((float)acc[i] * fm);
+            r = r < -9.2e18f ? -9.2e18f : (r > 9.2e18f ? 9.2e18f : r);
+            int64_t q = (int64_t)r + zp;
+            clamped += (q < qmin) | (q > qmax);
+            out[i] = clamp64(q, qmin, qmax);
+        }
+        break;
+    }
+    return clamped;
+}
+
+int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *multiplier,
+                     const int32_t *shift, const float *float_multiplier, const int32_t *zero_point,
+                     int64_t channels, int64_t inner, int32_t preset, int32_t qmin, int32_t qmax,
+                     int32_t out_bytes, int64_t *n_clamped)
+{
+    if (preset < FIXPT_REQUANT_GEMMLOWP || preset > FIXPT_REQUANT_FLOAT)
+        return FIXPT_E_OPERAND;
+    if (n < 0 || channels < 1 || inner < 1 || qmin > qmax)
+        return FIXPT_E_LENGTH;
+    if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8))
+        return FIXPT_E_CONTAINER;
+    for (int64_t c = 0; c < channels && preset != FIXPT_REQUANT_FLOAT; c++) {
+        int s = shift[c];
+        if ((preset == FIXPT_REQUANT_GEMMLOWP && (s < -31 || s > 30)) ||
+            (preset == FIXPT_REQUANT_SINGLE_ROUNDING && (s < -31 || s > 30)) ||
+            (preset == FIXPT_REQUANT_NEMO && (s < 0 || s > 62)))
+            return FIXPT_E_SHIFT;
+    }
+    int64_t tmp[BLOCK];
+    int64_t clamped = 0;
+    /* runs of constant parameters, at most BLOCK long; the preset switch is outside the loops */
+    for (int64_t start = 0; start < n;) {
+        int64_t ch = (start / inner) % channels;
+        int64_t len = (start / inner + 1) * inner - start;
+        len = len > BLOCK ? BLOCK : len;
+        len = len > n - start ? n - start : len;
+        clamped += requantize_run(acc + start, tmp, len, preset, multiplier ? multiplier[ch] : 0,
+                                  shift ? shift[ch] : 0, float_multiplier ? float_multiplier[ch] : 0.0f,
+                                  zero_point[ch], qmin, qmax);
+        fx_store_block(tmp, (char *)out + start * out_bytes, len, out_bytes);
+        start += len;
+    }
+    *n_clamped = clamped;
+    return FIXPT_OK;
+}

@@ -1,0 +1,236 @@
+"""Quantization on the fixed-point core: quantize, dequantize, requantize, as runtimes do.
+
+Convention: ``q = clamp(round(x / scale) + zero_point, qmin, qmax)`` and
+``x_hat = scale * (q - zero_point)``. Other conventions in the literature map onto it:
+``Q(r) = Int(r / S) - Z`` is ours with ``zero_point = -Z``; NEMO's ``t = alpha + eps * q`` is
+``scale = eps``, ``zero_point = -alpha / eps``; Distiller's ``q = round(s * x - zp)`` is
+``scale = 1 / s``, ``zero_point = -zp``.
+
+>>> import numpy as np
+>>> p = choose_qparams(-2.0, 2.0, bits=8, symmetric=True, narrow_range=True)
+>>> float(p.scale), int(p.zero_point), (p.qmin, p.qmax)
+(0.015748031437397003, 0, (-127, 127))
+>>> quantize(np.array([[-1.54, 0.22], [-0.26, 0.65]]), p).tolist()
+[[-98, 14], [-17, 41]]
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from fixpt import _binding
+from fixpt.formats import smallest_container
+
+QUANT_PRESETS = tuple(_binding.QUANT_PRESETS)
+REQUANT_PRESETS = tuple(_binding.REQUANT_PRESETS)
+
+
+@dataclass(frozen=True)
+class QParams:
+    """Quantization parameters: scale(s) and zero point(s), bit width, signedness, range.
+
+    ``axis=None`` is per tensor; with ``axis`` the parameters are per channel along it; with
+    ``axis`` and ``group_size`` per group of ``group_size`` consecutive channels' positions
+    (block quantization). Scales are float32, as runtimes store them.
+    """
+
+    scale: np.ndarray
+    zero_point: np.ndarray
+    bits: int = 8
+    signed: bool = True
+    narrow_range: bool = False
+    axis: Optional[int] = None
+    group_size: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.bits, bool) or not isinstance(self.bits, (int, np.integer)) or not 2 <= self.bits <= 16:
+            raise ValueError(f"bits={self.bits!r} is outside the allowed range 2..16")
+        scale = np.asarray(self.scale, dtype=np.float32)
+        zp = np.asarray(self.zero_point)
+        if zp.dtype.kind not in "iu" and not np.all(zp == np.round(zp)):
+            raise ValueError("zero_point must hold integers")
+        zp = zp.astype(np.int32)
+        if not np.all(np.isfinite(scale)) or not np.all(scale > 0):
+            raise ValueError("scale must be finite and > 0")
+        scale, zp = np.broadcast_arrays(scale, zp)
+        if np.any(zp < self.qmin) or np.any(zp > self.qmax):
+            raise ValueError(f"zero_point must lie in [{self.qmin}, {self.qmax}]")
+        if self.axis is None and scale.size != 1:
+            raise ValueError("several scales need axis= (per channel) or group_size= (per group)")
+        object.__setattr__(self, "scale", scale.ravel() if self.axis is not None else scale.reshape(()))
+        object.__setattr__(self, "zero_point", zp.ravel() if self.axis is not None else zp.reshape(()))
+
+    @property
+    def qmin(self) -> int:
+        if self.signed:
+            return -(1 << (self.bits - 1)) + int(self.narrow_range)
+        return int(self.narrow_range)
+
+    @property
+    def qmax(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+    @property
+    def container(self) -> np.dtype:
+        return smallest_container(self.bits, self.signed)
+
+    def layout(self, shape: tuple) -> tuple[int, int]:
+        """(channels, inner) of the parameters over a C-contiguous array of this shape."""
+        if self.axis is None:
+            return 1, max(1, int(np.prod(shape, dtype=np.int64)))
+        axis = self.axis % len(shape)
+        inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+        length = shape[axis]
+        if self.group_size is None:
+            if self.scale.size != length:
+                raise ValueError(f"{self.scale.size} scales for axis {self.axis} of length {length}")
+            return length, inner
+        if length % self.group_size:
+            raise ValueError(f"group_size={self.group_size} does not divide axis length {length}")
+        if self.scale.size != length // self.group_size:
+            raise ValueError(f"{self.scale.size} scales for {length // self.group_size} groups")
+        return length // self.group_size, inner * self.group_size
+
+    def _broadcast(self, shape: tuple, values: np.ndarray) -> np.ndarray:
+        """Per-element parameter values (for dequantization)."""
+        channels, inner = self.layout(shape)
+        flat = np.repeat(np.tile(values, int(np.prod(shape, dtype=np.int64)) // (channels * inner)), inner)
+        return flat.reshape(shape) if self.axis is not None else values
+
+
+def quantize(x, qparams: QParams, *, preset: str = "onnx", return_clamped: bool = False):
+    """Quantize real values to integers (in the smallest container) with a runtime's arithmetic.
+
+    Presets: ``"onnx"`` (divide by the float32 scale, ties to even, saturate), ``"torch"``
+    (multiply by the float32 reciprocal ``1.0f / scale``, ties to even, clamp), ``"tflite"``
+    (divide, ties away from zero), ``"nemo"`` (divide, floor). Inputs are float32 as in those
+    runtimes (float64 inputs are rounded to float32 first).
+    """
+    if preset not in QUANT_PRESETS:
+        raise ValueError(f"preset={preset!r} is not one of: {', '.join(QUANT_PRESETS)}")
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"x must be real numbers, got dtype {arr.dtype}")
+    channels, inner = qparams.layout(arr.shape)
+    q, clamped = _binding.quantize_f32(arr, np.atleast_1d(qparams.scale), np.atleast_1d(qparams.zero_point),
+                                       inner, preset, qparams.qmin, qparams.qmax, qparams.container)
+    return (q, clamped) if return_clamped else q
+
+
+def dequantize(q, qparams: QParams) -> np.ndarray:
+    """``scale * (q - zero_point)`` in float32, as runtimes compute it."""
+    q = np.asarray(q)
+    scale = qparams._broadcast(q.shape, qparams.scale)
+    zp = qparams._broadcast(q.shape, qparams.zero_point)
+    return (scale * (q.astype(np.int64) - zp).astype(np.float32)).astype(np.float32)
+
+
+def choose_qparams(min_value, max_value, bits: int = 8, *, signed: bool = True,
+                   symmetric: bool = False, narrow_range: bool = False, axis: Optional[int] = None,
+                   group_size: Optional[int] = None) -> QParams:
+    """Scale and zero point covering [min_value, max_value] (arrays for per-channel).
+
+    The range is first widened to include 0, so that 0 is exactly representable.
+    Asymmetric: ``scale = (max - min) / (qmax - qmin)``, ``zero_point = qmin - round(min/scale)``.
+    Symmetric (zero point 0, or the middle code for unsigned): ``scale = amax / 2^(bits-1)``
+    on the full range [-128, 127], ``amax / (2^(bits-1) - 1)`` on the restricted range
+    [-127, 127]. (PyTorch's symmetric observers divide by ``(qmax - qmin) / 2 = 127.5`` instead.)
+    """
+    lo = np.minimum(np.asarray(min_value, dtype=np.float64), 0.0)
+    hi = np.maximum(np.asarray(max_value, dtype=np.float64), 0.0)
+    probe = QParams(np.float32(1), 0 if signed else (1 << (bits - 1)), bits, signed, narrow_range)
+    qmin, qmax = probe.qmin, probe.qmax
+    if symmetric:
+        amax = np.maximum(-lo, hi)
+        divisor = (1 << (bits - 1)) - (1 if narrow_range else 0)
+        scale = np.where(amax > 0, amax / divisor, 1.0)
+        zero_point = np.zeros_like(scale, dtype=np.int64) + (0 if signed else 1 << (bits - 1))
+    else:
+        scale = np.where(hi > lo, (hi - lo) / (qmax - qmin), 1.0)
+        zero_point = np.clip(qmin - np.round(lo / scale), qmin, qmax).astype(np.int64)
+    return QParams(scale.astype(np.float32), zero_point, bits, signed, narrow_range, axis, group_size)
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """(int32 multiplier, shift) with real ~= multiplier * 2^(shift - 31), as TFLite's
+    QuantizeMultiplier: frexp, then round the mantissa to 31 bits (ties away from zero).
+
+    >>> quantize_multiplier(0.75), quantize_multiplier(1.25), quantize_multiplier(2.0**-33)
+    ((1610612736, 0), (1342177280, 1), (0, 0))
+    """
+    real = float(real)
+    if not math.isfinite(real) or real < 0:
+        raise ValueError(f"real={real!r} must be finite and >= 0")
+    if real == 0.0:
+        return 0, 0
+    mantissa, shift = math.frexp(real)
+    q = int(math.floor(abs(mantissa) * 2**31 + 0.5))  # exact: the product is a double < 2^31 + 1
+    if q == 1 << 31:
+        q //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if shift > 30:
+        return (1 << 31) - 1, 30
+    return q, shift
+
+
+def nemo_multiplier(real: float, d: int) -> int:
+    """NEMO's integer multiplier floor(real * 2^d) for a right shift by d (report Eq. 13-14)."""
+    if not 0 <= d <= 62:
+        raise ValueError(f"d={d} is outside the allowed range 0..62")
+    return int(math.floor(real * 2**d))
+
+
+def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: bool = True,
+               preset: str = "gemmlowp", axis: Optional[int] = None, return_clamped: bool = False):
+    """Integer-only requantization of accumulators (int32/int64) to ``bits``-bit integers.
+
+    ``gemmlowp``: TFLite's MultiplyByQuantizedMultiplier (SaturatingRoundingDoublingHighMul,
+    then RoundingDivideByPOT: two roundings) with (multiplier, shift) from quantize_multiplier;
+    ``single_rounding``: ``(acc * M + 2^(s-1)) >> s`` with ``s = 31 - shift``; ``nemo``:
+    ``(acc * M) >> shift`` (floor) with M from nemo_multiplier; ``float``: multiplier is a float
+    and the result ``nearbyint(float32(acc) * float32(multiplier))`` as FBGEMM.
+    Per-channel parameters along ``axis``.
+
+    >>> m, s = quantize_multiplier(2 / (127 * 3))
+    >>> requantize(np.array([-5222, -3413]), m, s).tolist()
+    [-27, -18]
+    """
+    if preset not in REQUANT_PRESETS:
+        raise ValueError(f"preset={preset!r} is not one of: {', '.join(REQUANT_PRESETS)}")
+    acc = np.asarray(acc)
+    if acc.dtype.kind not in "iu":
+        raise TypeError(f"acc must be integers, got dtype {acc.dtype}")
+    probe = QParams(np.float32(1), 0 if signed else 0, bits, signed)
+    if preset == "float":
+        float_multiplier, mult, shifts = np.atleast_1d(np.asarray(multiplier, np.float32)), None, None
+    else:
+        mult = np.atleast_1d(np.asarray(multiplier))
+        if mult.dtype.kind not in "iu":
+            raise TypeError("multiplier must be integers for integer presets (use preset='float')")
+        float_multiplier = np.zeros(1, np.float32)
+    shifts = np.atleast_1d(np.asarray(shift, dtype=np.int32)) if preset != "float" else np.zeros(1, np.int32)
+    zp = np.atleast_1d(np.asarray(zero_point, dtype=np.int32))
+    count = max(a.size for a in (zp, shifts, float_multiplier) + ((mult,) if mult is not None else ()))
+    if count > 1:
+        if axis is None:
+            raise ValueError("several multipliers need axis=")
+        ax = axis % acc.ndim
+        if acc.shape[ax] != count:
+            raise ValueError(f"{count} parameters for axis {axis} of length {acc.shape[ax]}")
+        inner = int(np.prod(acc.shape[ax + 1:], dtype=np.int64))
+    else:
+        inner = max(1, acc.size)
+
+    def widen(a, dtype):
+        return np.broadcast_to(a, (count,)).astype(dtype)
+
+    out, clamped = _binding.requantize(
+        acc, widen(mult if mult is not None else np.zeros(1, np.int32), np.int32), widen(shifts, np.int32),
+        widen(float_multiplier, np.float32), widen(zp, np.int32), inner, preset, probe.qmin, probe.qmax,
+        probe.container)
+    return (out, clamped) if return_clamped else out
