@@ -1,0 +1,252 @@
+"""Calibration: choosing clipping ranges (and so quantization parameters) from data.
+
+Observers accumulate statistics over batches (``update``) and give ``QParams``; threshold
+functions pick a symmetric clipping threshold from data: percentile, MSE search, KL
+divergence (TensorRT's entropy calibration, with its variant knobs), ACIQ's analytic optimum,
+and the dynamic fixed-point search of the fraction length.
+
+>>> import numpy as np
+>>> x = np.random.default_rng(0).laplace(size=100_000)
+>>> bool(0.5 < kl_threshold(x) / np.abs(x).max() < 1.0)    # clips the rare outliers
+True
+>>> round(aciq_alpha(4, "laplace"), 4), round(aciq_alpha(4, "gauss"), 4)
+(5.0286, 2.5591)
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from fixpt.formats import FixedFormat
+from fixpt.quant import QParams, choose_qparams, dequantize, quantize
+
+
+def _reduce_axes(x: np.ndarray, axis: Optional[int]) -> Optional[tuple]:
+    if axis is None:
+        return None
+    axis = axis % x.ndim
+    return tuple(i for i in range(x.ndim) if i != axis)
+
+
+class MinMaxObserver:
+    """Running minimum and maximum over every batch seen (per channel along ``axis``)."""
+
+    def __init__(self, axis: Optional[int] = None) -> None:
+        self.axis = axis
+        self.min: Optional[np.ndarray] = None
+        self.max: Optional[np.ndarray] = None
+
+    def _batch(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        axes = _reduce_axes(x, self.axis)
+        return np.min(x, axis=axes), np.max(x, axis=axes)
+
+    def update(self, x) -> "MinMaxObserver":
+        lo, hi = self._batch(np.asarray(x, dtype=np.float64))
+        self.min = lo if self.min is None else np.minimum(self.min, lo)
+        self.max = hi if self.max is None else np.maximum(self.max, hi)
+        return self
+
+    def qparams(self, bits: int = 8, **kwargs) -> QParams:
+        """choose_qparams over the observed range (keyword arguments as there)."""
+        if self.min is None:
+            raise ValueError("no batch observed yet: call update(x) first")
+        return choose_qparams(self.min, self.max, bits, axis=self.axis, **kwargs)
+
+
+class MovingAverageMinMaxObserver(MinMaxObserver):
+    """Exponential moving average of batch minima and maxima:
+    ``min += c * (batch_min - min)`` (PyTorch's averaging_constant, default 0.01)."""
+
+    def __init__(self, averaging_constant: float = 0.01, axis: Optional[int] = None) -> None:
+        super().__init__(axis)
+        if not 0 < averaging_constant <= 1:
+            raise ValueError(f"averaging_constant={averaging_constant} must be in (0, 1]")
+        self.averaging_constant = averaging_constant
+
+    def update(self, x) -> "MovingAverageMinMaxObserver":
+        lo, hi = self._batch(np.asarray(x, dtype=np.float64))
+        if self.min is None:
+            self.min, self.max = lo, hi
+        else:
+            c = self.averaging_constant
+            self.min = self.min + c * (lo - self.min)
+            self.max = self.max + c * (hi - self.max)
+        return self
+
+
+def percentile_threshold(x, percentile: float = 99.99) -> float:
+    """The ``percentile`` of |x| (inverted CDF: an observed value), as a symmetric threshold."""
+    if not 0 < percentile <= 100:
+        raise ValueError(f"percentile={percentile} must be in (0, 100]")
+    return float(np.percentile(np.abs(np.asarray(x, dtype=np.float64)), percentile, method="inverted_cdf"))
+
+
+def mse_threshold(x, bits: int = 8, candidates: int = 200, narrow_range: bool = True) -> float:
+    """The symmetric threshold among ``candidates`` fractions of max|x| whose fake
+    quantization (onnx preset) has the smallest mean squared error."""
+    x = np.asarray(x, dtype=np.float32).ravel()
+    amax = float(np.max(np.abs(x)))
+    if amax == 0:
+        return 0.0
+    best, best_err = amax, math.inf
+    for t in amax * np.arange(1, candidates + 1) / candidates:
+        p = choose_qparams(-t, t, bits, symmetric=True, narrow_range=narrow_range)
+        err = float(np.mean((dequantize(quantize(x, p), p).astype(np.float64) - x) ** 2))
+        if err < best_err:
+            best, best_err = float(t), err
+    return best
+
+
+def expand_quantized(reference: np.ndarray, levels: int) -> np.ndarray:
+    """TensorRT/MXNet expansion: merge ``reference`` into ``levels`` groups (the last group
+    takes the remainder), then spread each group's total evenly over its non-empty bins.
+
+    >>> expand_quantized(np.array([1, 0, 2, 3, 5, 3, 1, 7.0]), 2).tolist()
+    [2.0, 0.0, 2.0, 2.0, 4.0, 4.0, 4.0, 4.0]
+    """
+    n = reference.size
+    merged = n // levels
+    out = np.zeros(n, dtype=np.float64)
+    for j in range(levels):
+        start = j * merged
+        stop = n if j == levels - 1 else start + merged
+        group = reference[start:stop]
+        nonzero = group != 0
+        count = int(np.count_nonzero(nonzero))
+        if count:
+            out[start:stop][nonzero] = group.sum() / count
+    return out
+
+
+def _smooth(p: np.ndarray, eps: float) -> Optional[np.ndarray]:
+    """MXNet's smoothing: zeros become eps, non-zeros give up eps*zeros/nonzeros."""
+    zeros = p == 0
+    n_zeros, n_nonzeros = int(zeros.sum()), int((~zeros).sum())
+    if n_nonzeros == 0:
+        return None
+    take = eps * n_zeros / n_nonzeros
+    if take >= 1:
+        return None
+    out = p.astype(np.float64).copy()
+    out[zeros] = eps
+    out[~zeros] -= take
+    return out
+
+
+def kl_threshold(x=None, *, histogram: Optional[np.ndarray] = None, bin_width: Optional[float] = None,
+                 num_bins: int = 2048, start_bin: int = 128, levels: int = 128,
+                 smoothing: Optional[float] = 1e-4, edge: str = "mid", argmin: str = "first") -> float:
+    """TensorRT entropy (KL) calibration of a symmetric threshold.
+
+    A ``num_bins`` histogram of |x| over [0, max|x|]; for i = start_bin .. num_bins the
+    reference P is bins[:i] with the outliers bins[i:] folded into its last bin, Q is P
+    merged into ``levels`` groups and expanded back (expand_quantized); the i with the
+    smallest KL(P || Q) gives the threshold ``(i + 0.5) * bin_width`` (``edge="mid"``, the
+    TensorRT slides) or ``i * bin_width`` (``edge="right"``, MXNet/NVIDIA's tools). Knobs:
+    ``smoothing`` (MXNet's eps, None for none), ``argmin`` ("first" or "last" minimum).
+    """
+    if histogram is None:
+        values = np.abs(np.asarray(x, dtype=np.float64)).ravel()
+        amax = float(values.max()) if values.size else 0.0
+        if amax == 0:
+            return 0.0
+        histogram, edges = np.histogram(values, bins=num_bins, range=(0.0, amax))
+        bin_width = edges[1] - edges[0]
+    elif bin_width is None:
+        raise ValueError("histogram= needs bin_width=")
+    if edge not in ("mid", "right") or argmin not in ("first", "last"):
+        raise ValueError("edge must be 'mid' or 'right', argmin 'first' or 'last'")
+    hist = np.asarray(histogram, dtype=np.float64)
+    divergences = []
+    for i in range(start_bin, hist.size + 1):
+        p = hist[:i].copy()
+        p[-1] += hist[i:].sum()
+        q = expand_quantized(hist[:i], levels)
+        if smoothing is not None:
+            p, q = _smooth(p, smoothing), _smooth(q, smoothing)
+            if p is None or q is None:
+                divergences.append(math.inf)
+                continue
+        p, q = p / p.sum(), q / q.sum()
+        mask = p > 0
+        with np.errstate(divide="ignore"):
+            kl = float(np.sum(p[mask] * np.log(p[mask] / q[mask]))) if np.all(q[mask] > 0) else math.inf
+        divergences.append(kl)
+    divergences = np.array(divergences)
+    best = int(np.argmin(divergences)) if argmin == "first" else \
+        int(divergences.size - 1 - np.argmin(divergences[::-1]))
+    i = start_bin + best
+    return float((i + 0.5) * bin_width if edge == "mid" else i * bin_width)
+
+
+def _golden_min(f, lo: float, hi: float, tol: float = 1e-10) -> float:
+    ratio = (math.sqrt(5) - 1) / 2
+    a, b = lo, hi
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    while b - a > tol:
+        if f(c) < f(d):
+            b, d = d, c
+            c = b - ratio * (b - a)
+        else:
+            a, c = c, d
+            d = a + ratio * (b - a)
+    return (a + b) / 2
+
+
+def aciq_alpha(bits: int, distribution: str = "laplace") -> float:
+    """ACIQ's optimal clipping for ``bits``-bit quantization, in units of the Laplace scale b
+    or the Gaussian sigma: the minimum of the analytic clipping + quantization noise
+    ``2 b^2 e^(-a/b) + a^2 / (3 4^M)`` (Laplace) or
+    ``(a^2 + s^2)(1 - erf(a / (sqrt2 s))) - sqrt(2/pi) a s e^(-a^2 / 2s^2) + a^2 / (3 4^M)``."""
+    if not 1 <= bits <= 16:
+        raise ValueError(f"bits={bits} is outside the allowed range 1..16")
+    levels = 4.0**bits
+    if distribution == "laplace":
+        def mse(a):
+            return 2 * math.exp(-a) + a * a / (3 * levels)
+    elif distribution == "gauss":
+        def mse(a):
+            return ((a * a + 1) * (1 - math.erf(a / math.sqrt(2)))
+                    - math.sqrt(2 / math.pi) * a * math.exp(-a * a / 2) + a * a / (3 * levels))
+    else:
+        raise ValueError(f"distribution={distribution!r} is not one of: laplace, gauss")
+    return _golden_min(mse, 0.0, 40.0)
+
+
+def aciq_threshold(x, bits: int = 8, distribution: str = "laplace") -> float:
+    """Symmetric ACIQ clipping ``|mean| + alpha`` with ``alpha = b * aciq_alpha`` (Laplace,
+    b = mean|x - mean|) or ``sigma * aciq_alpha`` (Gauss)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    mean = float(np.mean(x))
+    spread = float(np.mean(np.abs(x - mean))) if distribution == "laplace" else float(np.std(x))
+    return abs(mean) + spread * aciq_alpha(bits, distribution)
+
+
+def dynamic_fraction_length(w, word_length: int, candidates=None) -> int:
+    """Dynamic fixed point: the fraction length fl minimising sum |w - Q(word_length - fl, fl)(w)|
+    (round to nearest, saturate), over ``candidates`` (default -8 .. word_length + 16)."""
+    from fixpt.array import array
+    w = np.asarray(w, dtype=np.float64)
+    candidates = range(-8, word_length + 17) if candidates is None else candidates
+    best, best_err = None, math.inf
+    for fl in candidates:
+        fmt = FixedFormat(word_length - fl, fl, True)
+        err = float(np.sum(np.abs(array(w, fmt).to_float() - w)))
+        if err < best_err:
+            best, best_err = fl, err
+    return int(best)
+
+
+def quantization_error(x, x_hat, axis: Optional[int] = None) -> dict:
+    """SQNR (dB), max, mean and RMS error, per channel along ``axis`` (arrays) or overall."""
+    x = np.asarray(x, dtype=np.float64)
+    err = np.asarray(x_hat, dtype=np.float64) - x
+    axes = _reduce_axes(x, axis)
+    signal = np.mean(x**2, axis=axes)
+    noise = np.mean(err**2, axis=axes)
+    with np.errstate(divide="ignore"):
+        sqnr = 10 * np.log10(signal / noise)
+    return {"sqnr_db": sqnr, "max_abs": np.max(np.abs(err), axis=axes),
+            "mean": np.mean(err, axis=axes), "rms": np.sqrt(noise)}
