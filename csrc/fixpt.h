@@ -205,7 +205,8 @@ typedef enum {
     FIXPT_REQUANT_GEMMLOWP = 0,        /* SaturatingRoundingDoublingHighMul, RoundingDivideByPOT */
     FIXPT_REQUANT_SINGLE_ROUNDING = 1, /* (acc * M + 2^(s-1)) >> s, one rounding, s = 31 - shift */
     FIXPT_REQUANT_NEMO = 2,            /* (acc * M) >> shift: floor, M = floor(eps_in 2^d / eps_out) */
-    FIXPT_REQUANT_FLOAT = 3            /* nearbyint((float)acc * float_multiplier) */
+    FIXPT_REQUANT_FLOAT = 3,           /* nearbyint((float)acc * float_multiplier), float32 (FBGEMM) */
+    FIXPT_REQUANT_ONNX = 4             /* rint((double)acc * float_multiplier), float64 (ONNX QLinear*) */
 } fixpt_requant_preset;
 
 /*

@@ -158,6 +158,15 @@ static int64_t requantize_run(const int64_t *restrict acc, int64_t *restrict out
             out[i] = clamp64(q, qmin, qmax);
         }
         break;
+    case FIXPT_REQUANT_ONNX:
+        for (int64_t i = 0; i < len; i++) {
+            double r = nearbyint((double)acc[i] * (double)fm);
+            r = r < -9.2e18 ? -9.2e18 : (r > 9.2e18 ? 9.2e18 : r);
+            int64_t q = (int64_t)r + zp;
+            clamped += (q < qmin) | (q > qmax);
+            out[i] = clamp64(q, qmin, qmax);
+        }
+        break;
     default:
         for (int64_t i = 0; i < len; i++) {
             float r = nearbyintf((float)acc[i] * fm);
@@ -176,13 +185,13 @@ int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *mu
                      int64_t channels, int64_t inner, int32_t preset, int32_t qmin, int32_t qmax,
                      int32_t out_bytes, int64_t *n_clamped)
 {
-    if (preset < FIXPT_REQUANT_GEMMLOWP || preset > FIXPT_REQUANT_FLOAT)
+    if (preset < FIXPT_REQUANT_GEMMLOWP || preset > FIXPT_REQUANT_ONNX)
         return FIXPT_E_OPERAND;
     if (n < 0 || channels < 1 || inner < 1 || qmin > qmax)
         return FIXPT_E_LENGTH;
     if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8))
         return FIXPT_E_CONTAINER;
-    for (int64_t c = 0; c < channels && preset != FIXPT_REQUANT_FLOAT; c++) {
+    for (int64_t c = 0; c < channels && preset < FIXPT_REQUANT_FLOAT; c++) {
         int s = shift[c];
         if ((preset == FIXPT_REQUANT_GEMMLOWP && (s < -31 || s > 30)) ||
             (preset == FIXPT_REQUANT_SINGLE_ROUNDING && (s < -31 || s > 30)) ||

@@ -297,7 +297,8 @@ QUANT_PRESETS = {"onnx": lib.FIXPT_QUANT_ONNX, "torch": lib.FIXPT_QUANT_TORCH,
                  "tflite": lib.FIXPT_QUANT_TFLITE, "nemo": lib.FIXPT_QUANT_NEMO}
 REQUANT_PRESETS = {"gemmlowp": lib.FIXPT_REQUANT_GEMMLOWP,
                    "single_rounding": lib.FIXPT_REQUANT_SINGLE_ROUNDING,
-                   "nemo": lib.FIXPT_REQUANT_NEMO, "float": lib.FIXPT_REQUANT_FLOAT}
+                   "nemo": lib.FIXPT_REQUANT_NEMO, "float": lib.FIXPT_REQUANT_FLOAT,
+                   "onnx": lib.FIXPT_REQUANT_ONNX}
 
 
 def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int,

@@ -193,7 +193,8 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
     then RoundingDivideByPOT: two roundings) with (multiplier, shift) from quantize_multiplier;
     ``single_rounding``: ``(acc * M + 2^(s-1)) >> s`` with ``s = 31 - shift``; ``nemo``:
     ``(acc * M) >> shift`` (floor) with M from nemo_multiplier; ``float``: multiplier is a float
-    and the result ``nearbyint(float32(acc) * float32(multiplier))`` as FBGEMM.
+    and the result ``nearbyint(float32(acc) * float32(multiplier))`` as FBGEMM; ``onnx``: the
+    same with a float64 product, as ONNX's QLinearMatMul reference.
     Per-channel parameters along ``axis``.
 
     >>> m, s = quantize_multiplier(2 / (127 * 3))
@@ -206,14 +207,15 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
     if acc.dtype.kind not in "iu":
         raise TypeError(f"acc must be integers, got dtype {acc.dtype}")
     probe = QParams(np.float32(1), 0 if signed else 0, bits, signed)
-    if preset == "float":
+    if preset in ("float", "onnx"):
         float_multiplier, mult, shifts = np.atleast_1d(np.asarray(multiplier, np.float32)), None, None
     else:
         mult = np.atleast_1d(np.asarray(multiplier))
         if mult.dtype.kind not in "iu":
             raise TypeError("multiplier must be integers for integer presets (use preset='float')")
         float_multiplier = np.zeros(1, np.float32)
-    shifts = np.atleast_1d(np.asarray(shift, dtype=np.int32)) if preset != "float" else np.zeros(1, np.int32)
+    shifts = (np.atleast_1d(np.asarray(shift, dtype=np.int32)) if preset not in ("float", "onnx")
+              else np.zeros(1, np.int32))
     zp = np.atleast_1d(np.asarray(zero_point, dtype=np.int32))
     count = max(a.size for a in (zp, shifts, float_multiplier) + ((mult,) if mult is not None else ()))
     if count > 1:
@@ -234,3 +236,44 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
         widen(float_multiplier, np.float32), widen(zp, np.int32), inner, preset, probe.qmin, probe.qmax,
         probe.container)
     return (out, clamped) if return_clamped else out
+
+
+def linear(qx, x_qparams: QParams, qw, w_qparams: QParams, bias=None, *, out_qparams: QParams,
+           preset: str = "gemmlowp", acc_overflow: str = "raise", return_accumulator: bool = False):
+    """An integer-only linear layer, ``y = x @ w.T + bias``, as int8 inference kernels run it.
+
+    ``qx`` (..., in) and ``qw`` (out, in) are integers with their parameters (``w_qparams``
+    per tensor or per output channel, axis 0); ``bias`` is int32 at scale
+    ``s_x * s_w`` (zero point 0). The products accumulate exactly in an int32 register
+    (fixpt's MAC kernel, ``acc_overflow`` as there: ``"raise"`` by default, so nothing is
+    lost silently), then requantize with multiplier ``s_x * s_w / s_y`` (``preset``) into
+    ``out_qparams``.
+    """
+    from fixpt.array import from_raw
+    from fixpt.formats import AccumulatorFormat, FixedFormat
+    from fixpt.mac import matmul
+    qx, qw = np.asarray(qx), np.asarray(qw)
+    x_shifted = qx.astype(np.int32) - np.int32(x_qparams.zero_point)
+    w_zp = np.asarray(w_qparams.zero_point).reshape(-1, 1) if w_qparams.axis is not None else w_qparams.zero_point
+    w_shifted = qw.astype(np.int32) - np.asarray(w_zp, dtype=np.int32)
+    in_fmt = FixedFormat(x_qparams.bits + 1, 0, True)
+    w_fmt = FixedFormat(w_qparams.bits + 1, 0, True)
+    acc = matmul(from_raw(x_shifted, in_fmt), from_raw(np.ascontiguousarray(w_shifted.T), w_fmt),
+                 acc_format=AccumulatorFormat(32, 0, True), acc_overflow=acc_overflow,
+                 out_format=FixedFormat(32, 0, True)).raw.astype(np.int64)
+    if bias is not None:
+        acc = acc + np.asarray(bias, dtype=np.int64)
+        if np.any(acc > 2**31 - 1) or np.any(acc < -(2**31)):
+            raise OverflowError("linear: the int32 accumulator overflowed when adding the bias")
+    real = (np.float64(x_qparams.scale) * np.asarray(w_qparams.scale, np.float64)
+            / np.float64(out_qparams.scale))
+    per_channel = np.ndim(real) and np.size(real) > 1
+    if preset in ("float", "onnx"):
+        mult, shift = real.astype(np.float32), 0
+    else:
+        pairs = [quantize_multiplier(r) for r in np.atleast_1d(real)]
+        mult = np.array([m for m, _ in pairs]) if per_channel else pairs[0][0]
+        shift = np.array([s for _, s in pairs]) if per_channel else pairs[0][1]
+    out = requantize(acc, mult, shift, int(out_qparams.zero_point), out_qparams.bits,
+                     signed=out_qparams.signed, preset=preset, axis=-1 if per_channel else None)
+    return (out, acc) if return_accumulator else out
