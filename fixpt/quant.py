@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from fixpt import _binding
-from fixpt.formats import smallest_container
+from fixpt.formats import FixedFormat, smallest_container
 
 QUANT_PRESETS = tuple(_binding.QUANT_PRESETS)
 REQUANT_PRESETS = tuple(_binding.REQUANT_PRESETS)
@@ -101,14 +101,26 @@ class QParams:
         return flat.reshape(shape) if self.axis is not None else values
 
 
-def quantize(x, qparams: QParams, *, preset: str = "onnx", return_clamped: bool = False):
+def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even",
+             return_clamped: bool = False):
     """Quantize real values to integers (in the smallest container) with a runtime's arithmetic.
+
+    ``qparams`` may also be a fixed-point format (a power-of-two scale, zero point 0): then
+    this is exactly the FixedArray cast, with any ``rounding`` mode, saturating; the raw
+    integers are returned.
+
+    >>> quantize([0.3, -0.3], "Q1.7", rounding="floor").tolist()
+    [38, -39]
 
     Presets: ``"onnx"`` (divide by the float32 scale, ties to even, saturate), ``"torch"``
     (multiply by the float32 reciprocal ``1.0f / scale``, ties to even, clamp), ``"tflite"``
     (divide, ties away from zero), ``"nemo"`` (divide, floor). Inputs are float32 as in those
     runtimes (float64 inputs are rounded to float32 first).
     """
+    if isinstance(qparams, (str, FixedFormat)):
+        from fixpt.convert import to_raw
+        raw, status = to_raw(x, qparams, rounding=rounding, overflow="saturate")
+        return (raw, status.n_overflow) if return_clamped else raw
     if preset not in QUANT_PRESETS:
         raise ValueError(f"preset={preset!r} is not one of: {', '.join(QUANT_PRESETS)}")
     arr = np.asarray(x)

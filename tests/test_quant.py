@@ -211,3 +211,13 @@ def test_per_channel_requantize_and_errors():
         quant.QParams(0.0, 0)
     with pytest.raises(ValueError, match="zero_point must lie"):
         quant.QParams(1.0, 200)
+
+
+def test_power_of_two_scales_are_fixed_point_casts():
+    import fixpt
+    x = np.random.default_rng(5).normal(size=200)
+    for rounding in ("nearest_even", "floor", "nearest_away"):
+        q = quant.quantize(x, fixpt.Q(2, 6), rounding=rounding)
+        assert np.array_equal(q, fixpt.array(x, "Q2.6", rounding=rounding).raw)
+    p = quant.QParams(2.0**-6, 0)
+    assert np.array_equal(quant.quantize(x.astype(np.float32), p), quant.quantize(x.astype(np.float32), "Q2.6"))
