@@ -74,6 +74,19 @@ static inline __int128 exact_one(int op, const fixpt_operand *a, const fixpt_ope
     }
 }
 
+/* One element through the 128-bit engine: the exact result, rounded and overflow-handled. */
+static inline uint64_t exact_element(int op, const fixpt_operand *a, const fixpt_operand *b, int64_t i,
+                                     const fixpt_cast *c, const fx_bounds *bounds, uint64_t key,
+                                     int stochastic, int *overflow, int *inexact)
+{
+    __int128 x = exact_one(op, a, b, i);
+    int neg = x < 0, big;
+    uint64_t rnd = stochastic ? fx_random(key, c->index_offset + (uint64_t)i) : 0;
+    uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)x : (fx_u128)x, c->shift, c->round_mode, rnd,
+                                   &big, inexact);
+    return fx_apply_overflow(neg, mag, big, bounds, overflow);
+}
+
 /* Magnitude bits an operand can need: containers hold |raw| < 2^(8 bytes). */
 static int operand_bits(const fixpt_operand *x)
 {
@@ -190,12 +203,8 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
             if ((cnt.pos | cnt.neg) && (overflow_mask || st->first_overflow < 0)) {
                 /* find which elements overflowed (rare): redo them one by one */
                 for (int64_t i = 0; i < len; i++) {
-                    __int128 x = exact_one(op, a, b, start + i);
-                    int neg = x < 0, big, inexact, overflow;
-                    uint64_t rnd = stochastic ? fx_random(key, c->index_offset + (uint64_t)(start + i)) : 0;
-                    uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)x : (fx_u128)x, c->shift,
-                                                   c->round_mode, rnd, &big, &inexact);
-                    fx_apply_overflow(neg, mag, big, &bounds, &overflow);
+                    int inexact, overflow;
+                    exact_element(op, a, b, start + i, c, &bounds, key, stochastic, &overflow, &inexact);
                     if (overflow_mask)
                         overflow_mask[start + i] = overflow != 0;
                     if (overflow && st->first_overflow < 0)
@@ -223,12 +232,9 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
             }
         } else {
             for (int64_t i = 0; i < len; i++) {
-                __int128 x = exact_one(op, a, b, start + i);
-                int neg = x < 0, big, inexact, overflow;
-                uint64_t rnd = stochastic ? fx_random(key, c->index_offset + (uint64_t)(start + i)) : 0;
-                uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)x : (fx_u128)x, c->shift,
-                                               c->round_mode, rnd, &big, &inexact);
-                e[i] = (int64_t)fx_apply_overflow(neg, mag, big, &bounds, &overflow);
+                int inexact, overflow;
+                e[i] = (int64_t)exact_element(op, a, b, start + i, c, &bounds, key, stochastic,
+                                              &overflow, &inexact);
                 fx_note(st, overflow_mask, overflow, inexact, start + i);
             }
         }
