@@ -33,6 +33,17 @@ def test_onnx_quantize_dequantize_per_tensor(dtype, bits, signed):
     assert np.array_equal(quant.dequantize(want, p), back)
 
 
+@pytest.mark.parametrize("kind", ["int4", "uint4"])
+def test_onnx_4_bit(kind):
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = (np.random.default_rng(4).normal(size=(3, 8)) * 4).astype(np.float32)
+    signed = kind == "int4"
+    zp = np.array(1 if signed else 7, dtype=getattr(ml_dtypes, kind))
+    want = run_onnx("QuantizeLinear", {"x": x}, {"s": np.array(np.float32(0.5)), "z": zp})
+    got = quant.quantize(x, quant.QParams(0.5, int(zp.astype(np.int8)), bits=4, signed=signed))
+    assert got.tolist() == want.astype(np.int8).tolist()
+
+
 def test_onnx_per_axis_and_blocked():
     rng = np.random.default_rng(1)
     x = (rng.normal(size=(3, 8)) * 20).astype(np.float32)
