@@ -218,7 +218,9 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
     acc = np.asarray(acc)
     if acc.dtype.kind not in "iu":
         raise TypeError(f"acc must be integers, got dtype {acc.dtype}")
-    probe = QParams(np.float32(1), 0 if signed else 0, bits, signed)
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= (32 if signed else 31):
+        raise ValueError(f"bits={bits!r} is outside the allowed range 2..32 (2..31 unsigned)")
+    qmin, qmax = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
     if preset in ("float", "onnx"):
         float_multiplier, mult, shifts = np.atleast_1d(np.asarray(multiplier, np.float32)), None, None
     else:
@@ -245,8 +247,8 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
 
     out, clamped = _binding.requantize(
         acc, widen(mult if mult is not None else np.zeros(1, np.int32), np.int32), widen(shifts, np.int32),
-        widen(float_multiplier, np.float32), widen(zp, np.int32), inner, preset, probe.qmin, probe.qmax,
-        probe.container)
+        widen(float_multiplier, np.float32), widen(zp, np.int32), inner, preset, qmin, qmax,
+        smallest_container(bits, signed))
     return (out, clamped) if return_clamped else out
 
 

@@ -1,0 +1,140 @@
+"""The integer arithmetic of the NEMO deployment report (shared/seeds, the spec of the coming
+``fixpt.deploy``), one function per equation, on integer images and their quanta.
+
+A quantized tensor is ``t_hat = eps * Q(t)``: an integer image Q and a quantum eps (Eq. 6).
+These functions compute integer images only from integer images and integer parameters,
+as an integer-only deployment does; the quanta are used once, offline, to derive the
+integer parameters.
+
+>>> m, d = requant_parameters(eps_in=0.001, eps_out=0.05, factor=16)
+>>> m, d                                     # floor(0.001 * 2^10 / 0.05) = 20, shift 10
+(20, 10)
+>>> requantize_image(np.array([1000, -1000]), m, d).tolist()   # 1000 * 0.001 / 0.05 = 20
+[19, -20]
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from fixpt.quant import requantize
+
+
+def requant_shift(eps_in: float, eps_out: float, factor: float = 16) -> int:
+    """Eq. 14: the smallest d >= 0 with 2^d >= eps_out / (eps_in * eta), eta = 1 / factor
+    (NEMO's requantization_factor: 16 for activations, 256 for adds)."""
+    if eps_in <= 0 or eps_out <= 0 or factor <= 0:
+        raise ValueError("quanta and factor must be > 0")
+    return max(0, math.ceil(math.log2(eps_out * factor / eps_in)))
+
+
+def requant_parameters(eps_in: float, eps_out: float, factor: float = 16) -> tuple[int, int]:
+    """Eq. 13: (multiplier floor(eps_in 2^d / eps_out), shift d) with d from Eq. 14."""
+    d = requant_shift(eps_in, eps_out, factor)
+    return int(math.floor(eps_in * 2**d / eps_out)), d
+
+
+def requantize_image(q, multiplier: int, d: int) -> np.ndarray:
+    """Eq. 13: RQ(Q_a) = (multiplier * Q_a) >> d (an arithmetic shift: floor), in C, exact;
+    results saturate to 32 bits, as in a 32-bit register."""
+    q = np.asarray(q)
+    return requantize(q, multiplier, d, 0, 32, preset="nemo").astype(np.int64)
+
+
+def linear_quantize(t, eps: float, alpha: float, beta: float) -> np.ndarray:
+    """Eq. 10: LQ(t) = clip(floor(t / eps), alpha / eps, beta / eps - 1), the integer image of
+    t in [alpha, beta) with quantum eps (alpha, beta multiples of eps)."""
+    lo, hi = round(alpha / eps), round(beta / eps) - 1
+    return np.clip(np.floor(np.asarray(t, dtype=np.float64) / eps), lo, hi).astype(np.int64)
+
+
+def integer_activation(q_in, eps_in: float, eps_out: float, alpha: float, beta: float,
+                       factor: float = 16) -> np.ndarray:
+    """Eq. 11: the quantization/activation (e.g. PACT's clip to [0, beta)) applied to an
+    integer image: clip(RQ(Q_in)) into [alpha / eps_out, beta / eps_out - 1]."""
+    m, d = requant_parameters(eps_in, eps_out, factor)
+    lo, hi = round(alpha / eps_out), round(beta / eps_out) - 1
+    return np.clip(requantize_image(q_in, m, d), lo, hi)
+
+
+def fold_bn(w, b, gamma, beta, mean, var, bn_eps: float = 1e-5, axis: int = 0):
+    """Eq. 18, general form: fold y = gamma (phi - mean) / sigma + beta into the preceding
+    linear layer: w' = (gamma / sigma) w, b' = (gamma / sigma)(b - mean) + beta, sigma =
+    sqrt(var + bn_eps), per output channel along ``axis`` of w. (The report writes
+    b' = b + beta - gamma/sigma mean, the same for a layer without bias, b = 0.)"""
+    w = np.asarray(w, dtype=np.float64)
+    kappa = np.asarray(gamma, np.float64) / np.sqrt(np.asarray(var, np.float64) + bn_eps)
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    b = np.zeros_like(kappa) if b is None else np.asarray(b, np.float64)
+    return w * kappa.reshape(shape), kappa * (b - np.asarray(mean, np.float64)) + np.asarray(beta, np.float64)
+
+
+def bn_thresholds(gamma: float, beta: float, mean: float, sigma: float, eps_phi: float,
+                  eps_y: float, levels: int) -> np.ndarray:
+    """Eq. 19: integer thresholds TH_i = ceil((sigma/gamma * i * eps_y - beta sigma/gamma + mu)
+    / eps_phi), i = 0..levels, that merge a BN (gamma > 0) with the following linear
+    quantization into comparisons on the integer image (exact, no approximation)."""
+    if gamma <= 0 or sigma <= 0:
+        raise ValueError("bn_thresholds needs gamma > 0 and sigma > 0 (flip the channel otherwise)")
+    # exact rational arithmetic on the parameters' values: a threshold that lands exactly on
+    # an integer must not move by a float rounding
+    g, b, m, s, ep, ey = (Fraction(v) for v in (gamma, beta, mean, sigma, eps_phi, eps_y))
+    return np.array([math.ceil((s / g * i * ey - b * s / g + m) / ep) for i in range(levels + 1)],
+                    dtype=np.int64)
+
+
+def threshold_activation(q_phi, thresholds: np.ndarray) -> np.ndarray:
+    """Eq. 20: Q_y = i where TH_i <= Q_phi < TH_(i+1), clipped to [0, levels - 1]."""
+    q = np.asarray(q_phi)
+    idx = np.searchsorted(thresholds, q, side="right") - 1
+    return np.clip(idx, 0, thresholds.size - 2).astype(np.int64)
+
+
+def integer_bn(q_phi, kappa, lam, eps_phi: float, bits: int = 8, axis: int = -1):
+    """Eq. 21-22: integer BN. kappa = gamma/sigma is quantized with a symmetric ``bits``-bit
+    quantizer (eps_kappa = 2 max|kappa| / (2^bits - 1), round to nearest) and lambda =
+    beta - kappa mu straight into the output quantum eps_kappa * eps_phi (floor, i.e.
+    requantized with D = 1). Returns (Q_phi_out = Q_kappa * Q_phi + Q(lambda), eps_out)."""
+    kappa = np.asarray(kappa, np.float64)
+    lam = np.asarray(lam, np.float64)
+    eps_kappa = 2 * float(np.max(np.abs(kappa))) / (2**bits - 1)
+    q_kappa = np.rint(kappa / eps_kappa).astype(np.int64)
+    eps_out = eps_kappa * eps_phi
+    q_lambda = np.floor(lam / eps_out).astype(np.int64)
+    q = np.moveaxis(np.asarray(q_phi, np.int64), axis, -1)
+    out = q * q_kappa + q_lambda
+    return np.moveaxis(out, -1, axis), eps_out
+
+
+def integer_add(images: Sequence, quanta: Sequence[float], factor: float = 256):
+    """Eq. 24: add integer images of different quanta in the quantum of the first branch:
+    Q_s = Q_b0 + sum_i RQ(b_i -> s)(Q_bi). Returns (Q_s, eps_s)."""
+    if len(images) != len(quanta) or not images:
+        raise ValueError("integer_add needs as many quanta as images, at least one")
+    eps_s = float(quanta[0])
+    total = np.asarray(images[0], np.int64)
+    for q, eps in zip(images[1:], quanta[1:]):
+        m, d = requant_parameters(float(eps), eps_s, factor)
+        total = total + requantize_image(q, m, d)
+    return total, eps_s
+
+
+def integer_avgpool(q, k1: int, k2: int, d: int = 16) -> np.ndarray:
+    """Eq. 25: average pooling of an integer image (N, C, H, W) with a k1 x k2 window
+    (stride = window): (floor(2^d / (k1 k2)) * sum) >> d."""
+    q = np.asarray(q, np.int64)
+    n, c, h, w = q.shape
+    windows = q[:, :, :h - h % k1, :w - w % k2].reshape(n, c, h // k1, k1, w // k2, k2)
+    sums = windows.sum(axis=(3, 5))
+    return requantize_image(sums, (2**d) // (k1 * k2), d)
+
+
+def integer_maxpool(q, k1: int, k2: int) -> np.ndarray:
+    """Max pooling is unchanged on integer images (quantization preserves order)."""
+    q = np.asarray(q)
+    n, c, h, w = q.shape
+    return q[:, :, :h - h % k1, :w - w % k2].reshape(n, c, h // k1, k1, w // k2, k2).max(axis=(3, 5))
