@@ -29,7 +29,7 @@ import numpy as np
 
 from fixpt import _binding, record
 from fixpt.array import FixedArray
-from fixpt.convert import CastStatus, _apply_policies, make_status, recast_raw, resolve_modes
+from fixpt.convert import CastStatus, _apply_policies, make_status, resolve_modes
 from fixpt.formats import AccumulatorFormat, FixedFormat, FormatLike, parse_format
 from fixpt.modes import OverflowLike, OverflowMode, RoundLike, RoundMode
 from fixpt.ops import as_fixed

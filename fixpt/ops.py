@@ -22,7 +22,7 @@ import numpy as np
 from fixpt import arith, record
 from fixpt.array import FixedArray
 from fixpt.convert import _as_kernel_input, to_raw
-from fixpt.formats import FixedFormat, FormatLike, parse_format
+from fixpt.formats import FixedFormat, FormatLike
 from fixpt.modes import OverflowLike, RoundLike
 from fixpt.rng import SeedLike
 
@@ -236,7 +236,7 @@ def _sum_raw(a: FixedArray, n: int, reducer, what: str, **kwargs):
     return reducer(a.raw, dtype=np.int64, **kwargs), exact
 
 
-def _cast_result(raw, exact: FixedFormat, out_format, rounding, overflow, op: str):
+def _cast_result(raw, exact: FixedFormat, out_format, rounding, overflow):
     raw = raw.astype(exact.container)
     if out_format is None:
         return FixedArray(raw, exact)
@@ -254,7 +254,7 @@ def sum(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] =
     """
     a = as_fixed(a)
     raw, exact = _sum_raw(a, _count(a, axis), np.sum, "sum", axis=axis, keepdims=keepdims)
-    return _cast_result(np.asarray(raw), exact, out_format, rounding, overflow, "sum")
+    return _cast_result(np.asarray(raw), exact, out_format, rounding, overflow)
 
 
 def cumsum(a, axis=None, out_format: Optional[FormatLike] = None, *,
@@ -263,7 +263,7 @@ def cumsum(a, axis=None, out_format: Optional[FormatLike] = None, *,
     a = as_fixed(a)
     n = a.size if axis is None else a.shape[axis]
     raw, exact = _sum_raw(a, n, np.cumsum, "cumsum", axis=axis)
-    return _cast_result(raw, exact, out_format, rounding, overflow, "cumsum")
+    return _cast_result(raw, exact, out_format, rounding, overflow)
 
 
 def mean(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] = None, *,
@@ -309,7 +309,7 @@ def prod(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] 
     # exact: every partial product is a value of a format of at most 64 bits
     dtype = np.uint64 if not fmt.signed else np.int64
     raw = np.asarray(np.prod(a.raw.astype(dtype), axis=axis, keepdims=keepdims))
-    return _cast_result(raw, exact, out_format, rounding, overflow, "prod")
+    return _cast_result(raw, exact, out_format, rounding, overflow)
 
 
 # --- quantization error --------------------------------------------------------------

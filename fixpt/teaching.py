@@ -16,7 +16,8 @@ import numpy as np
 def slope_bias_table(bits: int, slope=1, bias=0, signed: bool = False) -> list:
     """Rows (bit pattern, stored integer q, real value s*q + z) of a slope-and-bias encoding.
 
-    ``slope`` and ``bias`` may be ints, floats or Fractions; values are exact when they are.
+    ``slope`` and ``bias`` may be ints, floats or Fractions; the value is computed exactly
+    and shown as the nearest float.
     """
     if not 1 <= bits <= 16:
         raise ValueError(f"bits={bits} is outside the allowed range 1..16")
@@ -24,7 +25,6 @@ def slope_bias_table(bits: int, slope=1, bias=0, signed: bool = False) -> list:
     for pattern in range(1 << bits):
         q = pattern - (1 << bits) if signed and pattern >> (bits - 1) else pattern
         value = Fraction(slope) * q + Fraction(bias)
-        value = float(value) if isinstance(slope, float) or isinstance(bias, float) else value
         rows.append((format(pattern, f"0{bits}b"), q, float(value)))
     return rows
 
