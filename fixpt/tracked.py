@@ -137,6 +137,12 @@ SimFormat = Union[FloatFormat, SignificantDigits, str]
 class Simulated:
     """Values in a reduced-precision format, rounded after every +, -, *, / and sqrt.
 
+    Each operation is computed in float64 and rounded into the format: exactly the correctly
+    rounded result for binary64 and for formats of at most 25 bits of precision (binary32,
+    bfloat16, FP8, ...), since float64 has more than 2p + 2 bits; formats between 26 and 52
+    bits of precision may be off by a double rounding in rare ties. SignificantDigits uses
+    Python's decimal arithmetic, exact at every step.
+
     >>> x = Simulated(1/3, "bfloat16")
     >>> (x * 3).tolist(), Simulated(1/3, "binary64").__mul__(3).tolist()
     ([1.0], [1.0])
