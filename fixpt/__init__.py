@@ -27,7 +27,7 @@ from fixpt.ops import (
     subtract, sum, where,
 )
 from fixpt.record import record
-from fixpt import calibrate, nemo, quant, train
+from fixpt import calibrate, deploy, nemo, quant, train
 from fixpt.rng import Generator
 from fixpt.teaching import expected_rounding, slope_bias_table
 from fixpt.tracked import SignificantDigits, Simulated, Tracked
@@ -35,7 +35,7 @@ from fixpt.tracked import SignificantDigits, Simulated, Tracked
 __version__ = "0.1.0"
 
 __all__ = [
-    "calibrate", "nemo", "quant", "train",
+    "calibrate", "deploy", "nemo", "quant", "train",
     "CancellationReport", "cancellation", "watch_cancellation", "SignificantDigits", "Simulated",
     "Tracked", "expected_rounding", "slope_bias_table",
     "AccumulatorFormat", "MacStatus", "accumulator_bits", "accumulator_format", "conv2d", "convolve", "dot", "matmul",
