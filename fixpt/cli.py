@@ -1,4 +1,4 @@
-"""The ``fixpt`` command line: ``fixpt demo``."""
+"""The ``fixpt`` command line: ``fixpt demo``, ``fixpt tour``, ``fixpt explain``."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ import numpy as np
 import fixpt
 
 
-def demo() -> None:
+def tour() -> None:
     """A short tour: formats, exact rounding modes, saturation, stochastic rounding."""
     q15 = fixpt.Q(1, 15)
     print(f"Format {q15!r}: word length {q15.wl}, range [{q15.min}, {q15.max}], step {q15.eps}")
@@ -41,7 +41,8 @@ def demo() -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="fixpt", description="Bit-accurate fixed-point arithmetic")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="a short demonstration of formats and rounding")
+    sub.add_parser("demo", help="train a network on 8x8 digits and run it with integers only")
+    sub.add_parser("tour", help="a short demonstration of formats and rounding")
     explain_parser = sub.add_parser(
         "explain", help="show how a value is stored in a float or fixed-point format",
         description="Examples: fixpt explain 0x40C00000 --format binary32; "
@@ -52,7 +53,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                      "E<e>M<m>, or a fixed-point format such as Q4.12 (default binary32)")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo()
+        from fixpt.demo import run
+        run()
+    elif args.command == "tour":
+        tour()
     elif args.command == "explain":
         try:
             print(fixpt.explain(args.value, args.format))
