@@ -1,0 +1,22 @@
+"""The examples run, and the stochastic-rounding experiment shows its effect."""
+import pathlib
+import runpy
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+
+import stochastic_rounding_training as sr  # noqa: E402
+
+
+def test_round_to_nearest_stalls_where_stochastic_rounding_trains():
+    nearest = sr.train(6, "nearest_even", epochs=3)
+    stochastic = sr.train(6, "stochastic", epochs=3)
+    floating = sr.train(None, "nearest_even", epochs=3)
+    assert stochastic[-1] < 0.5 * nearest[-1]
+    assert abs(stochastic[-1] - floating[-1]) < 0.05
+
+
+def test_deployment_example_runs(capsys):
+    runpy.run_path(str(ROOT / "examples" / "digits_integer_deployment.py"), run_name="__main__")
+    assert "integer-deployable, 8-bit" in capsys.readouterr().out
