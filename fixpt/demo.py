@@ -100,9 +100,11 @@ def run(out=print) -> dict:
         match = r["exact_match"]
         out(f"{f'fake-quantized, {bits}-bit':30s} {r['fake_quantized']:9.2%}")
         out(f"{f'integer-deployable, {bits}-bit':30s} {r['integer']:9.2%}   {match[16]:37.1%} | {match[65536]:.1%}")
-    acts = [f"d={r['d']}, m={r['multiplier']}" for r in results[8]["report"] if r["layer"] == "act"]
-    accs = [f"{r['acc_bits_used']}/{r['acc_bits']}" for r in results[8]["report"] if r["layer"] == "linear"]
-    out(f"8-bit integer network (1/eta = 16): accumulator bits used/exact per layer {accs}; "
-        f"requantization {acts}")
+    fq8 = deploy.fake_quantize(net, x_train, input_eps=1.0, weight_bits=8, act_bits=8, percentile=99.9)
+    out("8-bit integer network, per layer (1/eta = 16):")
+    for row in deploy.integerize(fq8).layer_report(net, x_test):
+        detail = (f"accumulator {row['acc_bits_used']}/{row['acc_bits']} bits used" if row["layer"] == "linear"
+                  else f"requantize (x {row['multiplier']}) >> {row['d']}")
+        out(f"  {row['layer']:8s} eps {row['eps']:.3g}  {detail:32s} SQNR vs float {row['sqnr_db']:.1f} dB")
     out(f"({time.perf_counter() - start:.1f} s)")
     return results

@@ -19,6 +19,7 @@ images only (fixpt's exact MAC kernel, then the requantizing activation of Eq. 1
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Optional
@@ -239,42 +240,58 @@ class IntegerNetwork:
     factor: float = 16
     report: list = field(default_factory=list)
 
+    def _step(self, layer, q: np.ndarray, eps: float, bits_in: int):
+        """One layer on an integer image: (image, quantum, bits of the image, report row)."""
+        if isinstance(layer, QuantLinear):
+            k = layer.q_weight.shape[1]
+            x_fmt = FixedFormat(bits_in, 0, True)
+            w_fmt = FixedFormat(layer.weight_bits, 0, True)
+            acc_bits = accumulator_bits(x_fmt, w_fmt, k)
+            result, status = matmul(from_raw(q, x_fmt), from_raw(np.ascontiguousarray(layer.q_weight.T), w_fmt),
+                                    acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
+                                    out_format=FixedFormat(min(64, acc_bits + 1), 0, True), return_status=True)
+            q = result.raw.astype(np.int64)
+            if layer.q_bias is not None:
+                q = q + layer.q_bias
+            bits_in = max(1, int(np.max(np.abs(q), initial=0)).bit_length() + 1)
+            return q, layer.eps_out, bits_in, {"layer": "linear", "eps": layer.eps_out, "acc_bits": acc_bits,
+                                               "acc_bits_used": status.max_acc_bits + 1}
+        if isinstance(layer, QuantAct):
+            top = 2**layer.bits - 1
+            q = nemo.integer_activation(q, eps, layer.eps_out, 0.0, layer.eps_out * (top + 1), self.factor)
+            m, d = nemo.requant_parameters(eps, layer.eps_out, self.factor)
+            return q, layer.eps_out, layer.bits + 1, {"layer": "act", "eps": layer.eps_out,
+                                                     "multiplier": m, "d": d}
+        return q.reshape(q.shape[0], -1), eps, bits_in, {"layer": "flatten", "eps": eps}
+
     def integer_run(self, x) -> tuple[np.ndarray, float]:
-        """The integer image of the output and its quantum."""
-        q = self.quantized.quantize_input(x)
-        bits_in = max(1, int(np.max(np.abs(q))).bit_length() + 1)
-        eps = self.quantized.input_eps
+        """The integer image of the output and its quantum (``report`` is refreshed)."""
+        q, eps = self.quantized.quantize_input(x), self.quantized.input_eps
+        bits_in = max(1, int(np.max(np.abs(q), initial=0)).bit_length() + 1)
         self.report = []
         for layer in self.quantized.layers:
-            if isinstance(layer, QuantLinear):
-                k = layer.q_weight.shape[1]
-                x_fmt = FixedFormat(bits_in, 0, True)
-                w_fmt = FixedFormat(layer.weight_bits, 0, True)
-                acc_bits = accumulator_bits(x_fmt, w_fmt, k)
-                result, status = matmul(from_raw(q, x_fmt), from_raw(np.ascontiguousarray(layer.q_weight.T), w_fmt),
-                                        acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
-                                        out_format=FixedFormat(min(64, acc_bits + 1), 0, True), return_status=True)
-                q = result.raw.astype(np.int64)
-                if layer.q_bias is not None:
-                    q = q + layer.q_bias
-                eps = layer.eps_out
-                self.report.append({"layer": "linear", "eps": eps, "acc_bits": acc_bits,
-                                    "acc_bits_used": status.max_acc_bits + 1})
-            elif isinstance(layer, QuantAct):
-                top = 2**layer.bits - 1
-                q = nemo.integer_activation(q, eps, layer.eps_out, 0.0, layer.eps_out * (top + 1), self.factor)
-                m, d = nemo.requant_parameters(eps, layer.eps_out, self.factor)
-                eps = layer.eps_out
-                bits_in = layer.bits + 1
-                self.report.append({"layer": "act", "eps": eps, "multiplier": m, "d": d})
-            elif isinstance(layer, Flatten):
-                q = q.reshape(q.shape[0], -1)
+            q, eps, bits_in, row = self._step(layer, q, eps, bits_in)
+            if row["layer"] != "flatten":
+                self.report.append(row)
         return q, eps
 
     def run(self, x) -> np.ndarray:
         """The output values, eps * Q (for comparison with the other representations)."""
         q, eps = self.integer_run(x)
         return q * eps
+
+    def layer_report(self, float_net: Network, x) -> list:
+        """Per layer: kind, quantum, accumulator bits needed vs used or requantization (m, d),
+        and the SQNR (dB) of the integer layer's values eps * Q against the float network's."""
+        q, eps = self.quantized.quantize_input(x), self.quantized.input_eps
+        bits_in = max(1, int(np.max(np.abs(q), initial=0)).bit_length() + 1)
+        rows = []
+        for layer, ref in zip(self.quantized.layers, float_net.activations(x)):
+            q, eps, bits_in, row = self._step(layer, q, eps, bits_in)
+            noise = float(np.mean((q * eps - ref) ** 2))
+            row["sqnr_db"] = math.inf if noise == 0 else float(10 * np.log10(np.mean(ref**2) / noise))
+            rows.append(row)
+        return rows
 
 
 def integerize(quantized: QuantizedNetwork, factor: float = 16) -> IntegerNetwork:

@@ -99,3 +99,19 @@ def test_requantization_parameters_used_follow_eq13_14():
     lin, act = fq.layers[0], fq.layers[1]
     assert [r for r in integer.report if r["layer"] == "act"][0]["multiplier"] == \
         nemo.requant_parameters(lin.eps_out, act.eps_out, 16)[0]
+
+
+def test_layer_report_and_linear_chains():
+    rng = np.random.default_rng(6)
+    net = deploy.Network([deploy.Linear(rng.normal(size=(6, 5))), deploy.Linear(rng.normal(size=(4, 6))),
+                          deploy.Act(), deploy.Linear(rng.normal(size=(2, 4)))])
+    x = rng.integers(0, 16, (40, 5)).astype(float)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0)
+    integer = deploy.integerize(fq)
+    rows = integer.layer_report(net, x)
+    assert [r["layer"] for r in rows] == ["linear", "linear", "act", "linear"]
+    assert all(r["sqnr_db"] > 20 for r in rows)
+    assert all(r["acc_bits_used"] <= r["acc_bits"] for r in rows if r["layer"] == "linear")
+    q_int, _ = integer.integer_run(x)
+    q_ref, _ = fq.integer_images(x)
+    assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 8 + 2 ** 12)   # requantized once, bounded
