@@ -1,8 +1,8 @@
 """Integer-only deployment of a sequential network, after the NEMO report (shared/seeds):
 FullPrecision -> FakeQuantized -> QuantizedDeployable -> IntegerDeployable.
 
-This first part covers multilayer perceptrons: ``Linear``, ``BatchNorm``, ``Act`` (ReLU /
-PACT clipping) and ``Flatten`` layers; ``fold_bn``; ``fake_quantize`` (symmetric weights,
+This first part covers sequential networks of ``Linear``, ``Conv2d``, ``BatchNorm``, ``Act``
+(ReLU / PACT clipping), ``MaxPool`` and ``Flatten`` layers; ``fold_bn``; ``fake_quantize`` (symmetric weights,
 PACT activations calibrated on data); and ``integerize``, whose network runs on integer
 images only (fixpt's exact MAC kernel, then the requantizing activation of Eq. 11).
 
@@ -63,17 +63,64 @@ class Flatten:
     """Flattens all but the batch axis."""
 
 
+@dataclass
+class Conv2d:
+    """2-D convolution (cross-correlation) of NCHW inputs; weight is (O, C, KH, KW)."""
+
+    weight: np.ndarray
+    bias: Optional[np.ndarray] = None
+    stride: int = 1
+    padding: int = 0
+
+
+@dataclass
+class MaxPool:
+    """k x k max pooling with stride k (unchanged by quantization: it preserves order)."""
+
+    k: int = 2
+
+
+def _patches(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:
+    """(N, OH, OW, C*KH*KW) windows of an NCHW array, in (c, kh, kw) order."""
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride]
+    n, c, oh, ow = windows.shape[:4]
+    return np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5)).reshape(n, oh, ow, c * kh * kw)
+
+
+def _shape_op(layer, x: np.ndarray) -> np.ndarray:
+    """Layers that only move or select values act alike on floats and integer images."""
+    if isinstance(layer, Flatten):
+        return x.reshape(x.shape[0], -1)
+    if isinstance(layer, MaxPool):
+        return nemo.integer_maxpool(x, layer.k, layer.k) if x.dtype.kind in "iu" else \
+            x[:, :, :x.shape[2] - x.shape[2] % layer.k, :x.shape[3] - x.shape[3] % layer.k].reshape(
+                x.shape[0], x.shape[1], x.shape[2] // layer.k, layer.k, x.shape[3] // layer.k, layer.k).max(axis=(3, 5))
+    raise TypeError(f"unsupported layer {layer!r}")
+
+
+def _conv_matrix(layer) -> np.ndarray:
+    w = np.asarray(layer.weight)
+    return w.reshape(w.shape[0], -1)
+
+
 def _float_forward(layer, x: np.ndarray) -> np.ndarray:
     if isinstance(layer, Linear):
         y = x @ np.asarray(layer.weight, np.float64).T
         return y if layer.bias is None else y + layer.bias
+    if isinstance(layer, Conv2d):
+        kh, kw = layer.weight.shape[2:]
+        y = _patches(x, kh, kw, layer.stride, layer.padding) @ _conv_matrix(layer).T
+        y = y if layer.bias is None else y + layer.bias
+        return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
     if isinstance(layer, BatchNorm):
-        return layer.gamma * (x - layer.mean) / np.sqrt(layer.var + layer.eps) + layer.beta
+        shape = (1, -1, 1, 1) if x.ndim == 4 else (1, -1)
+        return (np.reshape(layer.gamma, shape) * (x - np.reshape(layer.mean, shape))
+                / np.sqrt(np.reshape(layer.var, shape) + layer.eps) + np.reshape(layer.beta, shape))
     if isinstance(layer, Act):
         return np.maximum(x, 0.0) if layer.alpha is None else np.clip(x, 0.0, layer.alpha)
-    if isinstance(layer, Flatten):
-        return x.reshape(x.shape[0], -1)
-    raise TypeError(f"unsupported layer {layer!r}")
+    return _shape_op(layer, x)
 
 
 @dataclass
@@ -101,11 +148,11 @@ def fold_bn(net: Network) -> Network:
     """A new network with every BatchNorm that follows a Linear folded into it (Eq. 18)."""
     layers: list = []
     for layer in net.layers:
-        if isinstance(layer, BatchNorm) and layers and isinstance(layers[-1], Linear):
+        if isinstance(layer, BatchNorm) and layers and isinstance(layers[-1], (Linear, Conv2d)):
             prev = layers.pop()
             w, b = nemo.fold_bn(prev.weight, prev.bias, layer.gamma, layer.beta, layer.mean,
                                 layer.var, layer.eps)
-            layers.append(Linear(w, b))
+            layers.append(Linear(w, b) if isinstance(prev, Linear) else Conv2d(w, b, prev.stride, prev.padding))
         else:
             layers.append(layer)
     return Network(layers)
@@ -120,6 +167,24 @@ class QuantLinear:
     q_bias: Optional[np.ndarray]
     eps_in: float
     weight_bits: int
+    conv: Optional[tuple] = None  # (kh, kw, stride, padding) for a convolution
+
+    def patches(self, q: np.ndarray) -> tuple[np.ndarray, Optional[tuple]]:
+        """The 2-D operand of the product (q itself, or its convolution windows) and the
+        (N, OH, OW) to restore afterwards."""
+        if self.conv is None:
+            return q, None
+        kh, kw, stride, padding = self.conv
+        p = _patches(q, kh, kw, stride, padding)
+        return p.reshape(-1, p.shape[-1]), p.shape[:3]
+
+    @staticmethod
+    def unpatch(y: np.ndarray, spatial: Optional[tuple]) -> np.ndarray:
+        """Back from the 2-D product to the layer's output shape (NCHW for convolutions)."""
+        if spatial is None:
+            return y
+        n, oh, ow = spatial
+        return np.ascontiguousarray(y.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2))
 
     @property
     def eps_out(self) -> float:
@@ -167,16 +232,17 @@ class QuantizedNetwork:
         q, eps = self.quantize_input(x), self.input_eps
         for layer in self.layers:
             if isinstance(layer, QuantLinear):
-                q = q.astype(object) @ layer.q_weight.T.astype(object)  # Eq. 16, exact
+                operand, spatial = layer.patches(q)
+                y = operand.astype(object) @ layer.q_weight.T.astype(object)  # Eq. 16, exact
                 if layer.q_bias is not None:
-                    q = q + layer.q_bias.astype(object)
-                q = q.astype(np.int64)
+                    y = y + layer.q_bias.astype(object)
+                q = layer.unpatch(y.astype(np.int64), spatial)
                 eps = layer.eps_out
             elif isinstance(layer, QuantAct):
                 q = np.clip(_floor_ratio(q, eps, layer.eps_out), 0, 2**layer.bits - 1)  # Eq. 10
                 eps = layer.eps_out
-            elif isinstance(layer, Flatten):
-                q = q.reshape(q.shape[0], -1)
+            else:
+                q = _shape_op(layer, q)
         return q, eps
 
     def run(self, x, representation: str = "quantized_deployable") -> np.ndarray:
@@ -189,13 +255,15 @@ class QuantizedNetwork:
         y = self.quantize_input(x) * self.input_eps
         for layer in self.layers:
             if isinstance(layer, QuantLinear):
-                y = y @ (layer.q_weight * layer.eps_weight).T
+                operand, spatial = layer.patches(y)
+                z = operand @ (layer.q_weight * layer.eps_weight).T
                 if layer.q_bias is not None:
-                    y = y + layer.q_bias * layer.eps_out
+                    z = z + layer.q_bias * layer.eps_out
+                y = layer.unpatch(z, spatial)
             elif isinstance(layer, QuantAct):
                 y = np.clip(np.floor(y / layer.eps_out), 0, 2**layer.bits - 1) * layer.eps_out
-            elif isinstance(layer, Flatten):
-                y = y.reshape(y.shape[0], -1)
+            else:
+                y = _shape_op(layer, y)
         return y
 
 
@@ -209,13 +277,17 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
     outputs = net.activations(calibration_x)
     layers, eps = [], float(input_eps)
     for layer, out in zip(net.layers, outputs):
-        if isinstance(layer, Linear):
+        if isinstance(layer, (Linear, Conv2d)):
             w = np.asarray(layer.weight, np.float64)
+            conv = None
+            if isinstance(layer, Conv2d):
+                conv = (w.shape[2], w.shape[3], layer.stride, layer.padding)
+                w = w.reshape(w.shape[0], -1)
             top = 2 ** (weight_bits - 1) - 1
             eps_w = float(np.max(np.abs(w))) / top if np.any(w) else 1.0
             q_w = np.clip(np.rint(w / eps_w), -top, top).astype(np.int64)
             q_b = None if layer.bias is None else np.rint(np.asarray(layer.bias) / (eps_w * eps)).astype(np.int64)
-            ql = QuantLinear(q_w, eps_w, q_b, eps, weight_bits)
+            ql = QuantLinear(q_w, eps_w, q_b, eps, weight_bits, conv)
             layers.append(ql)
             eps = ql.eps_out
         elif isinstance(layer, Act):
@@ -223,7 +295,7 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
             qa = QuantAct(max(alpha, 1e-12), act_bits, eps)
             layers.append(qa)
             eps = qa.eps_out
-        elif isinstance(layer, Flatten):
+        elif isinstance(layer, (Flatten, MaxPool)):
             layers.append(layer)
         else:
             raise TypeError(f"unsupported layer {layer!r}")
@@ -247,12 +319,14 @@ class IntegerNetwork:
             x_fmt = FixedFormat(bits_in, 0, True)
             w_fmt = FixedFormat(layer.weight_bits, 0, True)
             acc_bits = accumulator_bits(x_fmt, w_fmt, k)
-            result, status = matmul(from_raw(q, x_fmt), from_raw(np.ascontiguousarray(layer.q_weight.T), w_fmt),
+            operand, spatial = layer.patches(q)
+            result, status = matmul(from_raw(operand, x_fmt), from_raw(np.ascontiguousarray(layer.q_weight.T), w_fmt),
                                     acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
                                     out_format=FixedFormat(min(64, acc_bits + 1), 0, True), return_status=True)
-            q = result.raw.astype(np.int64)
+            y = result.raw.astype(np.int64)
             if layer.q_bias is not None:
-                q = q + layer.q_bias
+                y = y + layer.q_bias
+            q = layer.unpatch(y, spatial)
             bits_in = max(1, int(np.max(np.abs(q), initial=0)).bit_length() + 1)
             return q, layer.eps_out, bits_in, {"layer": "linear", "eps": layer.eps_out, "acc_bits": acc_bits,
                                                "acc_bits_used": status.max_acc_bits + 1}
@@ -262,7 +336,8 @@ class IntegerNetwork:
             m, d = nemo.requant_parameters(eps, layer.eps_out, self.factor)
             return q, layer.eps_out, layer.bits + 1, {"layer": "act", "eps": layer.eps_out,
                                                      "multiplier": m, "d": d}
-        return q.reshape(q.shape[0], -1), eps, bits_in, {"layer": "flatten", "eps": eps}
+        kind = "flatten" if isinstance(layer, Flatten) else "maxpool"
+        return _shape_op(layer, q), eps, bits_in, {"layer": kind, "eps": eps}
 
     def integer_run(self, x) -> tuple[np.ndarray, float]:
         """The integer image of the output and its quantum (``report`` is refreshed)."""
@@ -271,7 +346,7 @@ class IntegerNetwork:
         self.report = []
         for layer in self.quantized.layers:
             q, eps, bits_in, row = self._step(layer, q, eps, bits_in)
-            if row["layer"] != "flatten":
+            if row["layer"] not in ("flatten", "maxpool"):
                 self.report.append(row)
         return q, eps
 
@@ -299,5 +374,5 @@ def integerize(quantized: QuantizedNetwork, factor: float = 16) -> IntegerNetwor
     return IntegerNetwork(quantized, factor)
 
 
-__all__ = ["Act", "BatchNorm", "Flatten", "IntegerNetwork", "Linear", "Network", "QuantAct",
+__all__ = ["Act", "BatchNorm", "Conv2d", "Flatten", "MaxPool", "IntegerNetwork", "Linear", "Network", "QuantAct",
            "QuantLinear", "QuantizedNetwork", "fake_quantize", "fold_bn", "integerize"]

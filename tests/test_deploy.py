@@ -115,3 +115,36 @@ def test_layer_report_and_linear_chains():
     q_int, _ = integer.integer_run(x)
     q_ref, _ = fq.integer_images(x)
     assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 8 + 2 ** 12)   # requantized once, bounded
+
+
+def cnn(rng):
+    return deploy.Network([
+        deploy.Conv2d(rng.normal(scale=0.3, size=(4, 1, 3, 3)), rng.normal(scale=0.1, size=4), padding=1),
+        deploy.BatchNorm(rng.uniform(0.5, 2, 4), rng.normal(size=4), rng.normal(size=4), rng.uniform(0.2, 2, 4)),
+        deploy.Act(), deploy.MaxPool(2), deploy.Flatten(), deploy.Linear(rng.normal(scale=0.2, size=(3, 64)))])
+
+
+def test_convolutional_networks_fold_quantize_and_integerize():
+    rng = np.random.default_rng(7)
+    net = cnn(rng)
+    x = rng.integers(0, 16, (12, 1, 8, 8)).astype(float)
+    folded = deploy.fold_bn(net)
+    np.testing.assert_allclose(folded.run(x), net.run(x), rtol=1e-10, atol=1e-10)
+    # the float convolution against a direct loop
+    conv = folded.layers[0]
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    direct = np.zeros((12, 4, 8, 8))
+    for i in range(8):
+        for j in range(8):
+            direct[:, :, i, j] = np.einsum("nchw,ochw->no", xp[:, :, i:i + 3, j:j + 3], conv.weight) + conv.bias
+    np.testing.assert_allclose(folded.activations(x)[0], direct, rtol=1e-12, atol=1e-12)
+    fq = deploy.fake_quantize(folded, x, input_eps=1.0)
+    integer = deploy.integerize(fq, factor=2**16)
+    q_int, eps = integer.integer_run(x)
+    q_ref, eps_ref = fq.integer_images(x)
+    assert eps == eps_ref and q_int.shape == (12, 3)
+    assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 2**12 + 2**8)
+    rows = integer.layer_report(folded, x)
+    assert [r["layer"] for r in rows] == ["linear", "act", "maxpool", "flatten", "linear"]
+    fake = fq.run(x, "fake_quantized")
+    assert np.mean(fake.argmax(1) == folded.run(x).argmax(1)) >= 0.75
