@@ -22,18 +22,18 @@ static int check_operand(const fixpt_operand *x)
 
 /* Widen a block of raw integers to int64 (unsigned 64-bit values above
  * INT64_MAX are only used through the 128-bit path). */
+#define LOAD_INT64(TYPE)                                                       \
+    {                                                                          \
+        const TYPE *restrict p = (const TYPE *)x->data + start;                \
+        for (int64_t i = 0; i < n; i++)                                        \
+            v[i] = (int64_t)p[i];                                              \
+    }
+
 FIXPT_MULTIVERSION
 static void load_block(const fixpt_operand *x, int64_t start, int64_t n, int64_t *restrict v)
 {
-    const char *base = (const char *)x->data;
-    switch (x->bytes * 2 + (x->is_signed != 0)) {
-    case 3: { const int8_t *p = (const int8_t *)base + start; for (int64_t i = 0; i < n; i++) v[i] = p[i]; break; }
-    case 2: { const uint8_t *p = (const uint8_t *)base + start; for (int64_t i = 0; i < n; i++) v[i] = p[i]; break; }
-    case 5: { const int16_t *p = (const int16_t *)base + start; for (int64_t i = 0; i < n; i++) v[i] = p[i]; break; }
-    case 4: { const uint16_t *p = (const uint16_t *)base + start; for (int64_t i = 0; i < n; i++) v[i] = p[i]; break; }
-    case 9: { const int32_t *p = (const int32_t *)base + start; for (int64_t i = 0; i < n; i++) v[i] = p[i]; break; }
-    case 8: { const uint32_t *p = (const uint32_t *)base + start; for (int64_t i = 0; i < n; i++) v[i] = p[i]; break; }
-    default: memcpy(v, (const int64_t *)base + start, (size_t)n * 8); break;
+    switch (FX_CONTAINER_KEY(x)) {
+        FX_FOR_EACH_CONTAINER(LOAD_INT64)
     }
 }
 

@@ -285,37 +285,38 @@ static inline void fx_note(fixpt_status *st, uint8_t *mask, int overflow, int in
     }
 }
 
+/* Expands to one `case KEY: BODY(TYPE) break;` per raw container type, keyed by
+ * FX_CONTAINER_KEY(operand): every loop over operands of any container dispatches here. */
+#define FX_CONTAINER_KEY(x) ((x)->bytes * 2 + ((x)->is_signed != 0))
+#define FX_FOR_EACH_CONTAINER(BODY)                                            \
+    case 3: BODY(int8_t) break;                                                \
+    case 2: BODY(uint8_t) break;                                               \
+    case 5: BODY(int16_t) break;                                               \
+    case 4: BODY(uint16_t) break;                                              \
+    case 9: BODY(int32_t) break;                                               \
+    case 8: BODY(uint32_t) break;                                              \
+    case 17: BODY(int64_t) break;                                              \
+    default: BODY(uint64_t) break;
+
 /* Element i of a raw operand as a 128-bit signed integer (no alignment). */
 static inline __int128 fx_load_raw(const fixpt_operand *x, int64_t i)
 {
-    const char *base = (const char *)x->data;
-    switch (x->bytes * 2 + (x->is_signed != 0)) {
-    case 3: return ((const int8_t *)base)[i];
-    case 2: return ((const uint8_t *)base)[i];
-    case 5: return ((const int16_t *)base)[i];
-    case 4: return ((const uint16_t *)base)[i];
-    case 9: return ((const int32_t *)base)[i];
-    case 8: return ((const uint32_t *)base)[i];
-    case 17: return ((const int64_t *)base)[i];
-    default: return ((const uint64_t *)base)[i];
+#define FX_RETURN_RAW(TYPE) return ((const TYPE *)x->data)[i];
+    switch (FX_CONTAINER_KEY(x)) {
+        FX_FOR_EACH_CONTAINER(FX_RETURN_RAW)
     }
+#undef FX_RETURN_RAW
 }
 
 /* Element i of a raw operand as a double (exact for containers up to 32 bits;
  * converted directly, not through a slow 128-bit conversion). */
 static inline double fx_load_double(const fixpt_operand *x, int64_t i)
 {
-    const char *base = (const char *)x->data;
-    switch (x->bytes * 2 + (x->is_signed != 0)) {
-    case 3: return ((const int8_t *)base)[i];
-    case 2: return ((const uint8_t *)base)[i];
-    case 5: return ((const int16_t *)base)[i];
-    case 4: return ((const uint16_t *)base)[i];
-    case 9: return ((const int32_t *)base)[i];
-    case 8: return ((const uint32_t *)base)[i];
-    case 17: return (double)((const int64_t *)base)[i];
-    default: return (double)((const uint64_t *)base)[i];
+#define FX_RETURN_DOUBLE(TYPE) return (double)((const TYPE *)x->data)[i];
+    switch (FX_CONTAINER_KEY(x)) {
+        FX_FOR_EACH_CONTAINER(FX_RETURN_DOUBLE)
     }
+#undef FX_RETURN_DOUBLE
 }
 
 /* Elements start..start+n-1 of a raw operand as doubles (one loop per type,
@@ -330,15 +331,8 @@ static inline double fx_load_double(const fixpt_operand *x, int64_t i)
 FIXPT_MULTIVERSION __attribute__((unused))
 static void fx_load_block_double(const fixpt_operand *x, int64_t start, int64_t n, double *restrict out)
 {
-    switch (x->bytes * 2 + (x->is_signed != 0)) {
-    case 3: FX_LOAD_DOUBLE(int8_t) break;
-    case 2: FX_LOAD_DOUBLE(uint8_t) break;
-    case 5: FX_LOAD_DOUBLE(int16_t) break;
-    case 4: FX_LOAD_DOUBLE(uint16_t) break;
-    case 9: FX_LOAD_DOUBLE(int32_t) break;
-    case 8: FX_LOAD_DOUBLE(uint32_t) break;
-    case 17: FX_LOAD_DOUBLE(int64_t) break;
-    default: FX_LOAD_DOUBLE(uint64_t) break;
+    switch (FX_CONTAINER_KEY(x)) {
+        FX_FOR_EACH_CONTAINER(FX_LOAD_DOUBLE)
     }
 }
 

@@ -70,6 +70,13 @@ static int ff_init(const fixpt_float_format *f, ff_t *o)
     return FIXPT_OK;
 }
 
+/* Shared start of the per-encoding kernels: derive the format, check the count. */
+static int ff_begin(const fixpt_float_format *fmt, int64_t n, ff_t *f)
+{
+    int err = ff_init(fmt, f);
+    return err ? err : (n < 0 ? FIXPT_E_LENGTH : FIXPT_OK);
+}
+
 static inline int ff_is_nan(const ff_t *f, uint64_t b)
 {
     uint64_t mag = b & ~f->sign_bit;
@@ -273,11 +280,9 @@ static double ff_decode_one(const ff_t *f, uint64_t b)
 int fixpt_float_decode(const uint64_t *bits, double *out, int64_t n, const fixpt_float_format *fmt)
 {
     ff_t f;
-    int err = ff_init(fmt, &f);
+    int err = ff_begin(fmt, n, &f);
     if (err)
         return err;
-    if (n < 0)
-        return FIXPT_E_LENGTH;
     for (int64_t i = 0; i < n; i++)
         out[i] = ff_decode_one(&f, bits[i]);
     return FIXPT_OK;
@@ -288,11 +293,9 @@ int fixpt_float_decompose(const uint64_t *bits, int64_t n, const fixpt_float_for
                           uint64_t *trailing, uint64_t *significand, uint8_t *cls)
 {
     ff_t f;
-    int err = ff_init(fmt, &f);
+    int err = ff_begin(fmt, n, &f);
     if (err)
         return err;
-    if (n < 0)
-        return FIXPT_E_LENGTH;
     for (int64_t i = 0; i < n; i++) {
         uint64_t b = bits[i], mag = b & ~f.sign_bit;
         uint64_t field = mag >> f.M, man = mag & f.man_mask;

@@ -159,23 +159,16 @@ static void note_acc(fixpt_mac_status *ms, int overflowed, fx_u128 peak, int64_t
 /* acc[j] += a * row[j] for a tile (vectorised: converts the row to double). */
 #define AXPY_ROW(TYPE)                                                         \
     {                                                                          \
-        const TYPE *restrict r = (const TYPE *)row;                            \
+        const TYPE *restrict r = (const TYPE *)x->data + start;                \
         for (int64_t j = 0; j < len; j++)                                      \
             acc[j] += a * (double)r[j];                                        \
     }
 
 FIXPT_MULTIVERSION
-static void axpy_row(double *restrict acc, double a, const void *row, int bytes, int is_signed, int64_t len)
+static void axpy_row(double *restrict acc, double a, const fixpt_operand *x, int64_t start, int64_t len)
 {
-    switch (bytes * 2 + is_signed) {
-    case 3: AXPY_ROW(int8_t) break;
-    case 2: AXPY_ROW(uint8_t) break;
-    case 5: AXPY_ROW(int16_t) break;
-    case 4: AXPY_ROW(uint16_t) break;
-    case 9: AXPY_ROW(int32_t) break;
-    case 8: AXPY_ROW(uint32_t) break;
-    case 17: AXPY_ROW(int64_t) break;
-    default: AXPY_ROW(uint64_t) break;
+    switch (FX_CONTAINER_KEY(x)) {
+        FX_FOR_EACH_CONTAINER(AXPY_ROW)
     }
 }
 
@@ -211,6 +204,18 @@ static int finish_integers(const double *restrict acc, int64_t len, void *out, c
     return 1;
 }
 
+static void reset_mac(fixpt_mac_status *ms);
+
+/* Shared start of the MAC kernels: clear the records, validate and derive the model. */
+static int mac_begin(const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st,
+                     fixpt_mac_status *ms, mac_ctx *c)
+{
+    fx_reset_status(st);
+    reset_mac(ms);
+    int err = mac_init(mac, c);
+    return err ? err : fx_check_cast(oc);
+}
+
 static void reset_mac(fixpt_mac_status *ms)
 {
     memset(ms, 0, sizeof *ms);
@@ -223,11 +228,7 @@ int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int6
                  fixpt_mac_status *ms)
 {
     mac_ctx c;
-    fx_reset_status(st);
-    reset_mac(ms);
-    int err = mac_init(mac, &c);
-    if (!err)
-        err = fx_check_cast(oc);
+    int err = mac_begin(mac, oc, st, ms, &c);
     if (err)
         return err;
     if (batch < 0 || m < 0 || k < 0 || n < 0)
@@ -260,11 +261,7 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
               const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st, fixpt_mac_status *ms)
 {
     mac_ctx c;
-    fx_reset_status(st);
-    reset_mac(ms);
-    int err = mac_init(mac, &c);
-    if (!err)
-        err = fx_check_cast(oc);
+    int err = mac_begin(mac, oc, st, ms, &c);
     if (err)
         return err;
     if (n_out < 0 || k < 1)
@@ -284,8 +281,7 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
                     axpy_double(acc, fx_load_double(h, t), xd + k - 1 - t, len);
             } else {
                 for (int64_t t = 0; t < k; t++)
-                    axpy_row(acc, fx_load_double(h, t), (const char *)x->data + (i0 + k - 1 - t) * x->bytes,
-                             x->bytes, x->is_signed, len);
+                    axpy_row(acc, fx_load_double(h, t), x, i0 + k - 1 - t, len);
             }
             if (oc->shift == 0 && c.align == 0 && finish_integers(acc, len, out, oc, &ob, i0, ms))
                 continue; /* exact integers that fit the output: stored directly */
