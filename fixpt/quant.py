@@ -28,6 +28,13 @@ QUANT_PRESETS = tuple(_binding.QUANT_PRESETS)
 REQUANT_PRESETS = tuple(_binding.REQUANT_PRESETS)
 
 
+def integer_range(bits: int, signed: bool, narrow_range: bool = False) -> tuple[int, int]:
+    """(qmin, qmax): the raw range of a ``bits``-bit integer format, with the restricted
+    range dropping the most negative code (signed) or zero (unsigned)."""
+    fmt = FixedFormat(bits, 0, signed)
+    return fmt.raw_min + int(narrow_range), fmt.raw_max
+
+
 @dataclass(frozen=True)
 class QParams:
     """Quantization parameters: scale(s) and zero point(s), bit width, signedness, range.
@@ -65,13 +72,11 @@ class QParams:
 
     @property
     def qmin(self) -> int:
-        if self.signed:
-            return -(1 << (self.bits - 1)) + int(self.narrow_range)
-        return int(self.narrow_range)
+        return integer_range(self.bits, self.signed, self.narrow_range)[0]
 
     @property
     def qmax(self) -> int:
-        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+        return integer_range(self.bits, self.signed, self.narrow_range)[1]
 
     @property
     def container(self) -> np.dtype:
@@ -153,8 +158,7 @@ def choose_qparams(min_value, max_value, bits: int = 8, *, signed: bool = True,
     """
     lo = np.minimum(np.asarray(min_value, dtype=np.float64), 0.0)
     hi = np.maximum(np.asarray(max_value, dtype=np.float64), 0.0)
-    probe = QParams(np.float32(1), 0 if signed else (1 << (bits - 1)), bits, signed, narrow_range)
-    qmin, qmax = probe.qmin, probe.qmax
+    qmin, qmax = integer_range(bits, signed, narrow_range)
     if symmetric:
         amax = np.maximum(-lo, hi)
         divisor = (1 << (bits - 1)) - (1 if narrow_range else 0)
@@ -220,7 +224,7 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
         raise TypeError(f"acc must be integers, got dtype {acc.dtype}")
     if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= (32 if signed else 31):
         raise ValueError(f"bits={bits!r} is outside the allowed range 2..32 (2..31 unsigned)")
-    qmin, qmax = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    qmin, qmax = integer_range(bits, signed)
     if preset in ("float", "onnx"):
         float_multiplier, mult, shifts = np.atleast_1d(np.asarray(multiplier, np.float32)), None, None
     else:
