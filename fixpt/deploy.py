@@ -208,8 +208,23 @@ class QuantAct:
 def _floor_ratio(q: np.ndarray, eps_in: float, eps_out: float) -> np.ndarray:
     """floor(q * eps_in / eps_out) exactly (rational arithmetic on the quanta's values)."""
     ratio = Fraction(eps_in) / Fraction(eps_out)
-    exact = (np.asarray(q).astype(object) * ratio.numerator) // ratio.denominator
+    q = np.asarray(q)
+    if int(np.max(np.abs(q), initial=0)) * ratio.numerator < 2**63 and ratio.denominator < 2**63:
+        return np.floor_divide(q.astype(np.int64) * ratio.numerator, ratio.denominator)  # proven in int64
+    exact = (q.astype(object) * ratio.numerator) // ratio.denominator
     return exact.astype(np.int64)
+
+
+def _exact_product(x: np.ndarray, w: np.ndarray, bias: Optional[np.ndarray]) -> np.ndarray:
+    """x @ w.T + bias on integers, exactly (Eq. 16): in int64 when the bound
+    k * max|x| * max|w| + max|bias| proves no partial sum reaches 2^63, else in Python ints."""
+    def top(a):
+        return int(np.max(np.abs(a), initial=0)) if a is not None else 0
+    if x.shape[-1] * top(x) * top(w) + top(bias) < 2**63:
+        y = x.astype(np.int64) @ w.T.astype(np.int64)
+        return y if bias is None else y + bias
+    y = x.astype(object) @ w.T.astype(object)
+    return (y if bias is None else y + bias.astype(object)).astype(np.int64)
 
 
 @dataclass
@@ -233,10 +248,7 @@ class QuantizedNetwork:
         for layer in self.layers:
             if isinstance(layer, QuantLinear):
                 operand, spatial = layer.patches(q)
-                y = operand.astype(object) @ layer.q_weight.T.astype(object)  # Eq. 16, exact
-                if layer.q_bias is not None:
-                    y = y + layer.q_bias.astype(object)
-                q = layer.unpatch(y.astype(np.int64), spatial)
+                q = layer.unpatch(_exact_product(operand, layer.q_weight, layer.q_bias), spatial)
                 eps = layer.eps_out
             elif isinstance(layer, QuantAct):
                 q = np.clip(_floor_ratio(q, eps, layer.eps_out), 0, 2**layer.bits - 1)  # Eq. 10
