@@ -72,14 +72,12 @@ def evaluate(net: deploy.Network, x_train, x_test, y_test, bits: int,
                               percentile=99.9)
     q_ref, _ = fq.integer_images(x_test)
     result = {"fake_quantized": float(np.mean(fq.run(x_test, "fake_quantized").argmax(1) == y_test)),
-              "exact_match": {}}
+              "exact_match": {}, "quantized": fq}
     for factor in factors:
-        integer = deploy.integerize(fq, factor=factor)
-        q_int, _ = integer.integer_run(x_test)
+        q_int, _ = deploy.integerize(fq, factor=factor).integer_run(x_test)
         result["exact_match"][factor] = float(np.mean(np.all(q_int == q_ref, axis=1)))
         if factor == factors[0]:
             result["integer"] = float(np.mean(q_int.argmax(1) == y_test))
-            result["report"] = integer.report
     return result
 
 
@@ -100,9 +98,8 @@ def run(out=print) -> dict:
         match = r["exact_match"]
         out(f"{f'fake-quantized, {bits}-bit':30s} {r['fake_quantized']:9.2%}")
         out(f"{f'integer-deployable, {bits}-bit':30s} {r['integer']:9.2%}   {match[16]:37.1%} | {match[65536]:.1%}")
-    fq8 = deploy.fake_quantize(net, x_train, input_eps=1.0, weight_bits=8, act_bits=8, percentile=99.9)
     out("8-bit integer network, per layer (1/eta = 16):")
-    for row in deploy.integerize(fq8).layer_report(net, x_test):
+    for row in deploy.integerize(results[8]["quantized"]).layer_report(net, x_test):
         detail = (f"accumulator {row['acc_bits_used']}/{row['acc_bits']} bits used" if row["layer"] == "linear"
                   else f"requantize (x {row['multiplier']}) >> {row['d']}")
         out(f"  {row['layer']:8s} eps {row['eps']:.3g}  {detail:32s} SQNR vs float {row['sqnr_db']:.1f} dB")
