@@ -64,6 +64,14 @@ def _cast_spec(word_length, signed, shift, round_code, overflow_code, out_bytes,
     return spec
 
 
+def _overflow_mask(shape: tuple, wanted: bool):
+    """(mask array or None, the pointer C fills: NULL when no mask is wanted)."""
+    if not wanted:
+        return None, ffi.NULL
+    mask = np.empty(shape, dtype=np.bool_)
+    return mask, ffi.cast("uint8_t *", ffi.from_buffer(mask))
+
+
 def cast(
     values: np.ndarray,
     out_dtype: np.dtype,
@@ -82,13 +90,13 @@ def cast(
     WL-bit raw integers of dtype ``out_dtype``, same shape; optionally the overflow mask."""
     src = np.asarray(values, dtype=np.float64, order="C")  # keeps 0-d arrays 0-d
     out = np.empty(src.shape, dtype=out_dtype)
-    mask = np.empty(src.shape, dtype=np.bool_) if want_mask else None
+    mask, mask_ptr = _overflow_mask(src.shape, want_mask)
     spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
                       seed, stream, index_offset)
     st = ffi.new("fixpt_status *")
     code = lib.fixpt_cast_f64(ffi.cast("double *", ffi.from_buffer(src)), ffi.from_buffer(out),
                               src.size, spec, st,
-                              ffi.cast("uint8_t *", ffi.from_buffer(mask)) if want_mask else ffi.NULL)
+                              mask_ptr)
     _check(code)
     return out, _status(st), mask
 
@@ -137,14 +145,14 @@ def elementwise(
         if raw.dtype.kind not in "iu":
             raise TypeError(f"raw operands must be integer arrays, got dtype {raw.dtype}")
     out = np.empty(a.shape, dtype=out_dtype)
-    mask = np.empty(a.shape, dtype=np.bool_) if want_mask else None
+    mask, mask_ptr = _overflow_mask(a.shape, want_mask)
     spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
                       seed, stream, 0)
     st = ffi.new("fixpt_status *")
     code = lib.fixpt_elementwise(
         OPS[op], _operand(a, a_align), _operand(a if b is None else b, b_align),
         ffi.from_buffer(out), a.size, spec, st,
-        ffi.cast("uint8_t *", ffi.from_buffer(mask)) if want_mask else ffi.NULL)
+        mask_ptr)
     _check(code)
     return out, _status(st), mask, int(st.n_divide_by_zero)
 
