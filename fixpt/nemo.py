@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -31,17 +31,25 @@ def requant_shift(eps_in: float, eps_out: float, factor: float = 16) -> int:
     return max(0, math.ceil(math.log2(eps_out * factor / eps_in)))
 
 
-def requant_parameters(eps_in: float, eps_out: float, factor: float = 16) -> tuple[int, int]:
-    """Eq. 13: (multiplier floor(eps_in 2^d / eps_out), shift d) with d from Eq. 14."""
+def requant_parameters(eps_in, eps_out, factor: float = 16):
+    """Eq. 13: (multiplier floor(eps_in 2^d / eps_out), shift d) with d from Eq. 14. Per-channel
+    quanta (arrays) give arrays of multipliers and shifts."""
+    if np.ndim(eps_in) or np.ndim(eps_out):
+        pairs = [requant_parameters(float(a), float(b), factor)
+                 for a, b in zip(*(x.ravel() for x in np.broadcast_arrays(eps_in, eps_out)))]
+        return np.array([m for m, _ in pairs], np.int64), np.array([d for _, d in pairs], np.int64)
     d = requant_shift(eps_in, eps_out, factor)
     return int(math.floor(eps_in * 2**d / eps_out)), d
 
 
-def requantize_image(q, multiplier: int, d: int) -> np.ndarray:
+def requantize_image(q, multiplier, d, axis: Optional[int] = None) -> np.ndarray:
     """Eq. 13: RQ(Q_a) = (multiplier * Q_a) >> d (an arithmetic shift: floor), in C, exact;
-    results saturate to 32 bits, as in a 32-bit register."""
+    results saturate to 32 bits, as in a 32-bit register. Per-channel multipliers and shifts
+    act along ``axis`` (default: axis 1, the channel axis of (N, C, ...) images)."""
     q = np.asarray(q)
-    return requantize(q, multiplier, d, 0, 32, preset="nemo").astype(np.int64)
+    if axis is None and (np.ndim(multiplier) or np.ndim(d)):
+        axis = 1
+    return requantize(q, multiplier, d, 0, 32, preset="nemo", axis=axis).astype(np.int64)
 
 
 def linear_quantize(t, eps: float, alpha: float, beta: float) -> np.ndarray:
@@ -51,10 +59,11 @@ def linear_quantize(t, eps: float, alpha: float, beta: float) -> np.ndarray:
     return np.clip(np.floor(np.asarray(t, dtype=np.float64) / eps), lo, hi).astype(np.int64)
 
 
-def integer_activation(q_in, eps_in: float, eps_out: float, alpha: float, beta: float,
+def integer_activation(q_in, eps_in, eps_out: float, alpha: float, beta: float,
                        factor: float = 16) -> np.ndarray:
     """Eq. 11: the quantization/activation (e.g. PACT's clip to [0, beta)) applied to an
-    integer image: clip(RQ(Q_in)) into [alpha / eps_out, beta / eps_out - 1]."""
+    integer image: clip(RQ(Q_in)) into [alpha / eps_out, beta / eps_out - 1]. ``eps_in`` may
+    be per channel (axis 1)."""
     m, d = requant_parameters(eps_in, eps_out, factor)
     lo, hi = round(alpha / eps_out), round(beta / eps_out) - 1
     return np.clip(requantize_image(q_in, m, d), lo, hi)
@@ -94,47 +103,62 @@ def threshold_activation(q_phi, thresholds: np.ndarray) -> np.ndarray:
     return np.clip(idx, 0, thresholds.size - 2).astype(np.int64)
 
 
-def integer_bn(q_phi, kappa, lam, eps_phi: float, bits: int = 8, axis: int = -1):
-    """Eq. 21-22: integer BN. kappa = gamma/sigma is quantized with a symmetric ``bits``-bit
-    quantizer (eps_kappa = 2 max|kappa| / (2^bits - 1), round to nearest) and lambda =
-    beta - kappa mu straight into the output quantum eps_kappa * eps_phi (floor, i.e.
-    requantized with D = 1). Returns (Q_phi_out = Q_kappa * Q_phi + Q(lambda), eps_out)."""
+def bn_parameters(kappa, lam, eps_phi, bits: int = 8):
+    """Eq. 21-22's integer parameters of a BN with slope kappa = gamma/sigma and offset
+    lambda = beta - kappa mu: kappa quantized with a symmetric ``bits``-bit quantizer
+    (eps_kappa = 2 max|kappa| / (2^bits - 1), round to nearest), lambda straight into the
+    output quantum eps_kappa * eps_phi (floor, i.e. requantized with D = 1).
+    Returns (Q_kappa, eps_kappa, Q_phi(lambda), eps_out); eps_phi may be per channel."""
     kappa = np.asarray(kappa, np.float64)
-    lam = np.asarray(lam, np.float64)
-    eps_kappa = 2 * float(np.max(np.abs(kappa))) / (2**bits - 1)
+    top = float(np.max(np.abs(kappa), initial=0.0))
+    eps_kappa = 2 * top / (2**bits - 1) if top > 0 else 1.0
     q_kappa = np.rint(kappa / eps_kappa).astype(np.int64)
-    eps_out = eps_kappa * eps_phi
-    q_lambda = np.floor(lam / eps_out).astype(np.int64)
+    eps_out = eps_kappa * np.asarray(eps_phi, np.float64)
+    q_lambda = np.floor(np.asarray(lam, np.float64) / eps_out).astype(np.int64)
+    return q_kappa, eps_kappa, q_lambda, (float(eps_out) if eps_out.ndim == 0 else eps_out)
+
+
+def integer_bn(q_phi, q_kappa, q_lambda, axis: int = 1) -> np.ndarray:
+    """Eq. 22: Q_phi(phi) = Q_kappa * Q_phi + Q_phi(lambda), per channel along ``axis``."""
     q = np.moveaxis(np.asarray(q_phi, np.int64), axis, -1)
-    out = q * q_kappa + q_lambda
-    return np.moveaxis(out, -1, axis), eps_out
+    return np.moveaxis(q * np.asarray(q_kappa, np.int64) + np.asarray(q_lambda, np.int64), -1, axis)
 
 
 def integer_add(images: Sequence, quanta: Sequence[float], factor: float = 256):
     """Eq. 24: add integer images of different quanta in the quantum of the first branch:
-    Q_s = Q_b0 + sum_i RQ(b_i -> s)(Q_bi). Returns (Q_s, eps_s)."""
+    Q_s = Q_b0 + sum_i RQ(b_i -> s)(Q_bi). Returns (Q_s, eps_s). The quanta of the other
+    branches may be per channel (axis 1); the first branch's must be a scalar."""
     if len(images) != len(quanta) or not images:
         raise ValueError("integer_add needs as many quanta as images, at least one")
+    if np.ndim(quanta[0]):
+        raise ValueError("integer_add: the first branch's quantum (the sum's) must be a scalar")
     eps_s = float(quanta[0])
     total = np.asarray(images[0], np.int64)
     for q, eps in zip(images[1:], quanta[1:]):
-        m, d = requant_parameters(float(eps), eps_s, factor)
+        m, d = requant_parameters(eps, eps_s, factor)
         total = total + requantize_image(q, m, d)
     return total, eps_s
+
+
+def pool_windows(x, k1: int, k2: int) -> np.ndarray:
+    """(N, C, H // k1, k1, W // k2, k2) view of the non-overlapping pooling windows of an
+    (N, C, H, W) array (a trailing partial window is dropped)."""
+    x = np.asarray(x)
+    n, c, h, w = x.shape
+    return x[:, :, :h - h % k1, :w - w % k2].reshape(n, c, h // k1, k1, w // k2, k2)
+
+
+def window_sums(q, k1: int, k2: int) -> np.ndarray:
+    """Sums of the non-overlapping k1 x k2 windows of an integer image, in int64."""
+    return pool_windows(np.asarray(q, np.int64), k1, k2).sum(axis=(3, 5))
 
 
 def integer_avgpool(q, k1: int, k2: int, d: int = 16) -> np.ndarray:
     """Eq. 25: average pooling of an integer image (N, C, H, W) with a k1 x k2 window
     (stride = window): (floor(2^d / (k1 k2)) * sum) >> d."""
-    q = np.asarray(q, np.int64)
-    n, c, h, w = q.shape
-    windows = q[:, :, :h - h % k1, :w - w % k2].reshape(n, c, h // k1, k1, w // k2, k2)
-    sums = windows.sum(axis=(3, 5))
-    return requantize_image(sums, (2**d) // (k1 * k2), d)
+    return requantize_image(window_sums(q, k1, k2), (2**d) // (k1 * k2), d)
 
 
 def integer_maxpool(q, k1: int, k2: int) -> np.ndarray:
     """Max pooling is unchanged on integer images (quantization preserves order)."""
-    q = np.asarray(q)
-    n, c, h, w = q.shape
-    return q[:, :, :h - h % k1, :w - w % k2].reshape(n, c, h // k1, k1, w // k2, k2).max(axis=(3, 5))
+    return pool_windows(q, k1, k2).max(axis=(3, 5))

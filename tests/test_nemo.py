@@ -76,13 +76,13 @@ def test_eq21_22_integer_bn():
     kappa, lam = rng.uniform(0.2, 3, 5), rng.normal(size=5)
     eps_phi = 0.01
     q_phi = rng.integers(-500, 500, (20, 5))
-    out, eps_out = nemo.integer_bn(q_phi, kappa, lam, eps_phi, bits=8)
+    q_kappa, eps_kappa, q_lambda, eps_out = nemo.bn_parameters(kappa, lam, eps_phi, bits=8)
+    out = nemo.integer_bn(q_phi, q_kappa, q_lambda, axis=-1)
     real = kappa * (q_phi * eps_phi) + lam
-    eps_kappa = 2 * kappa.max() / 255
-    assert eps_out == eps_kappa * eps_phi
+    assert eps_kappa == 2 * kappa.max() / 255 and eps_out == eps_kappa * eps_phi
     bound = np.abs(q_phi * eps_phi) * eps_kappa / 2 + eps_out     # kappa rounding + lambda floor
     assert np.all(np.abs(out * eps_out - real) <= bound + 1e-12)
-    q_kappa = np.rint(kappa / eps_kappa).astype(int)
+    assert q_kappa.tolist() == np.rint(kappa / eps_kappa).astype(int).tolist()
     assert out.tolist() == (q_phi * q_kappa + np.floor(lam / eps_out).astype(int)).tolist()
 
 
