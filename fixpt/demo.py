@@ -99,8 +99,8 @@ def run(out=print) -> dict:
         out(f"{f'fake-quantized, {bits}-bit':30s} {r['fake_quantized']:9.2%}")
         out(f"{f'integer-deployable, {bits}-bit':30s} {r['integer']:9.2%}   {match[16]:37.1%} | {match[65536]:.1%}")
     out("8-bit integer network, per layer (1/eta = 16):")
-    for row in deploy.integerize(results[8]["quantized"]).layer_report(net, x_test):
-        detail = (f"accumulator {row['acc_bits_used']}/{row['acc_bits']} bits used" if row["layer"] == "linear"
+    for row in deploy.integerize(results[8]["quantized"]).layer_report(x_test):
+        detail = (f"accumulator {row['acc_bits_used']}/{row['acc_bits']} bits used" if "acc_bits" in row
                   else f"requantize (x {row['multiplier']}) >> {row['d']}")
         out(f"  {row['layer']:8s} eps {row['eps']:.3g}  {detail:32s} SQNR vs float {row['sqnr_db']:.1f} dB")
     out(f"({time.perf_counter() - start:.1f} s)")

@@ -1,18 +1,21 @@
-"""Integer-only deployment of a sequential network, after the NEMO report (shared/seeds):
-FullPrecision -> FakeQuantized -> QuantizedDeployable -> IntegerDeployable.
+"""Integer-only deployment of a network, after the NEMO report (shared/seeds): FullPrecision
+(``fixpt.network``) -> FakeQuantized -> QuantizedDeployable -> IntegerDeployable.
 
-This first part covers sequential networks of ``Linear``, ``Conv2d``, ``BatchNorm``, ``Act``
-(ReLU / PACT clipping), ``MaxPool`` and ``Flatten`` layers; ``fold_bn``; ``fake_quantize`` (symmetric weights,
-PACT activations calibrated on data); and ``integerize``, whose network runs on integer
-images only (fixpt's exact MAC kernel, then the requantizing activation of Eq. 11).
+``fake_quantize`` turns a float network into a ``QuantizedNetwork``: weights quantized
+symmetrically (per layer or per output channel), activations clipped and quantized as PACT
+with alpha calibrated on data, BatchNorm kept as integer BN (Eq. 21-22) or merged with the next
+activation into integer thresholds (Eq. 19-20), Add nodes requantizing their branches
+(Eq. 24), average pooling as Eq. 25. ``propagate_quanta`` derives every tensor's quantum eps
+from the input's. ``integerize`` gives the ``IntegerNetwork``, which runs on integer arrays only:
+fixpt's exact MAC kernel with an accumulator of the proven width, requantization by a
+multiplier and a right shift (Eq. 11-14).
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> net = Network([Linear(rng.normal(size=(8, 4)), np.zeros(8)), Act(), Linear(rng.normal(size=(3, 8)))])
 >>> x = rng.integers(0, 16, (5, 4)).astype(float)
 >>> fq = fake_quantize(net, x, input_eps=1.0, weight_bits=8, act_bits=8)
->>> integer = integerize(fq)
->>> q_int, eps = integer.integer_run(x)
+>>> q_int, eps = integerize(fq).integer_run(x)
 >>> q_ref, eps_ref = fq.integer_images(x)
 >>> eps == eps_ref, bool(np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) // 8 + 64))
 (True, True)
@@ -20,9 +23,9 @@ images only (fixpt's exact MAC kernel, then the requantizing activation of Eq. 1
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -30,189 +33,71 @@ from fixpt import nemo
 from fixpt.array import from_raw
 from fixpt.formats import AccumulatorFormat, FixedFormat
 from fixpt.mac import accumulator_bits, matmul
+from fixpt.network import (Act, Add, AvgPool, BatchNorm, Conv2d, Flatten, Linear, MaxPool, Network,
+                           _map_layers, _pair, add_input_bias, channel_shape, fold_bn, load_state_dict,
+                           patches, run_layers)
+
+Eps = Union[float, np.ndarray]
+"""A quantum: a scalar, or one per channel (axis 1 of the tensor)."""
 
 
-@dataclass
-class Linear:
-    """y = x @ weight.T + bias; weight is (out, in)."""
-
-    weight: np.ndarray
-    bias: Optional[np.ndarray] = None
+def _check_bits(name: str, bits, lo: int, hi: int) -> int:
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not lo <= bits <= hi:
+        raise ValueError(f"{name}={bits!r} is outside the allowed range {lo}..{hi}")
+    return int(bits)
 
 
-@dataclass
-class BatchNorm:
-    """y = gamma (x - mean) / sqrt(var + eps) + beta, per feature."""
+def quantize_weight(weight, bits: int = 8, per_channel: bool = False) -> tuple[np.ndarray, Eps]:
+    """Symmetric weight quantization: eps_w = max|w| / (2^(bits-1) - 1), per layer or per
+    output channel (axis 0), round to nearest. Returns (Q_w as int64, eps_w).
 
-    gamma: np.ndarray
-    beta: np.ndarray
-    mean: np.ndarray
-    var: np.ndarray
-    eps: float = 1e-5
-
-
-@dataclass
-class Act:
-    """ReLU, or PACT's clip(x, 0, alpha) when alpha is set (fake_quantize calibrates it)."""
-
-    alpha: Optional[float] = None
-
-
-@dataclass
-class Flatten:
-    """Flattens all but the batch axis."""
+    >>> q, eps = quantize_weight(np.array([[0.5, -1.0], [0.25, 0.1]]), bits=4)
+    >>> q.tolist(), eps
+    ([[4, -7], [2, 1]], 0.14285714285714285)
+    """
+    bits = _check_bits("weight_bits", bits, 2, 32)
+    w = np.asarray(weight, np.float64)
+    top = 2 ** (bits - 1) - 1
+    rows = np.abs(w.reshape(w.shape[0], -1))
+    peak = rows.max(axis=1) if per_channel else np.max(rows, initial=0.0)
+    eps = np.where(peak > 0, peak / top, 1.0)
+    eps = eps if per_channel else float(eps)
+    return np.clip(np.rint(w / _per_row(eps, w.ndim)), -top, top).astype(np.int64), eps
 
 
-@dataclass
-class Conv2d:
-    """2-D convolution (cross-correlation) of NCHW inputs; weight is (O, C, KH, KW)."""
-
-    weight: np.ndarray
-    bias: Optional[np.ndarray] = None
-    stride: int = 1
-    padding: int = 0
+def _per_row(eps: Eps, ndim: int) -> Eps:
+    """A per-output-channel quantum shaped to scale the rows (axis 0) of an ndim-D weight."""
+    return np.reshape(eps, (-1,) + (1,) * (ndim - 1)) if np.ndim(eps) else eps
 
 
-@dataclass
-class MaxPool:
-    """k x k max pooling with stride k (unchanged by quantization: it preserves order)."""
-
-    k: int = 2
-
-
-def _patches(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:
-    """(N, OH, OW, C*KH*KW) windows of an NCHW array, in (c, kh, kw) order."""
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(2, 3))
-    windows = windows[:, :, ::stride, ::stride]
-    n, c, oh, ow = windows.shape[:4]
-    return np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5)).reshape(n, oh, ow, c * kh * kw)
-
-
-def _shape_op(layer, x: np.ndarray) -> np.ndarray:
-    """Layers that only move or select values act alike on floats and integer images."""
-    if isinstance(layer, Flatten):
-        return x.reshape(x.shape[0], -1)
-    if isinstance(layer, MaxPool):
-        return nemo.integer_maxpool(x, layer.k, layer.k) if x.dtype.kind in "iu" else \
-            x[:, :, :x.shape[2] - x.shape[2] % layer.k, :x.shape[3] - x.shape[3] % layer.k].reshape(
-                x.shape[0], x.shape[1], x.shape[2] // layer.k, layer.k, x.shape[3] // layer.k, layer.k).max(axis=(3, 5))
-    raise TypeError(f"unsupported layer {layer!r}")
-
-
-def _conv_matrix(layer) -> np.ndarray:
-    w = np.asarray(layer.weight)
-    return w.reshape(w.shape[0], -1)
-
-
-def _float_forward(layer, x: np.ndarray) -> np.ndarray:
-    if isinstance(layer, Linear):
-        y = x @ np.asarray(layer.weight, np.float64).T
-        return y if layer.bias is None else y + layer.bias
-    if isinstance(layer, Conv2d):
-        kh, kw = layer.weight.shape[2:]
-        y = _patches(x, kh, kw, layer.stride, layer.padding) @ _conv_matrix(layer).T
-        y = y if layer.bias is None else y + layer.bias
-        return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
-    if isinstance(layer, BatchNorm):
-        shape = (1, -1, 1, 1) if x.ndim == 4 else (1, -1)
-        return (np.reshape(layer.gamma, shape) * (x - np.reshape(layer.mean, shape))
-                / np.sqrt(np.reshape(layer.var, shape) + layer.eps) + np.reshape(layer.beta, shape))
-    if isinstance(layer, Act):
-        return np.maximum(x, 0.0) if layer.alpha is None else np.clip(x, 0.0, layer.alpha)
-    return _shape_op(layer, x)
-
-
-@dataclass
-class Network:
-    """A sequence of layers, run in full precision (float64)."""
-
-    layers: list
-
-    def run(self, x) -> np.ndarray:
-        y = np.asarray(x, np.float64)
-        for layer in self.layers:
-            y = _float_forward(layer, y)
-        return y
-
-    def activations(self, x) -> list:
-        """The output of every layer, in order (for calibration and reports)."""
-        out, y = [], np.asarray(x, np.float64)
-        for layer in self.layers:
-            y = _float_forward(layer, y)
-            out.append(y)
+def harden_weights(net: Network, weight_bits: int = 8, per_channel: bool = False) -> Network:
+    """A float network whose Linear and Conv2d weights are replaced by their quantized values
+    eps_w * Q_w (NEMO's ``harden_weights``), branches included."""
+    def harden(layers):
+        out = []
+        for layer in layers:
+            if isinstance(layer, (Linear, Conv2d)):
+                q, eps = quantize_weight(layer.weight, weight_bits, per_channel)
+                layer = replace(layer, weight=q * _per_row(eps, q.ndim))
+            out.append(layer)
         return out
+    return Network(_map_layers(net.layers, harden))
 
 
-def fold_bn(net: Network) -> Network:
-    """A new network with every BatchNorm that follows a Linear folded into it (Eq. 18)."""
-    layers: list = []
-    for layer in net.layers:
-        if isinstance(layer, BatchNorm) and layers and isinstance(layers[-1], (Linear, Conv2d)):
-            prev = layers.pop()
-            w, b = nemo.fold_bn(prev.weight, prev.bias, layer.gamma, layer.beta, layer.mean,
-                                layer.var, layer.eps)
-            layers.append(Linear(w, b) if isinstance(prev, Linear) else Conv2d(w, b, prev.stride, prev.padding))
-        else:
-            layers.append(layer)
-    return Network(layers)
-
-
-@dataclass
-class QuantLinear:
-    """A linear layer in quantized form: integer weight and bias images and their quanta."""
-
-    q_weight: np.ndarray
-    eps_weight: float
-    q_bias: Optional[np.ndarray]
-    eps_in: float
-    weight_bits: int
-    conv: Optional[tuple] = None  # (kh, kw, stride, padding) for a convolution
-
-    def patches(self, q: np.ndarray) -> tuple[np.ndarray, Optional[tuple]]:
-        """The 2-D operand of the product (q itself, or its convolution windows) and the
-        (N, OH, OW) to restore afterwards."""
-        if self.conv is None:
-            return q, None
-        kh, kw, stride, padding = self.conv
-        p = _patches(q, kh, kw, stride, padding)
-        return p.reshape(-1, p.shape[-1]), p.shape[:3]
-
-    @staticmethod
-    def unpatch(y: np.ndarray, spatial: Optional[tuple]) -> np.ndarray:
-        """Back from the 2-D product to the layer's output shape (NCHW for convolutions)."""
-        if spatial is None:
-            return y
-        n, oh, ow = spatial
-        return np.ascontiguousarray(y.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2))
-
-    @property
-    def eps_out(self) -> float:
-        """Eq. 16: the quantum of the accumulator, eps_w * eps_x."""
-        return self.eps_weight * self.eps_in
-
-
-@dataclass
-class QuantAct:
-    """PACT activation quantized to ``bits`` unsigned bits: eps = alpha / (2^bits - 1)."""
-
-    alpha: float
-    bits: int
-    eps_in: float
-
-    @property
-    def eps_out(self) -> float:
-        return self.alpha / (2**self.bits - 1)
-
-
-def _floor_ratio(q: np.ndarray, eps_in: float, eps_out: float) -> np.ndarray:
-    """floor(q * eps_in / eps_out) exactly (rational arithmetic on the quanta's values)."""
-    ratio = Fraction(eps_in) / Fraction(eps_out)
+def _floor_ratio(q: np.ndarray, eps_in: Eps, eps_out: Eps) -> np.ndarray:
+    """floor(q * eps_in / eps_out) exactly (rational arithmetic on the quanta's float values),
+    per channel (axis 1) when a quantum is per channel."""
+    pairs = np.broadcast_arrays(np.asarray(eps_in, np.float64), np.asarray(eps_out, np.float64))
+    ratios = [Fraction(float(a)) / Fraction(float(b)) for a, b in zip(pairs[0].ravel(), pairs[1].ravel())]
     q = np.asarray(q)
-    if int(np.max(np.abs(q), initial=0)) * ratio.numerator < 2**63 and ratio.denominator < 2**63:
-        return np.floor_divide(q.astype(np.int64) * ratio.numerator, ratio.denominator)  # proven in int64
-    exact = (q.astype(object) * ratio.numerator) // ratio.denominator
-    return exact.astype(np.int64)
+    big = int(np.max(np.abs(q), initial=0)) * max(abs(r.numerator) for r in ratios) >= 2**63 or \
+        max(r.denominator for r in ratios) >= 2**63
+    dtype = object if big else np.int64                 # int64 only where the bound proves it
+    num = np.array([r.numerator for r in ratios], dtype)
+    den = np.array([r.denominator for r in ratios], dtype)
+    if pairs[0].ndim:
+        num, den = channel_shape(num, q.ndim), channel_shape(den, q.ndim)
+    return np.asarray(q.astype(dtype) * num // den).astype(np.int64)
 
 
 def _exact_product(x: np.ndarray, w: np.ndarray, bias: Optional[np.ndarray]) -> np.ndarray:
@@ -227,164 +112,489 @@ def _exact_product(x: np.ndarray, w: np.ndarray, bias: Optional[np.ndarray]) -> 
     return (y if bias is None else y + bias.astype(object)).astype(np.int64)
 
 
+def _bits_of(values) -> int:
+    """Signed bits that hold every value of an integer array (at least 1)."""
+    return int(np.max(np.abs(values), initial=0)).bit_length() + 1
+
+
+@dataclass
+class IntegerContext:
+    """The IntegerDeployable settings: 1/eta of activations (``factor``) and of adds
+    (``add_factor``), Eq. 14; the shift d of average pooling, Eq. 25."""
+
+    factor: float = 16
+    add_factor: float = 256
+    pool_shift: int = 16
+
+
+@dataclass
+class QuantLinear:
+    """A Linear or Conv2d layer in quantized form: integer weights Q_w (out, in) with quantum
+    eps_w (scalar or per output channel), the bias quantized to eps_w * eps_in (Eq. 16)."""
+
+    q_weight: np.ndarray
+    eps_weight: Eps
+    bias: Optional[np.ndarray]
+    weight_bits: int
+    conv: Optional[tuple] = None  # (kh, kw, stride, padding) for a convolution
+    source: list = field(default_factory=list)
+    eps_in: float = 1.0
+    q_bias: Optional[np.ndarray] = None
+    kind = property(lambda self: "conv" if self.conv else "linear")
+
+    def propagate(self, eps_in: Eps) -> "QuantLinear":
+        if np.ndim(eps_in):
+            raise ValueError(f"a {self.kind} layer needs a scalar input quantum, got one per channel: "
+                             f"put an Act (or use per_channel=False) before it")
+        q_bias = None if self.bias is None else np.rint(np.asarray(self.bias) / (self.eps_weight * eps_in))
+        return replace(self, eps_in=float(eps_in), q_bias=None if q_bias is None else q_bias.astype(np.int64))
+
+    @property
+    def eps_out(self) -> Eps:
+        """Eq. 16: the quantum of the accumulator, eps_w * eps_x."""
+        return self.eps_weight * self.eps_in
+
+    def _apply(self, x: np.ndarray, product) -> np.ndarray:
+        """``product`` on the 2-D operand (x, or its convolution windows), back to NCHW."""
+        if self.conv is None:
+            return product(x)
+        kh, kw, stride, padding = self.conv
+        windows = patches(x, kh, kw, stride, padding)
+        y = product(windows.reshape(-1, windows.shape[-1]))
+        return np.ascontiguousarray(y.reshape(*windows.shape[:3], -1).transpose(0, 3, 1, 2))
+
+    def fake(self, y: np.ndarray) -> np.ndarray:
+        w = self.q_weight * _per_row(self.eps_weight, 2)
+        bias = 0.0 if self.q_bias is None else self.q_bias * self.eps_out
+        return self._apply(y, lambda x: x @ w.T + bias)
+
+    def exact(self, q: np.ndarray) -> np.ndarray:
+        return self._apply(q, lambda x: _exact_product(x, self.q_weight, self.q_bias))
+
+    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        x_fmt = FixedFormat(bits, 0, True)
+        w_fmt = FixedFormat(self.weight_bits, 0, True)
+        acc_bits = accumulator_bits(x_fmt, w_fmt, self.q_weight.shape[1])
+        if acc_bits > 128:
+            raise ValueError(f"{self.kind}: the exact accumulator needs {acc_bits} bits, above the 128 allowed")
+        used = [0]
+
+        def product(x):
+            result, status = matmul(from_raw(x, x_fmt), from_raw(np.ascontiguousarray(self.q_weight.T), w_fmt),
+                                    acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
+                                    out_format=FixedFormat(min(64, acc_bits), 0, True), return_status=True)
+            used[0] = status.max_acc_bits + 1
+            y = result.raw.astype(np.int64)
+            return y if self.q_bias is None else y + self.q_bias
+        y = self._apply(q, product)
+        out_bits = acc_bits if self.q_bias is None else max(acc_bits, _bits_of(self.q_bias)) + 1
+        return y, out_bits, {"acc_bits": acc_bits, "acc_bits_used": used[0]}
+
+
+@dataclass
+class QuantAct:
+    """PACT activation quantized to ``bits`` unsigned bits: eps_out = alpha / (2^bits - 1);
+    the integer network requantizes with Eq. 11 (per channel if eps_in is)."""
+
+    alpha: float
+    bits: int
+    source: list = field(default_factory=list)
+    eps_in: Eps = 1.0
+    kind = "act"
+
+    def propagate(self, eps_in: Eps) -> "QuantAct":
+        return replace(self, eps_in=eps_in)
+
+    @property
+    def eps_out(self) -> float:
+        return self.alpha / (2**self.bits - 1)
+
+    def fake(self, y: np.ndarray) -> np.ndarray:
+        return np.clip(np.floor(y / self.eps_out), 0, 2**self.bits - 1) * self.eps_out
+
+    def exact(self, q: np.ndarray) -> np.ndarray:
+        return np.clip(_floor_ratio(q, self.eps_in, self.eps_out), 0, 2**self.bits - 1)   # Eq. 10
+
+    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        beta = self.eps_out * 2**self.bits
+        y = nemo.integer_activation(q, self.eps_in, self.eps_out, 0.0, beta, ctx.factor)
+        m, d = nemo.requant_parameters(self.eps_in, self.eps_out, ctx.factor)
+        return y, self.bits + 1, {"multiplier": m, "d": d}
+
+
+@dataclass
+class QuantBN:
+    """Integer BN (Eq. 21-22): Q_phi = Q_kappa * Q_in + Q_phi(lambda), eps_out = eps_kappa * eps_in,
+    kappa and lambda quantized with ``bits`` bits."""
+
+    bn: BatchNorm
+    bits: int
+    source: list = field(default_factory=list)
+    eps_in: Eps = 1.0
+    q_kappa: Optional[np.ndarray] = None
+    eps_kappa: float = 1.0
+    q_lambda: Optional[np.ndarray] = None
+    eps_out: Eps = 1.0
+    kind = "bn"
+
+    def propagate(self, eps_in: Eps) -> "QuantBN":
+        q_kappa, eps_kappa, q_lambda, eps_out = nemo.bn_parameters(self.bn.kappa, self.bn.lam, eps_in, self.bits)
+        return replace(self, eps_in=eps_in, q_kappa=q_kappa, eps_kappa=eps_kappa, q_lambda=q_lambda,
+                       eps_out=eps_out)
+
+    def fake(self, y: np.ndarray) -> np.ndarray:
+        return (channel_shape(self.q_kappa * self.eps_kappa, y.ndim) * y
+                + channel_shape(self.q_lambda * self.eps_out, y.ndim))
+
+    def exact(self, q: np.ndarray) -> np.ndarray:
+        return nemo.integer_bn(q, self.q_kappa, self.q_lambda)
+
+    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        out_bits = max(bits + _bits_of(self.q_kappa) - 1, _bits_of(self.q_lambda)) + 1
+        return nemo.integer_bn(q, self.q_kappa, self.q_lambda), out_bits, {"kappa_bits": _bits_of(self.q_kappa)}
+
+
+@dataclass
+class QuantThreshold:
+    """A BatchNorm merged with the next PACT activation into integer thresholds (Eq. 19-20):
+    exact, no approximation; 2^bits + 1 thresholds per channel. A channel with gamma < 0
+    compares -Q_in (Eq. 19 with gamma, mu negated), one with gamma = 0 is a constant."""
+
+    bn: BatchNorm
+    alpha: float
+    bits: int
+    source: list = field(default_factory=list)
+    eps_in: Eps = 1.0
+    thresholds: Optional[np.ndarray] = None  # (C, 2^bits + 1)
+    signs: Optional[np.ndarray] = None       # (C,) in {-1, 0, 1}
+    kind = "bn+act"
+
+    @property
+    def eps_out(self) -> float:
+        return self.alpha / (2**self.bits - 1)
+
+    def propagate(self, eps_in: Eps) -> "QuantThreshold":
+        levels = 2**self.bits
+        gamma, beta, mean = (np.asarray(v, np.float64) for v in (self.bn.gamma, self.bn.beta, self.bn.mean))
+        sigma = np.sqrt(np.asarray(self.bn.var, np.float64) + self.bn.eps)
+        eps_phi = np.broadcast_to(np.asarray(eps_in, np.float64), gamma.shape)
+        rows, signs = [], np.sign(gamma).astype(np.int64)
+        for c in range(gamma.size):
+            if signs[c] == 0:   # y = beta: every threshold at or below 0 up to floor(beta / eps_y)
+                rows.append([0 if i * Fraction(self.eps_out) <= Fraction(float(beta[c])) else 1
+                             for i in range(levels + 1)])
+            else:
+                rows.append(nemo.bn_thresholds(abs(gamma[c]), beta[c], signs[c] * mean[c], sigma[c],
+                                               eps_phi[c], self.eps_out, levels).tolist())
+        bound = 2**62   # thresholds beyond any int64 image act alike
+        thresholds = np.array([[min(max(t, -bound), bound) for t in row] for row in rows], np.int64)
+        return replace(self, eps_in=eps_in, thresholds=thresholds, signs=signs)
+
+    def fake(self, y: np.ndarray) -> np.ndarray:
+        return np.clip(np.floor(self.bn.forward(y) / self.eps_out), 0, 2**self.bits - 1) * self.eps_out
+
+    def exact(self, q: np.ndarray) -> np.ndarray:
+        """Eq. 20 (exact by the report's proof; tests check it against float BN in rationals)."""
+        q = np.asarray(q, np.int64)
+        out = np.empty_like(q)
+        for c in range(q.shape[1]):
+            out[:, c] = nemo.threshold_activation(self.signs[c] * q[:, c], self.thresholds[c])
+        return out
+
+    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        return self.exact(q), self.bits + 1, {"thresholds": self.thresholds.shape[1]}
+
+
+@dataclass
+class QuantAvgPool:
+    """Average pooling: the exact image is floor(sum / K); the integer network computes
+    (floor(2^d / K) * sum) >> d (Eq. 25), equal when K is a power of two."""
+
+    k: Union[int, tuple]
+    source: list = field(default_factory=list)
+    eps_in: Eps = 1.0
+    kind = "avgpool"
+
+    def propagate(self, eps_in: Eps) -> "QuantAvgPool":
+        return replace(self, eps_in=eps_in)
+
+    eps_out = property(lambda self: self.eps_in)
+
+    def fake(self, y: np.ndarray) -> np.ndarray:
+        return AvgPool(self.k).forward(y)
+
+    def exact(self, q: np.ndarray) -> np.ndarray:
+        kh, kw = _pair(self.k)
+        return np.floor_divide(nemo.window_sums(q, kh, kw), kh * kw)
+
+    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        kh, kw = _pair(self.k)
+        return nemo.integer_avgpool(q, kh, kw, ctx.pool_shift), bits, {"multiplier": 2**ctx.pool_shift // (kh * kw),
+                                                                       "d": ctx.pool_shift}
+
+
+@dataclass
+class QuantShape:
+    """MaxPool or Flatten: the same on floats and integer images; the quantum passes."""
+
+    layer: Union[MaxPool, Flatten]
+    source: list = field(default_factory=list)
+    eps_in: Eps = 1.0
+    kind = property(lambda self: type(self.layer).__name__.lower())
+
+    def propagate(self, eps_in: Eps) -> "QuantShape":
+        if np.ndim(eps_in) and isinstance(self.layer, Flatten):
+            raise ValueError("Flatten needs a scalar quantum, got one per channel: put an Act before it")
+        return replace(self, eps_in=eps_in)
+
+    eps_out = property(lambda self: self.eps_in)
+
+    def fake(self, y: np.ndarray) -> np.ndarray:
+        return self.layer.forward(y)
+
+    exact = fake
+
+    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        return self.layer.forward(q), bits, {}
+
+
+def _run(layers: Sequence, x: np.ndarray, view: str) -> np.ndarray:
+    for layer in layers:
+        x = getattr(layer, view)(x)
+    return x
+
+
+def _propagate(layers: Sequence, eps: Eps) -> tuple[list, Eps]:
+    out = []
+    for layer in layers:
+        layer = layer.propagate(eps)
+        eps = layer.eps_out
+        out.append(layer)
+    return out, eps
+
+
+@dataclass
+class QuantAdd:
+    """An Add node: the sum lives in the quantum of branch 0; every other branch is requantized
+    into it (Eq. 24; exact floor in the QuantizedDeployable image)."""
+
+    branches: list
+    source: list = field(default_factory=list)
+    eps_in: Eps = 1.0
+    branch_eps: list = field(default_factory=list)
+    kind = "add"
+
+    def propagate(self, eps_in: Eps) -> "QuantAdd":
+        branches, quanta = zip(*(_propagate(branch, eps_in) for branch in self.branches))
+        if np.ndim(quanta[0]):
+            raise ValueError("Add: the first branch must end with a scalar quantum (an Act, or per_channel=False)")
+        return replace(self, eps_in=eps_in, branches=list(branches), branch_eps=list(quanta))
+
+    eps_out = property(lambda self: self.branch_eps[0])
+
+    def fake(self, y: np.ndarray) -> np.ndarray:
+        return sum(_run(branch, y, "fake") for branch in self.branches)
+
+    def exact(self, q: np.ndarray) -> np.ndarray:
+        images = [_run(branch, q, "exact") for branch in self.branches]
+        return images[0] + sum(_floor_ratio(image, eps, self.eps_out)
+                               for image, eps in zip(images[1:], self.branch_eps[1:]))
+
+
 @dataclass
 class QuantizedNetwork:
-    """The quantized network in two views. ``run(x, "fake_quantized")`` computes in float
-    with quantized weights and activations (the training-time view); the default
-    ``"quantized_deployable"`` computes exact integer images (``integer_images``) with the
-    linear quantization of Eq. 10 applied exactly: the reference an integer deployment is
-    checked against."""
+    """The quantized network in two views. ``run(x, "fake_quantized")`` computes in float with
+    quantized weights and activations (the training-time view); the default
+    ``"quantized_deployable"`` computes the exact integer images (``integer_images``), every
+    requantization an exact floor: the reference an integer deployment is checked against.
+    Inputs are quantized as Q = floor((x - input_offset) / input_eps) (Eq. 10)."""
 
     layers: list
     input_eps: float
+    input_offset: float = 0.0
 
     def quantize_input(self, x) -> np.ndarray:
-        """The natural integer image of the input: floor(x / input_eps) (Eq. 10)."""
-        return np.floor(np.asarray(x, np.float64) / self.input_eps).astype(np.int64)
+        """The natural integer image of the input."""
+        return np.floor((np.asarray(x, np.float64) - self.input_offset) / self.input_eps).astype(np.int64)
 
-    def integer_images(self, x) -> tuple[np.ndarray, float]:
+    @property
+    def eps_out(self) -> Eps:
+        return self.layers[-1].eps_out if self.layers else self.input_eps
+
+    def integer_images(self, x) -> tuple[np.ndarray, Eps]:
         """Exact integer image of the output, and its quantum."""
-        q, eps = self.quantize_input(x), self.input_eps
-        for layer in self.layers:
-            if isinstance(layer, QuantLinear):
-                operand, spatial = layer.patches(q)
-                q = layer.unpatch(_exact_product(operand, layer.q_weight, layer.q_bias), spatial)
-                eps = layer.eps_out
-            elif isinstance(layer, QuantAct):
-                q = np.clip(_floor_ratio(q, eps, layer.eps_out), 0, 2**layer.bits - 1)  # Eq. 10
-                eps = layer.eps_out
-            else:
-                q = _shape_op(layer, q)
-        return q, eps
+        return _run(self.layers, self.quantize_input(x), "exact"), self.eps_out
 
     def run(self, x, representation: str = "quantized_deployable") -> np.ndarray:
         if representation == "quantized_deployable":
             q, eps = self.integer_images(x)
-            return q * eps
+            return q * channel_shape(eps, q.ndim)
         if representation != "fake_quantized":
             raise ValueError(f"representation={representation!r} is not one of: fake_quantized, "
                              f"quantized_deployable")
-        y = self.quantize_input(x) * self.input_eps
-        for layer in self.layers:
-            if isinstance(layer, QuantLinear):
-                operand, spatial = layer.patches(y)
-                z = operand @ (layer.q_weight * layer.eps_weight).T
-                if layer.q_bias is not None:
-                    z = z + layer.q_bias * layer.eps_out
-                y = layer.unpatch(z, spatial)
-            elif isinstance(layer, QuantAct):
-                y = np.clip(np.floor(y / layer.eps_out), 0, 2**layer.bits - 1) * layer.eps_out
-            else:
-                y = _shape_op(layer, y)
-        return y
+        return _run(self.layers, self.quantize_input(x) * self.input_eps, "fake")
 
 
-def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: int = 8,
-                  act_bits: int = 8, percentile: float = 100.0) -> QuantizedNetwork:
-    """Quantize a (BN-folded) network: weights symmetric per layer, eps_w = max|w| / (2^(b-1)
-    - 1), round to nearest; biases to eps_w * eps_x; each activation's PACT alpha from the
-    ``percentile`` of its calibration outputs, eps_y = alpha / (2^act_bits - 1)."""
-    if any(isinstance(layer, BatchNorm) for layer in net.layers):
-        raise ValueError("fold_bn(net) first: fake_quantize expects no BatchNorm layers")
-    outputs = net.activations(calibration_x)
-    layers, eps = [], float(input_eps)
-    for layer, out in zip(net.layers, outputs):
+def propagate_quanta(quantized: QuantizedNetwork, input_eps: Optional[float] = None) -> QuantizedNetwork:
+    """A new network with every tensor's quantum derived from the input's (Eq. 16 after linear
+    layers, alpha / (2^bits - 1) after activations, eps_kappa * eps_in after integer BN, branch
+    0's after an Add, unchanged by pooling) and the parameters that depend on them (biases,
+    lambda, thresholds) requantized."""
+    eps = quantized.input_eps if input_eps is None else float(input_eps)
+    if not eps > 0:
+        raise ValueError(f"input_eps={input_eps!r} must be > 0")
+    layers, _ = _propagate(quantized.layers, eps)
+    return replace(quantized, layers=layers, input_eps=eps)
+
+
+def _quantize_layers(layers: Sequence, y: np.ndarray, settings: dict) -> tuple[list, np.ndarray]:
+    """Quantized layers for a float layer list, with y the float input for calibration."""
+    def alpha_of(act: Act, out: np.ndarray) -> float:
+        alpha = act.alpha if act.alpha is not None else float(np.percentile(out, settings["percentile"]))
+        return max(alpha, 1e-12)
+
+    out, i = [], 0
+    while i < len(layers):
+        layer = layers[i]
+        following = layers[i + 1] if i + 1 < len(layers) else None
         if isinstance(layer, (Linear, Conv2d)):
-            w = np.asarray(layer.weight, np.float64)
-            conv = None
-            if isinstance(layer, Conv2d):
-                conv = (w.shape[2], w.shape[3], layer.stride, layer.padding)
-                w = w.reshape(w.shape[0], -1)
-            top = 2 ** (weight_bits - 1) - 1
-            eps_w = float(np.max(np.abs(w))) / top if np.any(w) else 1.0
-            q_w = np.clip(np.rint(w / eps_w), -top, top).astype(np.int64)
-            q_b = None if layer.bias is None else np.rint(np.asarray(layer.bias) / (eps_w * eps)).astype(np.int64)
-            ql = QuantLinear(q_w, eps_w, q_b, eps, weight_bits, conv)
-            layers.append(ql)
-            eps = ql.eps_out
+            q, eps = quantize_weight(layer.weight, settings["weight_bits"], settings["per_channel"])
+            conv = (q.shape[2], q.shape[3], layer.stride, layer.padding) if isinstance(layer, Conv2d) else None
+            out.append(QuantLinear(q.reshape(q.shape[0], -1), eps, layer.bias, settings["weight_bits"], conv, [layer]))
+        elif isinstance(layer, BatchNorm) and settings["thresholds"] and isinstance(following, Act):
+            y = layer.forward(y)
+            y_act = following.forward(y)
+            out.append(QuantThreshold(layer, alpha_of(following, y_act), settings["act_bits"], [layer, following]))
+            y, i = y_act, i + 2
+            continue
+        elif isinstance(layer, BatchNorm):
+            if settings["bn"] == "thresholds":
+                raise ValueError("bn='thresholds' needs an Act right after every BatchNorm")
+            out.append(QuantBN(layer, settings["bn_bits"], [layer]))
         elif isinstance(layer, Act):
-            alpha = layer.alpha if layer.alpha is not None else float(np.percentile(out, percentile))
-            qa = QuantAct(max(alpha, 1e-12), act_bits, eps)
-            layers.append(qa)
-            eps = qa.eps_out
-        elif isinstance(layer, (Flatten, MaxPool)):
-            layers.append(layer)
+            out.append(QuantAct(alpha_of(layer, layer.forward(y)), settings["act_bits"], [layer]))
+        elif isinstance(layer, Add):
+            branches, outputs = zip(*(_quantize_layers(branch, y, settings) for branch in layer.branches))
+            out.append(QuantAdd(list(branches), [layer]))
+            y, i = sum(outputs), i + 1
+            continue
+        elif isinstance(layer, AvgPool):
+            out.append(QuantAvgPool(layer.k, [layer]))
+        elif isinstance(layer, (MaxPool, Flatten)):
+            out.append(QuantShape(layer, [layer]))
         else:
             raise TypeError(f"unsupported layer {layer!r}")
-    return QuantizedNetwork(layers, float(input_eps))
+        y, i = layer.forward(y), i + 1
+    return out, y
+
+
+def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: int = 8, act_bits: int = 8,
+                  percentile: float = 100.0, *, input_offset: float = 0.0, per_channel: bool = False,
+                  bn: str = "auto", bn_bits: int = 8) -> QuantizedNetwork:
+    """Quantize a float network: weights symmetric (``quantize_weight``, per layer or per output
+    channel), biases to eps_w * eps_x, each activation's PACT alpha from the ``percentile`` of
+    its float outputs on ``calibration_x`` (eps_y = alpha / (2^act_bits - 1)). A BatchNorm left in
+    the network (``fold_bn`` folds them) becomes integer BN with ``bn_bits`` (``bn="integer"``)
+    or is merged with the next Act into integer thresholds (``"thresholds"``; ``"auto"``: when
+    act_bits <= 4). Inputs with a non-zero natural offset (x = input_offset + input_eps * Q,
+    Q >= 0) get the input bias of ``add_input_bias``."""
+    weight_bits = _check_bits("weight_bits", weight_bits, 2, 32)
+    act_bits = _check_bits("act_bits", act_bits, 1, 16)
+    bn_bits = _check_bits("bn_bits", bn_bits, 2, 32)
+    if bn not in ("auto", "integer", "thresholds"):
+        raise ValueError(f"bn={bn!r} is not one of: auto, integer, thresholds")
+    if not 0 <= percentile <= 100:
+        raise ValueError(f"percentile={percentile!r} is outside the allowed range 0..100")
+    if not input_eps > 0:
+        raise ValueError(f"input_eps={input_eps!r} must be > 0")
+    if input_offset:
+        net = add_input_bias(net, input_offset)
+    settings = dict(weight_bits=weight_bits, act_bits=act_bits, percentile=percentile, per_channel=per_channel,
+                    bn=bn, bn_bits=bn_bits, thresholds=bn == "thresholds" or (bn == "auto" and act_bits <= 4))
+    layers, _ = _quantize_layers(net.layers, np.asarray(calibration_x, np.float64) - input_offset, settings)
+    return propagate_quanta(QuantizedNetwork(layers, float(input_eps), float(input_offset)))
+
+
+def _sqnr_db(reference: np.ndarray, value: np.ndarray) -> float:
+    noise = float(np.mean((value - reference) ** 2))
+    return math.inf if noise == 0 else float(10 * np.log10(np.mean(reference**2) / noise))
 
 
 @dataclass
 class IntegerNetwork:
     """IntegerDeployable: integer images only. Linear layers accumulate exactly in an
-    accumulator of the exact width (fixpt MAC kernel, overflow raises), activations
-    requantize with Eq. 11 (multiplier and right shift d from Eq. 13-14)."""
+    accumulator of the proven width (fixpt MAC kernel, overflow raises), activations and adds
+    requantize by multiplier and shift (Eq. 11-14, 24), average pooling by Eq. 25, BN as
+    integer BN or thresholds. ``report`` holds one row per layer after each run."""
 
     quantized: QuantizedNetwork
-    factor: float = 16
+    context: IntegerContext = field(default_factory=IntegerContext)
     report: list = field(default_factory=list)
 
-    def _step(self, layer, q: np.ndarray, eps: float, bits_in: int):
-        """One layer on an integer image: (image, quantum, bits of the image, report row)."""
-        if isinstance(layer, QuantLinear):
-            k = layer.q_weight.shape[1]
-            x_fmt = FixedFormat(bits_in, 0, True)
-            w_fmt = FixedFormat(layer.weight_bits, 0, True)
-            acc_bits = accumulator_bits(x_fmt, w_fmt, k)
-            operand, spatial = layer.patches(q)
-            result, status = matmul(from_raw(operand, x_fmt), from_raw(np.ascontiguousarray(layer.q_weight.T), w_fmt),
-                                    acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
-                                    out_format=FixedFormat(min(64, acc_bits + 1), 0, True), return_status=True)
-            y = result.raw.astype(np.int64)
-            if layer.q_bias is not None:
-                y = y + layer.q_bias
-            q = layer.unpatch(y, spatial)
-            bits_in = max(1, int(np.max(np.abs(q), initial=0)).bit_length() + 1)
-            return q, layer.eps_out, bits_in, {"layer": "linear", "eps": layer.eps_out, "acc_bits": acc_bits,
-                                               "acc_bits_used": status.max_acc_bits + 1}
-        if isinstance(layer, QuantAct):
-            top = 2**layer.bits - 1
-            q = nemo.integer_activation(q, eps, layer.eps_out, 0.0, layer.eps_out * (top + 1), self.factor)
-            m, d = nemo.requant_parameters(eps, layer.eps_out, self.factor)
-            return q, layer.eps_out, layer.bits + 1, {"layer": "act", "eps": layer.eps_out,
-                                                     "multiplier": m, "d": d}
-        kind = "flatten" if isinstance(layer, Flatten) else "maxpool"
-        return _shape_op(layer, q), eps, bits_in, {"layer": kind, "eps": eps}
+    def _walk(self, layers, q, eps, bits, y_float, rows, prefix):
+        for index, layer in enumerate(layers):
+            path = f"{prefix}{index}"
+            if isinstance(layer, QuantAdd):
+                results = [self._walk(branch, q, eps, bits, y_float, rows, f"{path}.{b}.")
+                           for b, branch in enumerate(layer.branches)]
+                images = [r[0] for r in results]
+                q, _ = nemo.integer_add(images, layer.branch_eps, self.context.add_factor)
+                bits = max(r[2] for r in results) + 1 + (len(results) - 1).bit_length()
+                row = {"multiplier": [nemo.requant_parameters(e, layer.eps_out, self.context.add_factor)[0]
+                                      for e in layer.branch_eps[1:]]}
+                y_float = None if y_float is None else sum(r[3] for r in results)
+            else:
+                q, bits, row = layer.integer(q, bits, self.context)
+                y_float = None if y_float is None else run_layers(layer.source, y_float)
+            eps = layer.eps_out
+            row = {"layer": layer.kind, "path": path, "eps": eps, "bits": bits, **row}
+            if y_float is not None:
+                row["sqnr_db"] = _sqnr_db(y_float, q * channel_shape(eps, q.ndim))
+            rows.append(row)
+        return q, eps, bits, y_float
 
-    def integer_run(self, x) -> tuple[np.ndarray, float]:
-        """The integer image of the output and its quantum (``report`` is refreshed)."""
-        q, eps = self.quantized.quantize_input(x), self.quantized.input_eps
-        bits_in = max(1, int(np.max(np.abs(q), initial=0)).bit_length() + 1)
-        self.report = []
-        for layer in self.quantized.layers:
-            q, eps, bits_in, row = self._step(layer, q, eps, bits_in)
-            if row["layer"] not in ("flatten", "maxpool"):
-                self.report.append(row)
+    def run_integer(self, q_in: np.ndarray, y_float: Optional[np.ndarray] = None) -> tuple[np.ndarray, Eps]:
+        """The network on an integer input image (an integer array; floats are refused).
+        Returns the output image and its quantum; ``report`` is refreshed."""
+        q_in = np.asarray(q_in)
+        if q_in.dtype.kind not in "iu":
+            raise TypeError(f"q_in must be an integer array (the input's integer image), got dtype {q_in.dtype}")
+        rows: list = []
+        q, eps, _, _ = self._walk(self.quantized.layers, q_in.astype(np.int64), self.quantized.input_eps,
+                                  _bits_of(q_in), y_float, rows, "")
+        self.report = rows
         return q, eps
+
+    def integer_run(self, x) -> tuple[np.ndarray, Eps]:
+        """Quantize the input (its natural integer image) and run on integers."""
+        return self.run_integer(self.quantized.quantize_input(x))
 
     def run(self, x) -> np.ndarray:
         """The output values, eps * Q (for comparison with the other representations)."""
         q, eps = self.integer_run(x)
-        return q * eps
+        return q * channel_shape(eps, q.ndim)
 
-    def layer_report(self, float_net: Network, x) -> list:
-        """Per layer: kind, quantum, accumulator bits needed vs used or requantization (m, d),
-        and the SQNR (dB) of the integer layer's values eps * Q against the float network's."""
-        q, eps = self.quantized.quantize_input(x), self.quantized.input_eps
-        bits_in = max(1, int(np.max(np.abs(q), initial=0)).bit_length() + 1)
-        rows = []
-        for layer, ref in zip(self.quantized.layers, float_net.activations(x)):
-            q, eps, bits_in, row = self._step(layer, q, eps, bits_in)
-            noise = float(np.mean((q * eps - ref) ** 2))
-            row["sqnr_db"] = math.inf if noise == 0 else float(10 * np.log10(np.mean(ref**2) / noise))
-            rows.append(row)
-        return rows
+    def layer_report(self, x) -> list:
+        """Per layer (``path`` numbers nested branches): kind, quantum, output bits, accumulator
+        bits needed vs used, requantization (m, d), and the SQNR (dB) of eps * Q against the
+        float network's value at the same point."""
+        q_in = self.quantized.quantize_input(x)
+        self.run_integer(q_in, np.asarray(x, np.float64) - self.quantized.input_offset)
+        return self.report
 
 
-def integerize(quantized: QuantizedNetwork, factor: float = 16) -> IntegerNetwork:
-    """The IntegerDeployable network of a quantized one (``factor`` = 1/eta of Eq. 14)."""
-    return IntegerNetwork(quantized, factor)
+def integerize(quantized: QuantizedNetwork, factor: float = 16, add_factor: float = 256,
+               pool_shift: int = 16) -> IntegerNetwork:
+    """The IntegerDeployable network of a quantized one. ``factor`` and ``add_factor`` are 1/eta
+    of Eq. 14 for activations and adds (NEMO's defaults 16 and 256), ``pool_shift`` the d of
+    Eq. 25."""
+    if not factor > 0 or not add_factor > 0:
+        raise ValueError(f"factor={factor!r} and add_factor={add_factor!r} must be > 0")
+    _check_bits("pool_shift", pool_shift, 0, 30)
+    return IntegerNetwork(quantized, IntegerContext(factor, add_factor, pool_shift))
 
 
-__all__ = ["Act", "BatchNorm", "Conv2d", "Flatten", "MaxPool", "IntegerNetwork", "Linear", "Network", "QuantAct",
-           "QuantLinear", "QuantizedNetwork", "fake_quantize", "fold_bn", "integerize"]
+__all__ = ["Act", "Add", "AvgPool", "BatchNorm", "Conv2d", "Flatten", "IntegerContext", "IntegerNetwork", "Linear",
+           "MaxPool", "Network", "QuantAct", "QuantAdd", "QuantAvgPool", "QuantBN", "QuantLinear", "QuantShape",
+           "QuantThreshold", "QuantizedNetwork", "add_input_bias", "fake_quantize", "fold_bn", "harden_weights",
+           "integerize", "load_state_dict", "propagate_quanta", "quantize_weight"]

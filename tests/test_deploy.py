@@ -1,4 +1,7 @@
-"""fixpt.deploy (first part: MLPs): the four representations and their exact relations."""
+"""fixpt.deploy: the four representations of a network and their exact relations."""
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -22,8 +25,6 @@ def test_fold_bn_matches_the_float_network():
     assert not any(isinstance(layer, deploy.BatchNorm) for layer in folded.layers)
     x = rng.normal(size=(20, 4))
     np.testing.assert_allclose(folded.run(x), net.run(x), rtol=1e-12, atol=1e-12)
-    with pytest.raises(ValueError, match="fold_bn"):
-        deploy.fake_quantize(net, x, input_eps=1.0)
 
 
 def power_of_two_net(rng):
@@ -108,7 +109,7 @@ def test_layer_report_and_linear_chains():
     x = rng.integers(0, 16, (40, 5)).astype(float)
     fq = deploy.fake_quantize(net, x, input_eps=1.0)
     integer = deploy.integerize(fq)
-    rows = integer.layer_report(net, x)
+    rows = integer.layer_report(x)
     assert [r["layer"] for r in rows] == ["linear", "linear", "act", "linear"]
     assert all(r["sqnr_db"] > 20 for r in rows)
     assert all(r["acc_bits_used"] <= r["acc_bits"] for r in rows if r["layer"] == "linear")
@@ -144,7 +145,266 @@ def test_convolutional_networks_fold_quantize_and_integerize():
     q_ref, eps_ref = fq.integer_images(x)
     assert eps == eps_ref and q_int.shape == (12, 3)
     assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 2**12 + 2**8)
-    rows = integer.layer_report(folded, x)
-    assert [r["layer"] for r in rows] == ["linear", "act", "maxpool", "flatten", "linear"]
+    rows = integer.layer_report(x)
+    assert [r["layer"] for r in rows] == ["conv", "act", "maxpool", "flatten", "linear"]
     fake = fq.run(x, "fake_quantized")
     assert np.mean(fake.argmax(1) == folded.run(x).argmax(1)) >= 0.75
+
+
+# --- BatchNorm kept in the network: thresholds (Eq. 19-20) and integer BN (Eq. 21-22) ---
+
+def bn_net(rng, gamma):
+    c = gamma.size
+    return deploy.Network([
+        deploy.Linear(rng.normal(size=(c, 5)), rng.normal(size=c)),
+        deploy.BatchNorm(gamma, rng.normal(size=c), rng.normal(size=c), rng.uniform(0.2, 2, c)),
+        deploy.Act(), deploy.Linear(rng.normal(size=(3, c)))])
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_thresholds_equal_float_bn_then_quantization_in_rationals(per_channel):
+    rng = np.random.default_rng(8)
+    gamma = np.array([1.5, -0.7, 0.0, 2.0, -3.0, 0.4])       # negative and zero gammas included
+    net = bn_net(rng, gamma)
+    x = rng.integers(0, 16, (60, 5)).astype(float)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0, weight_bits=6, act_bits=3, per_channel=per_channel)
+    lin, th = fq.layers[0], fq.layers[1]
+    assert isinstance(th, deploy.QuantThreshold) and th.thresholds.shape == (6, 9)
+    q_phi = lin.exact(fq.quantize_input(x))
+    got = th.exact(q_phi)
+    bn = net.layers[1]
+    sigma = np.sqrt(bn.var + bn.eps)
+    eps_phi = np.broadcast_to(lin.eps_out, (6,))
+    want = np.zeros_like(got)
+    for c in range(6):       # the float BN on the exact accumulator value, quantized, in rationals
+        g, b, m, s = (Fraction(float(v)) for v in (bn.gamma[c], bn.beta[c], bn.mean[c], sigma[c]))
+        for n in range(60):
+            phi = Fraction(float(eps_phi[c])) * int(q_phi[n, c])
+            y = g / s * (phi - m) + b
+            want[n, c] = min(max(math.floor(y / Fraction(th.eps_out)), 0), 7)
+    assert got.tolist() == want.tolist()
+    assert len(set(got[:, 2].tolist())) == 1                    # gamma = 0: a constant channel
+    q_int, _ = deploy.integerize(fq).integer_run(x)              # thresholds need no requantization
+    q_ref, _ = fq.integer_images(x)
+    assert q_int.tolist() == q_ref.tolist()
+
+
+def test_integer_bn_images_and_bounds():
+    rng = np.random.default_rng(9)
+    net = bn_net(rng, rng.uniform(0.5, 2, 8))
+    x = rng.integers(0, 16, (80, 5)).astype(float)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0, bn="integer", bn_bits=8)
+    lin, bn = fq.layers[0], fq.layers[1]
+    assert isinstance(bn, deploy.QuantBN)
+    assert bn.eps_out == bn.eps_kappa * lin.eps_out                       # Eq. 23's quantum
+    q_phi = lin.exact(fq.quantize_input(x))
+    assert bn.exact(q_phi).tolist() == (q_phi * bn.q_kappa + bn.q_lambda).tolist()   # Eq. 22
+    # the integer BN approximates the float BN within its parameters' quantization errors
+    real = net.layers[1].forward(q_phi * lin.eps_out)
+    bound = np.abs(q_phi * lin.eps_out) * bn.eps_kappa / 2 + bn.eps_out
+    assert np.all(np.abs(bn.exact(q_phi) * bn.eps_out - real) <= bound + 1e-9)
+    q_int, _ = deploy.integerize(fq, factor=2**20).integer_run(x)
+    q_ref, _ = fq.integer_images(x)
+    assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 2**12 + 2**10)
+    np.testing.assert_allclose(fq.run(x, "fake_quantized"), fq.run(x), atol=1e-6 + 0.02 * np.abs(fq.run(x)).max())
+    with pytest.raises(ValueError, match="thresholds"):
+        deploy.fake_quantize(deploy.Network(net.layers[:2]), x, input_eps=1.0, bn="thresholds")
+
+
+def test_bn_auto_picks_thresholds_for_low_bit_outputs():
+    rng = np.random.default_rng(10)
+    net = bn_net(rng, rng.uniform(0.5, 2, 4))
+    x = rng.integers(0, 16, (20, 5)).astype(float)
+    kinds = [type(deploy.fake_quantize(net, x, 1.0, act_bits=bits).layers[1]) for bits in (4, 8)]
+    assert kinds == [deploy.QuantThreshold, deploy.QuantBN]
+
+
+# --- residual (Add) and average pooling ---
+
+def residual_cnn(rng, power_of_two=True):
+    """conv -> act -> Add([conv -> act], identity) -> avgpool 2x2 -> flatten -> linear; with
+    power_of_two every quantum is a power of two, so every requantization is exact."""
+    def weight(shape, k):
+        w = rng.integers(-127, 128, shape) * 2.0**-k
+        w.flat[0] = 127 * 2.0**-k
+        return w if power_of_two else w + rng.normal(scale=2.0**-k, size=shape)
+    return deploy.Network([
+        deploy.Conv2d(weight((4, 1, 3, 3), 6), padding=1), deploy.Act(alpha=255 / 8),
+        deploy.Add([[deploy.Conv2d(weight((4, 4, 3, 3), 7), padding=1), deploy.Act(alpha=255 / 16)], []]),
+        deploy.AvgPool(2), deploy.Flatten(), deploy.Linear(weight((3, 64), 6))])
+
+
+def test_residual_network_with_exact_requantizations_equals_the_deployable_images():
+    rng = np.random.default_rng(11)
+    net = residual_cnn(rng)
+    x = rng.integers(0, 16, (10, 1, 8, 8)).astype(float)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0)
+    add = fq.layers[2]
+    assert isinstance(add, deploy.QuantAdd) and add.branch_eps == [1 / 16, 1 / 8] and add.eps_out == 1 / 16
+    integer = deploy.integerize(fq)
+    q_int, eps = integer.integer_run(x)
+    q_ref, eps_ref = fq.integer_images(x)
+    assert eps == eps_ref and q_int.tolist() == q_ref.tolist()
+    # the fake-quantized view computes the same values up to the add (its pooling is a float mean)
+    head = deploy.QuantizedNetwork(fq.layers[:3], 1.0)
+    np.testing.assert_allclose(head.run(x, "fake_quantized"), head.run(x), rtol=0, atol=1e-9)
+    paths = [r["path"] for r in integer.report]
+    assert paths == ["0", "1", "2.0.0", "2.0.1", "2", "3", "4", "5"]
+    assert [r["layer"] for r in integer.report][2:6] == ["conv", "act", "add", "avgpool"]
+    # the add's image is Eq. 24 on the branch images
+    q1 = fq.layers[1].exact(fq.layers[0].exact(fq.quantize_input(x)))
+    branch = deploy.QuantizedNetwork(add.branches[0], 1.0)
+    q_b0 = deploy._run(branch.layers, q1, "exact")
+    assert add.exact(q1).tolist() == (q_b0 + 2 * q1).tolist()
+
+
+def test_residual_network_general_quanta_within_bounds():
+    rng = np.random.default_rng(12)
+    net = residual_cnn(rng, power_of_two=False)
+    net.layers[3] = deploy.AvgPool(3)                          # K = 9: Eq. 25 is approximate
+    net.layers[5] = deploy.Linear(rng.normal(scale=0.05, size=(3, 16)))
+    x = rng.integers(0, 16, (10, 1, 8, 8)).astype(float)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0, percentile=99)
+    q_int, _ = deploy.integerize(fq, factor=2**16, add_factor=2**16).integer_run(x)
+    q_ref, _ = fq.integer_images(x)
+    assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 2**8 + 2**9)
+    rows = deploy.integerize(fq).layer_report(x)
+    assert all(r["sqnr_db"] > 10 for r in rows)
+
+
+def test_avgpool_exact_image_and_eq25():
+    rng = np.random.default_rng(13)
+    q = rng.integers(0, 256, (2, 3, 6, 6))
+    pool = deploy.QuantAvgPool(3).propagate(0.5)
+    sums = q.reshape(2, 3, 2, 3, 2, 3).sum(axis=(3, 5))
+    assert pool.exact(q).tolist() == (sums // 9).tolist() and pool.eps_out == 0.5
+    got, _, row = pool.integer(q, 9, deploy.IntegerContext(pool_shift=16))
+    assert got.tolist() == ((sums * (2**16 // 9)) >> 16).tolist() and row["multiplier"] == 2**16 // 9
+    assert np.all((pool.exact(q) - got >= 0) & (pool.exact(q) - got <= 1))
+
+
+# --- per-channel weights, input bias, quanta, hardening, loading ---
+
+def test_per_channel_weights_follow_each_row_and_requantize_per_channel():
+    rng = np.random.default_rng(14)
+    w = rng.normal(size=(6, 5)) * np.array([[100.0], [1], [0.01], [1], [10], [0.1]])
+    net = deploy.Network([deploy.Linear(w, rng.normal(size=6)), deploy.Act(), deploy.Linear(rng.normal(size=(2, 6)))])
+    x = rng.integers(0, 16, (100, 5)).astype(float)
+    per_layer = deploy.fake_quantize(net, x, 1.0, weight_bits=4)
+    per_channel = deploy.fake_quantize(net, x, 1.0, weight_bits=4, per_channel=True)
+    lin = per_channel.layers[0]
+    np.testing.assert_array_equal(lin.eps_weight, np.abs(w).max(axis=1) / 7)
+    assert np.all(np.abs(lin.q_weight).max(axis=1) == 7)
+    err = [np.abs(q.layers[0].fake(x) - net.layers[0].forward(x)).mean(axis=0) for q in (per_layer, per_channel)]
+    assert err[1][2] < err[0][2] / 10                          # the small row keeps its precision
+    integer = deploy.integerize(per_channel, factor=2**16)
+    q_int, _ = integer.integer_run(x)
+    q_ref, _ = per_channel.integer_images(x)
+    assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 2**12 + 2**9)
+    act = [r for r in integer.report if r["layer"] == "act"][0]
+    assert np.shape(act["multiplier"]) == (6,)
+    with pytest.raises(ValueError, match="scalar input quantum"):
+        deploy.fake_quantize(deploy.Network([deploy.Linear(w), deploy.Linear(rng.normal(size=(2, 6)))]), x, 1.0,
+                             per_channel=True)
+
+
+def test_input_bias_for_inputs_with_an_offset():
+    rng = np.random.default_rng(15)
+    net = mlp(rng, [6, 8, 3])
+    x = rng.integers(-8, 8, (50, 6)).astype(float)            # natural representation: -8 + 1 * Q, Q in 0..15
+    biased = deploy.add_input_bias(net, -8.0)
+    np.testing.assert_allclose(biased.run(x + 8.0), net.run(x), rtol=1e-12, atol=1e-12)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0, input_offset=-8.0)
+    q_in = fq.quantize_input(x)
+    assert q_in.min() >= 0 and q_in.max() <= 15 and q_in.tolist() == (x + 8).astype(int).tolist()
+    q_int, _ = deploy.integerize(fq, factor=2**16).integer_run(x)
+    q_ref, eps = fq.integer_images(x)
+    assert np.all(np.abs(q_int - q_ref) <= np.abs(q_ref) / 2**12 + 2**8)
+    ref = net.run(x)
+    assert 10 * np.log10(np.mean(ref**2) / np.mean((q_ref * eps - ref) ** 2)) > 25
+    with pytest.raises(ValueError, match="padding"):
+        deploy.add_input_bias(deploy.Network([deploy.Conv2d(np.ones((1, 1, 3, 3)), padding=1)]), 1.0)
+
+
+def test_propagate_quanta_follows_the_rules():
+    rng = np.random.default_rng(16)
+    net = bn_net(rng, rng.uniform(0.5, 2, 4))
+    x = rng.integers(0, 16, (30, 5)).astype(float)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0, bn="integer")
+    moved = deploy.propagate_quanta(fq, 0.25)
+    lin, bn, act, out = moved.layers
+    assert moved.input_eps == lin.eps_in == 0.25
+    assert lin.eps_out == lin.eps_weight * 0.25
+    assert bn.eps_in == lin.eps_out and bn.eps_out == bn.eps_kappa * lin.eps_out
+    assert act.eps_in == bn.eps_out and act.eps_out == act.alpha / 255
+    assert out.eps_out == out.eps_weight * act.eps_out
+    assert lin.q_bias.tolist() == np.rint(net.layers[0].bias / lin.eps_out).astype(int).tolist()
+    assert fq.layers[0].eps_in == 1.0                                   # a new network
+    with pytest.raises(ValueError, match="input_eps"):
+        deploy.propagate_quanta(fq, 0.0)
+
+
+def test_harden_weights_puts_weights_on_the_grid():
+    rng = np.random.default_rng(17)
+    net = deploy.Network([deploy.Conv2d(rng.normal(size=(3, 2, 3, 3))), deploy.Add([[deploy.Act()], []]),
+                          deploy.Flatten(), deploy.Linear(rng.normal(size=(2, 108)))])
+    hard = deploy.harden_weights(net, weight_bits=5, per_channel=True)
+    for layer, orig in ((hard.layers[0], net.layers[0]), (hard.layers[3], net.layers[3])):
+        q, eps = deploy.quantize_weight(orig.weight, 5, per_channel=True)
+        np.testing.assert_array_equal(layer.weight, q * eps.reshape((-1,) + (1,) * (q.ndim - 1)))
+        assert np.all(np.abs(layer.weight - orig.weight) <= eps.reshape((-1,) + (1,) * (q.ndim - 1)) / 2 + 1e-15)
+        assert deploy.quantize_weight(layer.weight, 5, per_channel=True)[0].tolist() == q.tolist()
+
+
+def test_load_state_dict_from_arrays_in_module_order():
+    rng = np.random.default_rng(18)
+    template = deploy.Network([deploy.Conv2d(np.zeros((2, 1, 3, 3)), np.zeros(2)), deploy.BatchNorm(*np.ones((4, 2))),
+                               deploy.Act(), deploy.Flatten(), deploy.Linear(np.zeros((3, 72)))])
+    state = {"features.0.weight": rng.normal(size=(2, 1, 3, 3)), "features.0.bias": rng.normal(size=2),
+             "features.1.weight": rng.uniform(1, 2, 2), "features.1.bias": rng.normal(size=2),
+             "features.1.running_mean": rng.normal(size=2), "features.1.running_var": rng.uniform(1, 2, 2),
+             "features.1.num_batches_tracked": np.array(3), "head.weight": rng.normal(size=(3, 72))}
+    net = deploy.load_state_dict(template, state)
+    np.testing.assert_array_equal(net.layers[0].weight, state["features.0.weight"])
+    np.testing.assert_array_equal(net.layers[1].var, state["features.1.running_var"])
+    assert net.layers[4].bias is None and template.layers[0].weight.max() == 0
+    with pytest.raises(ValueError, match="shape"):
+        deploy.load_state_dict(template, {**state, "head.weight": np.zeros((3, 70))})
+    with pytest.raises(ValueError, match="parametrized modules"):
+        deploy.load_state_dict(template, {"head.weight": np.zeros((3, 72))})
+
+
+def test_load_state_dict_from_pytorch_matches_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3, padding=1), torch.nn.BatchNorm2d(3), torch.nn.ReLU(),
+                                torch.nn.AvgPool2d(2), torch.nn.Flatten(), torch.nn.Linear(48, 4))
+    model[1].running_mean.uniform_(-1, 1)
+    model[1].running_var.uniform_(0.5, 2)
+    model.eval()
+    template = deploy.Network([deploy.Conv2d(np.zeros((3, 1, 3, 3)), np.zeros(3), padding=1),
+                               deploy.BatchNorm(*np.ones((4, 3))), deploy.Act(), deploy.AvgPool(2), deploy.Flatten(),
+                               deploy.Linear(np.zeros((4, 48)), np.zeros(4))])
+    net = deploy.load_state_dict(template, model.state_dict())
+    x = np.random.default_rng(19).normal(size=(5, 1, 8, 8))
+    with torch.no_grad():
+        want = model(torch.tensor(x, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(net.run(x), want, rtol=1e-5, atol=1e-5)
+
+
+def test_bad_arguments_name_themselves():
+    rng = np.random.default_rng(20)
+    net = mlp(rng, [4, 5, 2])
+    x = rng.integers(0, 16, (10, 4)).astype(float)
+    for kwargs, match in [({"weight_bits": 1}, "weight_bits=1"), ({"act_bits": 17}, "act_bits=17"),
+                          ({"bn": "fold"}, "bn='fold'"), ({"percentile": 101}, "percentile=101"),
+                          ({"input_eps": 0}, "input_eps=0")]:
+        with pytest.raises(ValueError, match=match):
+            deploy.fake_quantize(net, x, **{"input_eps": 1.0, **kwargs})
+    fq = deploy.fake_quantize(net, x, 1.0)
+    with pytest.raises(TypeError, match="q_in must be an integer array"):
+        deploy.integerize(fq).run_integer(x)
+    with pytest.raises(ValueError, match="pool_shift"):
+        deploy.integerize(fq, pool_shift=40)
+    with pytest.raises(TypeError, match="unsupported layer"):
+        deploy.fake_quantize(deploy.Network([object()]), x, 1.0)
