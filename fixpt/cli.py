@@ -41,7 +41,9 @@ def tour() -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="fixpt", description="Bit-accurate fixed-point arithmetic")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="train a network on 8x8 digits and run it with integers only")
+    demo_parser = sub.add_parser("demo", help="train networks on 8x8 digits and run them with integers only")
+    demo_parser.add_argument("--plot", metavar="FILE", help="also save accuracy vs bit width (2..8) as a PNG "
+                                                            "(needs matplotlib)")
     sub.add_parser("tour", help="a short demonstration of formats and rounding")
     explain_parser = sub.add_parser(
         "explain", help="show how a value is stored in a float or fixed-point format",
@@ -54,7 +56,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo":
         from fixpt.demo import run
-        run()
+        try:
+            run(plot=args.plot)
+        except RuntimeError as error:
+            parser.exit(2, f"fixpt demo: {error}\n")
     elif args.command == "tour":
         tour()
     elif args.command == "explain":

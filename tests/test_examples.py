@@ -17,6 +17,7 @@ def test_round_to_nearest_stalls_where_stochastic_rounding_trains():
     assert abs(stochastic[-1] - floating[-1]) < 0.05
 
 
-def test_deployment_example_runs(capsys):
+def test_deployment_example_runs(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["digits_integer_deployment.py"])
     runpy.run_path(str(ROOT / "examples" / "digits_integer_deployment.py"), run_name="__main__")
     assert "integer-deployable, 8-bit" in capsys.readouterr().out
