@@ -130,7 +130,7 @@ def _format_report_row(row: dict) -> str:
         m, d = row["multiplier"], row["d"]
         detail = f"requantize (x {m}) >> {d}" if np.ndim(m) == 0 else "requantize per channel"
     else:
-        detail = f"{row['bits']}-bit image"
+        detail = f"image {row['format']}"
     return f"  {row['layer']:8s} eps {np.max(row['eps']):<10.3g} {detail:32s} SQNR vs float {row['sqnr_db']:5.1f} dB"
 
 

@@ -29,7 +29,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from fixpt import nemo
+from fixpt import calibrate, nemo
 from fixpt.array import from_raw
 from fixpt.formats import AccumulatorFormat, FixedFormat
 from fixpt.mac import accumulator_bits, matmul
@@ -447,11 +447,27 @@ def propagate_quanta(quantized: QuantizedNetwork, input_eps: Optional[float] = N
     return replace(quantized, layers=layers, input_eps=eps)
 
 
+CALIBRATIONS = ("percentile", "max", "mse", "kl")
+
+
+def _calibrate_alpha(out: np.ndarray, settings: dict) -> float:
+    """PACT's clipping alpha for a (non-negative) activation from its float values: a
+    percentile, the maximum, the MSE-optimal or the KL (TensorRT entropy) threshold of a
+    ``act_bits``-bit unsigned quantizer."""
+    method, levels = settings["calibration"], 2 ** settings["act_bits"] - 1
+    if method == "percentile":
+        return calibrate.percentile_threshold(out, settings["percentile"])
+    if method == "max":
+        return float(np.max(out, initial=0.0))
+    if method == "mse":   # round-to-nearest MSE; an unsigned b-bit grid is half a (b+1)-bit symmetric one
+        return calibrate.mse_threshold(out, settings["act_bits"] + 1)
+    return calibrate.kl_threshold(out, levels=levels, start_bin=max(128, levels))
+
+
 def _quantize_layers(layers: Sequence, y: np.ndarray, settings: dict) -> tuple[list, np.ndarray]:
     """Quantized layers for a float layer list, with y the float input for calibration."""
     def alpha_of(act: Act, out: np.ndarray) -> float:
-        alpha = act.alpha if act.alpha is not None else float(np.percentile(out, settings["percentile"]))
-        return max(alpha, 1e-12)
+        return max(act.alpha if act.alpha is not None else _calibrate_alpha(out, settings), 1e-12)
 
     out, i = [], 0
     while i < len(layers):
@@ -489,11 +505,13 @@ def _quantize_layers(layers: Sequence, y: np.ndarray, settings: dict) -> tuple[l
 
 
 def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: int = 8, act_bits: int = 8,
-                  percentile: float = 100.0, *, input_offset: float = 0.0, per_channel: bool = False,
-                  bn: str = "auto", bn_bits: int = 8) -> QuantizedNetwork:
+                  percentile: float = 100.0, *, calibration: str = "percentile", input_offset: float = 0.0,
+                  per_channel: bool = False, bn: str = "auto", bn_bits: int = 8) -> QuantizedNetwork:
     """Quantize a float network: weights symmetric (``quantize_weight``, per layer or per output
-    channel), biases to eps_w * eps_x, each activation's PACT alpha from the ``percentile`` of
-    its float outputs on ``calibration_x`` (eps_y = alpha / (2^act_bits - 1)). A BatchNorm left in
+    channel), biases to eps_w * eps_x, each activation's PACT alpha (unless the Act sets one)
+    calibrated on its float outputs for ``calibration_x`` by ``calibration``: "percentile" (the
+    ``percentile``; 100 is the maximum), "max", "mse" or "kl" (``fixpt.calibrate``); then
+    eps_y = alpha / (2^act_bits - 1). A BatchNorm left in
     the network (``fold_bn`` folds them) becomes integer BN with ``bn_bits`` (``bn="integer"``)
     or is merged with the next Act into integer thresholds (``"thresholds"``; ``"auto"``: when
     act_bits <= 4). Inputs with a non-zero natural offset (x = input_offset + input_eps * Q,
@@ -503,13 +521,16 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
     bn_bits = _check_bits("bn_bits", bn_bits, 2, 32)
     if bn not in ("auto", "integer", "thresholds"):
         raise ValueError(f"bn={bn!r} is not one of: auto, integer, thresholds")
-    if not 0 <= percentile <= 100:
-        raise ValueError(f"percentile={percentile!r} is outside the allowed range 0..100")
+    if not 0 < percentile <= 100:
+        raise ValueError(f"percentile={percentile!r} is outside the allowed range (0, 100]")
+    if calibration not in CALIBRATIONS:
+        raise ValueError(f"calibration={calibration!r} is not one of: {', '.join(CALIBRATIONS)}")
     if not input_eps > 0:
         raise ValueError(f"input_eps={input_eps!r} must be > 0")
     if input_offset:
         net = add_input_bias(net, input_offset)
-    settings = dict(weight_bits=weight_bits, act_bits=act_bits, percentile=percentile, per_channel=per_channel,
+    settings = dict(weight_bits=weight_bits, act_bits=act_bits, percentile=percentile, calibration=calibration,
+                    per_channel=per_channel,
                     bn=bn, bn_bits=bn_bits, thresholds=bn == "thresholds" or (bn == "auto" and act_bits <= 4))
     layers, _ = _quantize_layers(net.layers, np.asarray(calibration_x, np.float64) - input_offset, settings)
     return propagate_quanta(QuantizedNetwork(layers, float(input_eps), float(input_offset)))
@@ -547,7 +568,8 @@ class IntegerNetwork:
                 q, bits, row = layer.integer(q, bits, self.context)
                 y_float = None if y_float is None else run_layers(layer.source, y_float)
             eps = layer.eps_out
-            row = {"layer": layer.kind, "path": path, "eps": eps, "bits": bits, **row}
+            image_format = str(FixedFormat(bits, 0, True)) if bits <= 64 else f"{bits}-bit integers"
+            row = {"layer": layer.kind, "path": path, "eps": eps, "bits": bits, "format": image_format, **row}
             if y_float is not None:
                 row["sqnr_db"] = _sqnr_db(y_float, q * channel_shape(eps, q.ndim))
             rows.append(row)
@@ -575,7 +597,8 @@ class IntegerNetwork:
         return q * channel_shape(eps, q.ndim)
 
     def layer_report(self, x) -> list:
-        """Per layer (``path`` numbers nested branches): kind, quantum, output bits, accumulator
+        """Per layer (``path`` numbers nested branches): kind, quantum, output bits and format
+        (values are eps * Q, Q in that format), accumulator
         bits needed vs used, requantization (m, d), and the SQNR (dB) of eps * Q against the
         float network's value at the same point."""
         q_in = self.quantized.quantize_input(x)

@@ -251,6 +251,7 @@ def test_residual_network_with_exact_requantizations_equals_the_deployable_image
     paths = [r["path"] for r in integer.report]
     assert paths == ["0", "1", "2.0.0", "2.0.1", "2", "3", "4", "5"]
     assert [r["layer"] for r in integer.report][2:6] == ["conv", "act", "add", "avgpool"]
+    assert all(r["format"] == f"Q{r['bits']}.0" for r in integer.report)
     # the add's image is Eq. 24 on the branch images
     q1 = fq.layers[1].exact(fq.layers[0].exact(fq.quantize_input(x)))
     branch = deploy.QuantizedNetwork(add.branches[0], 1.0)
@@ -392,12 +393,34 @@ def test_load_state_dict_from_pytorch_matches_torch():
     np.testing.assert_allclose(net.run(x), want, rtol=1e-5, atol=1e-5)
 
 
+def test_activation_calibration_methods():
+    rng = np.random.default_rng(21)
+    w = rng.normal(size=(16, 6))
+    net = deploy.Network([deploy.Linear(w), deploy.Act(), deploy.Linear(rng.normal(size=(2, 16)))])
+    x = rng.integers(0, 16, (400, 6)).astype(float)
+    x[0] *= 20                                                  # one outlier input
+    relu = np.maximum(x @ w.T, 0)
+    alphas = {method: deploy.fake_quantize(net, x, 1.0, act_bits=4, calibration=method).layers[1].alpha
+              for method in deploy.CALIBRATIONS}
+    assert alphas["max"] == relu.max() == deploy.fake_quantize(net, x, 1.0, percentile=100).layers[1].alpha
+    assert alphas["percentile"] == relu.max()                  # the default percentile is 100
+    assert alphas["kl"] < relu.max() / 4 and alphas["mse"] < relu.max()   # both clip the outlier row
+    q = deploy.fake_quantize(net, x, 1.0, act_bits=4, calibration="mse").layers[1]
+    def mse(alpha):
+        eps = alpha / 15
+        return np.mean((np.clip(np.floor(relu / eps + 0.5), 0, 15) * eps - relu) ** 2)
+    assert mse(q.alpha) < mse(relu.max())
+    set_alpha = deploy.Network([net.layers[0], deploy.Act(alpha=3.0), net.layers[2]])
+    assert deploy.fake_quantize(set_alpha, x, 1.0, calibration="kl").layers[1].alpha == 3.0
+
+
 def test_bad_arguments_name_themselves():
     rng = np.random.default_rng(20)
     net = mlp(rng, [4, 5, 2])
     x = rng.integers(0, 16, (10, 4)).astype(float)
     for kwargs, match in [({"weight_bits": 1}, "weight_bits=1"), ({"act_bits": 17}, "act_bits=17"),
                           ({"bn": "fold"}, "bn='fold'"), ({"percentile": 101}, "percentile=101"),
+                          ({"calibration": "entropy"}, "calibration='entropy'"),
                           ({"input_eps": 0}, "input_eps=0")]:
         with pytest.raises(ValueError, match=match):
             deploy.fake_quantize(net, x, **{"input_eps": 1.0, **kwargs})
