@@ -175,19 +175,21 @@ class QuantLinear:
         x_fmt = FixedFormat(bits, 0, True)
         w_fmt = FixedFormat(self.weight_bits, 0, True)
         acc_bits = accumulator_bits(x_fmt, w_fmt, self.q_weight.shape[1])
-        if acc_bits > 128:
-            raise ValueError(f"{self.kind}: the exact accumulator needs {acc_bits} bits, above the 128 allowed")
+        out_bits = acc_bits if self.q_bias is None else max(acc_bits, _bits_of(self.q_bias)) + 1
+        if out_bits > 64:
+            raise ValueError(f"{self.kind}: its output image needs {out_bits} bits by the accumulator bound, "
+                             f"above the 64 of an int64 image (requantize with an Act before it)")
         used = [0]
 
         def product(x):
             result, status = matmul(from_raw(x, x_fmt), from_raw(np.ascontiguousarray(self.q_weight.T), w_fmt),
                                     acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
-                                    out_format=FixedFormat(min(64, acc_bits), 0, True), return_status=True)
+                                    out_format=FixedFormat(min(64, acc_bits), 0, True), overflow="raise",
+                                    return_status=True)
             used[0] = status.max_acc_bits + 1
             y = result.raw.astype(np.int64)
             return y if self.q_bias is None else y + self.q_bias
         y = self._apply(q, product)
-        out_bits = acc_bits if self.q_bias is None else max(acc_bits, _bits_of(self.q_bias)) + 1
         return y, out_bits, {"acc_bits": acc_bits, "acc_bits_used": used[0]}
 
 
@@ -285,9 +287,8 @@ class QuantThreshold:
                              for i in range(levels + 1)])
             else:
                 rows.append(nemo.bn_thresholds(abs(gamma[c]), beta[c], signs[c] * mean[c], sigma[c],
-                                               eps_phi[c], self.eps_out, levels).tolist())
-        bound = 2**62   # thresholds beyond any int64 image act alike
-        thresholds = np.array([[min(max(t, -bound), bound) for t in row] for row in rows], np.int64)
+                                               eps_phi[c], self.eps_out, levels))
+        thresholds = np.array(rows, np.int64)
         return replace(self, eps_in=eps_in, thresholds=thresholds, signs=signs)
 
     def fake(self, y: np.ndarray) -> np.ndarray:

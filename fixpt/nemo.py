@@ -42,14 +42,20 @@ def requant_parameters(eps_in, eps_out, factor: float = 16):
     return int(math.floor(eps_in * 2**d / eps_out)), d
 
 
-def requantize_image(q, multiplier, d, axis: Optional[int] = None) -> np.ndarray:
-    """Eq. 13: RQ(Q_a) = (multiplier * Q_a) >> d (an arithmetic shift: floor), in C, exact;
-    results saturate to 32 bits, as in a 32-bit register. Per-channel multipliers and shifts
+def requantize_image(q, multiplier, d, axis: Optional[int] = None, overflow: str = "saturate") -> np.ndarray:
+    """Eq. 13: RQ(Q_a) = (multiplier * Q_a) >> d (an arithmetic shift: floor), in C, exact, into
+    a 32-bit register: results beyond it saturate (``overflow="saturate"``, harmless before a
+    clipping activation) or raise OverflowError (``"raise"``). Per-channel multipliers and shifts
     act along ``axis`` (default: axis 1, the channel axis of (N, C, ...) images)."""
+    if overflow not in ("saturate", "raise"):
+        raise ValueError(f"overflow={overflow!r} is not one of: saturate, raise")
     q = np.asarray(q)
     if axis is None and (np.ndim(multiplier) or np.ndim(d)):
         axis = 1
-    return requantize(q, multiplier, d, 0, 32, preset="nemo", axis=axis).astype(np.int64)
+    out, clamped = requantize(q, multiplier, d, 0, 32, preset="nemo", axis=axis, return_clamped=True)
+    if overflow == "raise" and clamped:
+        raise OverflowError(f"requantization: {int(clamped)} results exceed the 32-bit register")
+    return out.astype(np.int64)
 
 
 def linear_quantize(t, eps: float, alpha: float, beta: float) -> np.ndarray:
@@ -92,8 +98,9 @@ def bn_thresholds(gamma: float, beta: float, mean: float, sigma: float, eps_phi:
     # exact rational arithmetic on the parameters' values: a threshold that lands exactly on
     # an integer must not move by a float rounding
     g, b, m, s, ep, ey = (Fraction(v) for v in (gamma, beta, mean, sigma, eps_phi, eps_y))
-    return np.array([math.ceil((s / g * i * ey - b * s / g + m) / ep) for i in range(levels + 1)],
-                    dtype=np.int64)
+    bound = 2**62   # a threshold beyond every int64 image acts as +-2^62 (a tiny gamma gives huge ones)
+    return np.array([min(max(math.ceil((s / g * i * ey - b * s / g + m) / ep), -bound), bound)
+                     for i in range(levels + 1)], dtype=np.int64)
 
 
 def threshold_activation(q_phi, thresholds: np.ndarray) -> np.ndarray:
@@ -136,7 +143,7 @@ def integer_add(images: Sequence, quanta: Sequence[float], factor: float = 256):
     total = np.asarray(images[0], np.int64)
     for q, eps in zip(images[1:], quanta[1:]):
         m, d = requant_parameters(eps, eps_s, factor)
-        total = total + requantize_image(q, m, d)
+        total = total + requantize_image(q, m, d, overflow="raise")
     return total, eps_s
 
 
@@ -156,7 +163,7 @@ def window_sums(q, k1: int, k2: int) -> np.ndarray:
 def integer_avgpool(q, k1: int, k2: int, d: int = 16) -> np.ndarray:
     """Eq. 25: average pooling of an integer image (N, C, H, W) with a k1 x k2 window
     (stride = window): (floor(2^d / (k1 k2)) * sum) >> d."""
-    return requantize_image(window_sums(q, k1, k2), (2**d) // (k1 * k2), d)
+    return requantize_image(window_sums(q, k1, k2), (2**d) // (k1 * k2), d, overflow="raise")
 
 
 def integer_maxpool(q, k1: int, k2: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from fixpt import deploy, nemo
 
@@ -431,3 +432,30 @@ def test_bad_arguments_name_themselves():
         deploy.integerize(fq, pool_shift=40)
     with pytest.raises(TypeError, match="unsupported layer"):
         deploy.fake_quantize(deploy.Network([object()]), x, 1.0)
+
+
+def test_images_wider_than_64_bits_are_refused_not_wrapped():
+    rng = np.random.default_rng(22)
+    layers = [deploy.Linear(rng.normal(size=(4, 4))) for _ in range(4)]    # no activation: bits grow
+    x = rng.integers(0, 16, (3, 4)).astype(float)
+    fq = deploy.fake_quantize(deploy.Network(layers), x, 1.0, weight_bits=16)
+    with pytest.raises(ValueError, match="64"):
+        deploy.integerize(fq).integer_run(x)
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(st.floats(-3, 3), st.floats(-2, 2), st.floats(-2, 2), st.floats(0.05, 4)),
+                min_size=1, max_size=4),
+       st.sampled_from([2.0**-6, 0.013, 0.1]), st.integers(1, 4), st.floats(0.5, 8))
+def test_thresholds_equal_the_rational_oracle_for_any_bn(channels, eps_phi, bits, alpha):
+    gamma, beta, mean, var = (np.array(v) for v in zip(*channels))
+    bn = deploy.BatchNorm(gamma, beta, mean, var, eps=0.0)
+    layer = deploy.QuantThreshold(bn, alpha, bits).propagate(eps_phi)
+    q = np.arange(-300, 300).reshape(-1, 1).repeat(len(channels), axis=1)
+    got = layer.exact(q)
+    eps_y = Fraction(layer.eps_out)
+    for c, (g, b, m, v) in enumerate(channels):
+        s = Fraction(float(np.sqrt(v)))
+        want = [min(max(math.floor((Fraction(g) / s * (Fraction(eps_phi) * int(k) - Fraction(m)) + Fraction(b))
+                                   / eps_y), 0), 2**bits - 1) for k in q[:, c]]
+        assert got[:, c].tolist() == want

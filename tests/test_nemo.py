@@ -3,6 +3,7 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +28,8 @@ def test_eq13_requantize_image_is_floor_of_the_product(q, m, d):
     assert nemo.requantize_image(np.array(q), m, d).tolist() == [(m * v) >> d for v in q]
     # a result beyond 32 bits saturates, as in a 32-bit register
     assert nemo.requantize_image(np.array([2**40]), 2, 0).tolist() == [2**31 - 1]
+    with pytest.raises(OverflowError, match="32-bit register"):
+        nemo.requantize_image(np.array([2**40, 1]), 2, 0, overflow="raise")
 
 
 def test_eq10_linear_quantization():
