@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from fixpt import quant, train
+from fixpt import network, quant, train
 
 
 class FakeQuantizeSTE(torch.autograd.Function):
@@ -71,4 +71,56 @@ class PACT(torch.nn.Module):
         return PACTFunction.apply(x, self.alpha, self.bits)
 
 
-__all__ = ["FakeQuantize", "FakeQuantizeSTE", "PACT", "PACTFunction", "np"]
+def _int_pair(value, name: str, module) -> int:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(set(pair)) != 1 or not isinstance(pair[0], int):
+        raise TypeError(f"to_network: {module!r} has {name}={value!r}; only equal integer values are supported")
+    return pair[0]
+
+
+def to_network(model: torch.nn.Module) -> network.Network:
+    """A ``fixpt.network.Network`` (FullPrecision, float64) from a ``torch.nn.Sequential``
+    (nested ones flattened) of Linear, Conv2d (no groups or dilation), BatchNorm1d/2d (running
+    statistics), ReLU, PACT (``Act(alpha)``), MaxPool2d/AvgPool2d (stride = kernel, no padding)
+    and Flatten (from dim 1). Residual networks: describe them with ``Add`` and fill them
+    with ``network.load_state_dict``."""
+    def array(t):
+        return None if t is None else t.detach().cpu().numpy().astype(np.float64)
+
+    layers: list = []
+    modules = model if isinstance(model, torch.nn.Sequential) else [model]
+    for module in modules:
+        nn = torch.nn
+        if isinstance(module, nn.Sequential):
+            layers += to_network(module).layers
+        elif isinstance(module, nn.Linear):
+            layers.append(network.Linear(array(module.weight), array(module.bias)))
+        elif isinstance(module, nn.Conv2d):
+            if module.groups != 1 or _int_pair(module.dilation, "dilation", module) != 1 \
+                    or module.padding_mode != "zeros":
+                raise TypeError(f"to_network: {module!r}: groups, dilation and non-zero padding are not supported")
+            layers.append(network.Conv2d(array(module.weight), array(module.bias),
+                                         _int_pair(module.stride, "stride", module),
+                                         _int_pair(module.padding, "padding", module)))
+        elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            gamma = array(module.weight) if module.affine else np.ones(module.num_features)
+            beta = array(module.bias) if module.affine else np.zeros(module.num_features)
+            layers.append(network.BatchNorm(gamma, beta, array(module.running_mean), array(module.running_var),
+                                            module.eps))
+        elif isinstance(module, nn.ReLU):
+            layers.append(network.Act())
+        elif isinstance(module, PACT):
+            layers.append(network.Act(float(module.alpha.detach())))
+        elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
+            k = _int_pair(module.kernel_size, "kernel_size", module)
+            if _int_pair(module.stride, "stride", module) != k or _int_pair(module.padding, "padding", module):
+                raise TypeError(f"to_network: {module!r}: pooling needs stride = kernel_size and no padding")
+            layers.append(network.MaxPool(k) if isinstance(module, nn.MaxPool2d) else network.AvgPool(k))
+        elif isinstance(module, nn.Flatten) and module.start_dim == 1 and module.end_dim == -1:
+            layers.append(network.Flatten())
+        else:
+            raise TypeError(f"to_network: unsupported module {module!r}")
+    return network.Network(layers)
+
+
+__all__ = ["FakeQuantize", "FakeQuantizeSTE", "PACT", "PACTFunction", "np", "to_network"]

@@ -459,3 +459,29 @@ def test_thresholds_equal_the_rational_oracle_for_any_bn(channels, eps_phi, bits
         want = [min(max(math.floor((Fraction(g) / s * (Fraction(eps_phi) * int(k) - Fraction(m)) + Fraction(b))
                                    / eps_y), 0), 2**bits - 1) for k in q[:, c]]
         assert got[:, c].tolist() == want
+
+
+def test_torch_sequential_converts_to_a_network():
+    torch = pytest.importorskip("torch")
+    from fixpt.torch import PACT, to_network
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(
+        torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, stride=1, padding=1), torch.nn.BatchNorm2d(4), torch.nn.ReLU()),
+        torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4),
+        PACT(alpha=2.0, bits=8), torch.nn.AvgPool2d(2), torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    for bn in (model[0][1], model[3]):
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+    model.eval()
+    net = to_network(model)
+    assert [type(layer).__name__ for layer in net.layers] == [
+        "Conv2d", "BatchNorm", "Act", "MaxPool", "Conv2d", "BatchNorm", "Act", "AvgPool", "Flatten", "Linear"]
+    x = np.random.default_rng(23).normal(size=(4, 1, 8, 8))
+    float_model = torch.nn.Sequential(*list(model)[:4], torch.nn.Hardtanh(0.0, 2.0), *list(model)[5:])
+    with torch.no_grad():
+        want = float_model(torch.tensor(x, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(net.run(x), want, rtol=1e-4, atol=1e-4)
+    with pytest.raises(TypeError, match="unsupported module"):
+        to_network(torch.nn.Sequential(torch.nn.Sigmoid()))
+    with pytest.raises(TypeError, match="stride = kernel_size"):
+        to_network(torch.nn.MaxPool2d(3, stride=1))
