@@ -154,22 +154,29 @@ class QuantLinear:
         """Eq. 16: the quantum of the accumulator, eps_w * eps_x."""
         return self.eps_weight * self.eps_in
 
-    def _apply(self, x: np.ndarray, product) -> np.ndarray:
-        """``product`` on the 2-D operand (x, or its convolution windows), back to NCHW."""
+    def _operand(self, x: np.ndarray) -> tuple[np.ndarray, Optional[tuple]]:
+        """The 2-D operand of the product (x, or its convolution windows) and the (N, OH, OW)
+        to restore afterwards."""
         if self.conv is None:
-            return product(x)
-        kh, kw, stride, padding = self.conv
-        windows = patches(x, kh, kw, stride, padding)
-        y = product(windows.reshape(-1, windows.shape[-1]))
-        return np.ascontiguousarray(y.reshape(*windows.shape[:3], -1).transpose(0, 3, 1, 2))
+            return x, None
+        windows = patches(x, *self.conv)
+        return windows.reshape(-1, windows.shape[-1]), windows.shape[:3]
+
+    @staticmethod
+    def _restore(y: np.ndarray, spatial: Optional[tuple]) -> np.ndarray:
+        """Back from the 2-D product to the layer's output shape (NCHW for convolutions)."""
+        if spatial is None:
+            return y
+        return np.ascontiguousarray(y.reshape(*spatial, -1).transpose(0, 3, 1, 2))
 
     def fake(self, y: np.ndarray) -> np.ndarray:
-        w = self.q_weight * _per_row(self.eps_weight, 2)
-        bias = 0.0 if self.q_bias is None else self.q_bias * self.eps_out
-        return self._apply(y, lambda x: x @ w.T + bias)
+        operand, spatial = self._operand(y)
+        z = operand @ (self.q_weight * _per_row(self.eps_weight, 2)).T
+        return self._restore(z if self.q_bias is None else z + self.q_bias * self.eps_out, spatial)
 
     def exact(self, q: np.ndarray) -> np.ndarray:
-        return self._apply(q, lambda x: _exact_product(x, self.q_weight, self.q_bias))
+        operand, spatial = self._operand(q)
+        return self._restore(_exact_product(operand, self.q_weight, self.q_bias), spatial)
 
     def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
         x_fmt = FixedFormat(bits, 0, True)
@@ -179,18 +186,13 @@ class QuantLinear:
         if out_bits > 64:
             raise ValueError(f"{self.kind}: its output image needs {out_bits} bits by the accumulator bound, "
                              f"above the 64 of an int64 image (requantize with an Act before it)")
-        used = [0]
-
-        def product(x):
-            result, status = matmul(from_raw(x, x_fmt), from_raw(np.ascontiguousarray(self.q_weight.T), w_fmt),
-                                    acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
-                                    out_format=FixedFormat(min(64, acc_bits), 0, True), overflow="raise",
-                                    return_status=True)
-            used[0] = status.max_acc_bits + 1
-            y = result.raw.astype(np.int64)
-            return y if self.q_bias is None else y + self.q_bias
-        y = self._apply(q, product)
-        return y, out_bits, {"acc_bits": acc_bits, "acc_bits_used": used[0]}
+        operand, spatial = self._operand(q)
+        result, status = matmul(from_raw(operand, x_fmt), from_raw(np.ascontiguousarray(self.q_weight.T), w_fmt),
+                                acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
+                                out_format=FixedFormat(acc_bits, 0, True), overflow="raise", return_status=True)
+        y = result.raw.astype(np.int64)
+        y = self._restore(y if self.q_bias is None else y + self.q_bias, spatial)
+        return y, out_bits, {"acc_bits": acc_bits, "acc_bits_used": status.max_acc_bits + 1}
 
 
 @dataclass
