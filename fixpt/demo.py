@@ -134,14 +134,19 @@ def _format_report_row(row: dict) -> str:
     return f"  {row['layer']:8s} eps {np.max(row['eps']):<10.3g} {detail:32s} SQNR vs float {row['sqnr_db']:5.1f} dB"
 
 
-def plot_accuracy(results: dict, bits: list, path: str) -> None:
-    """Save test accuracy vs bit width of each network's integer deployment (needs matplotlib)."""
+def _pyplot():
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise RuntimeError("the plot needs matplotlib: pip install 'fixpt[plot]'") from error
+    return plt
+
+
+def plot_accuracy(results: dict, bits: list, path: str) -> None:
+    """Save test accuracy vs bit width of each network's integer deployment (needs matplotlib)."""
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, r in results.items():
         line, = ax.plot(bits, [100 * r["sweep"][b]["integer"] for b in bits], "o-", label=f"{name}, integer")
@@ -161,6 +166,8 @@ def run(out=print, plot: Optional[str] = None, plot_bits=range(2, 9)) -> dict:
     """Train, quantize and deploy both networks; print the table; optionally save the plot of
     accuracy vs bit width to ``plot``; return the numbers."""
     start = time.perf_counter()
+    if plot:
+        _pyplot()           # fail before the work, not after it
     x, y = load_digits()
     x_train, y_train, x_test, y_test = split(x, y)
     images = {"MLP 64-64-10": (x_train, x_test, train_mlp(x_train, y_train)),
