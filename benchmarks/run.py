@@ -184,6 +184,35 @@ def bench_quant(n: int, repeats: int) -> None:
            numpy_requantize, repeats, ">= 3x")
 
 
+def bench_deploy(n: int, repeats: int) -> None:
+    """An 8-bit integer CNN (conv 3x3 x16, requantizing ReLU, 2x2 max pool, linear) on n 16x16
+    images, against the same integer arithmetic written in plain NumPy int64 (which proves
+    nothing: fixpt also derives every accumulator width and checks it, and keeps NCHW images)."""
+    from fixpt import deploy, nemo
+    from fixpt.network import patches
+    rng = np.random.default_rng(7)
+    net = deploy.Network([deploy.Conv2d(rng.normal(size=(16, 1, 3, 3)), rng.normal(size=16), padding=1),
+                          deploy.Act(), deploy.MaxPool(2), deploy.Flatten(),
+                          deploy.Linear(rng.normal(scale=0.05, size=(10, 16 * 8 * 8)), rng.normal(size=10))])
+    x = rng.integers(0, 256, (n, 1, 16, 16)).astype(np.float64)
+    fq = deploy.fake_quantize(net, x[:200], input_eps=1.0)
+    integer = deploy.integerize(fq)
+    conv, act, _, _, out = fq.layers
+    m, d = nemo.requant_parameters(conv.eps_out, act.eps_out, 16)
+    q_in = fq.quantize_input(x)
+
+    def numpy_integer():
+        windows = patches(q_in, 3, 3, 1, 1)
+        acc = windows @ conv.q_weight.T + conv.q_bias                      # (n, 16, 16, 16) int64
+        y = np.clip((acc * m) >> d, 0, 255).transpose(0, 3, 1, 2)
+        pooled = y.reshape(n, 16, 8, 2, 8, 2).max(axis=(3, 5)).reshape(n, -1)
+        return pooled @ out.q_weight.T + out.q_bias
+
+    assert np.array_equal(integer.run_integer(q_in)[0], numpy_integer())
+    report(f"integer CNN, {n:,} 16x16 images (8-bit, exact MAC)", lambda: integer.run_integer(q_in),
+           numpy_integer, repeats, ">= 0.8x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -197,6 +226,7 @@ def main() -> None:
     bench_mac(128 if args.quick else 512, 100_000 if args.quick else 1_000_000, repeats)
     bench_cancellation(n, repeats)
     bench_quant(n, repeats)
+    bench_deploy(200 if args.quick else 2000, 3 if args.quick else 5)
 
 
 if __name__ == "__main__":

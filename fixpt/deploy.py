@@ -189,9 +189,11 @@ class QuantLinear:
         operand, spatial = self._operand(q)
         result, status = matmul(from_raw(operand, x_fmt), from_raw(np.ascontiguousarray(self.q_weight.T), w_fmt),
                                 acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
-                                out_format=FixedFormat(acc_bits, 0, True), overflow="raise", return_status=True)
-        y = result.raw.astype(np.int64)
-        y = self._restore(y if self.q_bias is None else y + self.q_bias, spatial)
+                                out_format=FixedFormat(64, 0, True), overflow="raise", return_status=True)
+        y = result.raw                                      # int64: the image container
+        if self.q_bias is not None:
+            y += self.q_bias
+        y = self._restore(y, spatial)
         return y, out_bits, {"acc_bits": acc_bits, "acc_bits_used": status.max_acc_bits + 1}
 
 

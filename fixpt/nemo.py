@@ -42,19 +42,23 @@ def requant_parameters(eps_in, eps_out, factor: float = 16):
     return int(math.floor(eps_in * 2**d / eps_out)), d
 
 
-def requantize_image(q, multiplier, d, axis: Optional[int] = None, overflow: str = "saturate") -> np.ndarray:
+def requantize_image(q, multiplier, d, axis: Optional[int] = None, overflow: str = "saturate",
+                     register: tuple[int, bool] = (32, True)) -> np.ndarray:
     """Eq. 13: RQ(Q_a) = (multiplier * Q_a) >> d (an arithmetic shift: floor), in C, exact, into
-    a 32-bit register: results beyond it saturate (``overflow="saturate"``, harmless before a
-    clipping activation) or raise OverflowError (``"raise"``). Per-channel multipliers and shifts
-    act along ``axis`` (default: axis 1, the channel axis of (N, C, ...) images)."""
+    a ``register`` of (bits, signed), 32-bit signed by default: results beyond it saturate
+    (``overflow="saturate"``; a clip, so harmless before a clipping activation) or raise
+    OverflowError (``"raise"``). Per-channel multipliers and shifts act along ``axis``
+    (default: axis 1, the channel axis of (N, C, ...) images)."""
     if overflow not in ("saturate", "raise"):
         raise ValueError(f"overflow={overflow!r} is not one of: saturate, raise")
     q = np.asarray(q)
     if axis is None and (np.ndim(multiplier) or np.ndim(d)):
         axis = 1
-    out, clamped = requantize(q, multiplier, d, 0, 32, preset="nemo", axis=axis, return_clamped=True)
+    bits, signed = register
+    out, clamped = requantize(q, multiplier, d, 0, bits, signed=signed, preset="nemo", axis=axis,
+                              return_clamped=True)
     if overflow == "raise" and clamped:
-        raise OverflowError(f"requantization: {int(clamped)} results exceed the 32-bit register")
+        raise OverflowError(f"requantization: {int(clamped)} results exceed the {bits}-bit register")
     return out.astype(np.int64)
 
 
@@ -72,6 +76,9 @@ def integer_activation(q_in, eps_in, eps_out: float, alpha: float, beta: float,
     be per channel (axis 1)."""
     m, d = requant_parameters(eps_in, eps_out, factor)
     lo, hi = round(alpha / eps_out), round(beta / eps_out) - 1
+    if lo == 0 and 2 <= (hi + 1).bit_length() - 1 <= 31 and (hi + 1) & hi == 0:
+        # clip to [0, 2^k - 1] is the saturation of a k-bit unsigned register: one C pass
+        return requantize_image(q_in, m, d, register=(hi.bit_length(), False))
     return np.clip(requantize_image(q_in, m, d), lo, hi)
 
 
@@ -147,17 +154,23 @@ def integer_add(images: Sequence, quanta: Sequence[float], factor: float = 256):
     return total, eps_s
 
 
-def pool_windows(x, k1: int, k2: int) -> np.ndarray:
-    """(N, C, H // k1, k1, W // k2, k2) view of the non-overlapping pooling windows of an
-    (N, C, H, W) array (a trailing partial window is dropped)."""
+def pool_reduce(x, k1: int, k2: int, ufunc=np.maximum) -> np.ndarray:
+    """``ufunc`` (np.maximum, np.add) over the non-overlapping k1 x k2 windows of an
+    (N, C, H, W) array (a trailing partial window is dropped), as k1 * k2 elementwise passes
+    over strided views: much faster than a reduction over small inner axes."""
     x = np.asarray(x)
-    n, c, h, w = x.shape
-    return x[:, :, :h - h % k1, :w - w % k2].reshape(n, c, h // k1, k1, w // k2, k2)
+    h, w = x.shape[2] - x.shape[2] % k1, x.shape[3] - x.shape[3] % k2
+    out = None
+    for i in range(k1):
+        for j in range(k2):
+            tap = x[:, :, i:h:k1, j:w:k2]
+            out = tap.copy() if out is None else ufunc(out, tap, out=out)
+    return out
 
 
 def window_sums(q, k1: int, k2: int) -> np.ndarray:
     """Sums of the non-overlapping k1 x k2 windows of an integer image, in int64."""
-    return pool_windows(np.asarray(q, np.int64), k1, k2).sum(axis=(3, 5))
+    return pool_reduce(np.asarray(q, np.int64), k1, k2, np.add)
 
 
 def integer_avgpool(q, k1: int, k2: int, d: int = 16) -> np.ndarray:
@@ -168,4 +181,4 @@ def integer_avgpool(q, k1: int, k2: int, d: int = 16) -> np.ndarray:
 
 def integer_maxpool(q, k1: int, k2: int) -> np.ndarray:
     """Max pooling is unchanged on integer images (quantization preserves order)."""
-    return pool_windows(q, k1, k2).max(axis=(3, 5))
+    return pool_reduce(q, k1, k2, np.maximum)

@@ -118,7 +118,7 @@ class MaxPool:
     k: Union[int, tuple] = 2
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return nemo.pool_windows(x, *_pair(self.k)).max(axis=(3, 5))
+        return nemo.pool_reduce(x, *_pair(self.k), np.maximum)
 
 
 @dataclass
@@ -128,7 +128,8 @@ class AvgPool:
     k: Union[int, tuple] = 2
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return nemo.pool_windows(x, *_pair(self.k)).mean(axis=(3, 5))
+        kh, kw = _pair(self.k)
+        return nemo.pool_reduce(np.asarray(x, np.float64), kh, kw, np.add) / (kh * kw)
 
 
 @dataclass

@@ -49,6 +49,11 @@ def test_eq11_integer_activation_approximates_pact():
     assert np.all(np.abs(got - exact) <= np.abs(exact) / 16 + 1)
     m, d = nemo.requant_parameters(eps_in, eps_out)
     assert got.tolist() == np.clip((m * q_in) >> d, 0, 254).tolist()
+    # a clip to [0, 2^k - 1] runs as a k-bit unsigned register's saturation: the same values,
+    # also for inputs whose requantized value is beyond 32 bits
+    q_wide = np.concatenate([q_in, [2**45, -2**45]])
+    got = nemo.integer_activation(q_wide, eps_in, eps_out, 0.0, eps_out * 256)
+    assert got.tolist() == [min(max((m * int(v)) >> d, 0), 255) for v in q_wide]
 
 
 def test_eq18_bn_folding_matches_float_bn():
