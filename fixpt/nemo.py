@@ -76,9 +76,10 @@ def integer_activation(q_in, eps_in, eps_out: float, alpha: float, beta: float,
     be per channel (axis 1)."""
     m, d = requant_parameters(eps_in, eps_out, factor)
     lo, hi = round(alpha / eps_out), round(beta / eps_out) - 1
-    if lo == 0 and 2 <= (hi + 1).bit_length() - 1 <= 31 and (hi + 1) & hi == 0:
+    k = (hi + 1).bit_length() - 1
+    if lo == 0 and hi + 1 == 2**k and 2 <= k <= 31:
         # clip to [0, 2^k - 1] is the saturation of a k-bit unsigned register: one C pass
-        return requantize_image(q_in, m, d, register=(hi.bit_length(), False))
+        return requantize_image(q_in, m, d, register=(k, False))
     return np.clip(requantize_image(q_in, m, d), lo, hi)
 
 

@@ -113,8 +113,11 @@ def to_network(model: torch.nn.Module) -> network.Network:
             layers.append(network.Act(float(module.alpha.detach())))
         elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             k = _int_pair(module.kernel_size, "kernel_size", module)
-            if _int_pair(module.stride, "stride", module) != k or _int_pair(module.padding, "padding", module):
-                raise TypeError(f"to_network: {module!r}: pooling needs stride = kernel_size and no padding")
+            if _int_pair(module.stride, "stride", module) != k or _int_pair(module.padding, "padding", module) \
+                    or module.ceil_mode or _int_pair(getattr(module, "dilation", 1), "dilation", module) != 1 \
+                    or getattr(module, "divisor_override", None):
+                raise TypeError(f"to_network: {module!r}: pooling needs stride = kernel_size, no padding, "
+                                f"dilation, ceil_mode or divisor_override")
             layers.append(network.MaxPool(k) if isinstance(module, nn.MaxPool2d) else network.AvgPool(k))
         elif isinstance(module, nn.Flatten) and module.start_dim == 1 and module.end_dim == -1:
             layers.append(network.Flatten())
