@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -54,6 +55,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                 help="binary16, binary32, binary64, bfloat16, tf32, e4m3fn, e5m2, "
                                      "E<e>M<m>, or a fixed-point format such as Q4.12 (default binary32)")
     args = parser.parse_args(argv)
+    try:
+        _dispatch(parser, args)
+    except BrokenPipeError:            # e.g. `fixpt demo | head`: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.command == "demo":
         from fixpt.demo import run
         try:
@@ -67,7 +77,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(fixpt.explain(args.value, args.format))
         except (ValueError, TypeError) as error:
             parser.exit(2, f"fixpt explain: {error}\n")
-    return 0
 
 
 if __name__ == "__main__":
