@@ -33,14 +33,14 @@ def split(x: np.ndarray, y: np.ndarray, test_fraction: float = 0.3, seed: int = 
     return x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
 
 
-def _softmax_gradient(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def cross_entropy_gradient(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """d(mean cross-entropy)/d(logits)."""
     p = np.exp(logits - logits.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
     return (p - targets) / len(logits)
 
 
-def _sgd(params: list, gradients: Callable, n: int, epochs: int, lr: float, batch: int, rng) -> None:
+def sgd_momentum(params: list, gradients: Callable, n: int, epochs: int, lr: float, batch: int, rng) -> None:
     """Minibatch SGD with momentum 0.9; ``gradients(index)`` returns one gradient per parameter."""
     velocity = [np.zeros_like(p) for p in params]
     for _ in range(epochs):
@@ -66,11 +66,11 @@ def train_mlp(x: np.ndarray, y: np.ndarray, hidden: int = 64, epochs: int = 40, 
         w1, b1, w2, b2 = params
         h_pre = xs[idx] @ w1.T + b1
         h = np.maximum(h_pre, 0)
-        g_logits = _softmax_gradient(h @ w2.T + b2, onehot[idx])
+        g_logits = cross_entropy_gradient(h @ w2.T + b2, onehot[idx])
         g_h = (g_logits @ w2) * (h_pre > 0)
         return g_h.T @ xs[idx], g_h.sum(0), g_logits.T @ h, g_logits.sum(0)
 
-    _sgd(params, gradients, len(xs), epochs, lr, batch, rng)
+    sgd_momentum(params, gradients, len(xs), epochs, lr, batch, rng)
     w1, b1, w2, b2 = params
     return deploy.Network([deploy.Linear(w1 / 16.0, b1), deploy.Act(), deploy.Linear(w2, b2)])
 
@@ -94,14 +94,14 @@ def train_cnn(x: np.ndarray, y: np.ndarray, channels: int = 16, epochs: int = 30
         tiles = np.maximum(z, 0).reshape(m, 4, 2, 4, 2, channels)
         pooled = tiles.max(axis=(2, 4))                             # (m, 4, 4, C)
         flat = pooled.transpose(0, 3, 1, 2).reshape(m, features)    # NCHW flattening, as Flatten
-        g_logits = _softmax_gradient(flat @ w_out.T + b_out, onehot[idx])
+        g_logits = cross_entropy_gradient(flat @ w_out.T + b_out, onehot[idx])
         g_pooled = (g_logits @ w_out).reshape(m, channels, 4, 4).transpose(0, 2, 3, 1)
         winner = tiles == pooled[:, :, None, :, None, :]
         g_z = (winner * g_pooled[:, :, None, :, None, :]).reshape(m, 64, channels) * (z > 0)
         return (g_z.reshape(-1, channels).T @ windows[idx].reshape(-1, 9), g_z.sum(axis=(0, 1)),
                 g_logits.T @ flat, g_logits.sum(0))
 
-    _sgd(params, gradients, n, epochs, lr, batch, rng)
+    sgd_momentum(params, gradients, n, epochs, lr, batch, rng)
     w_conv, b_conv, w_out, b_out = params
     return deploy.Network([deploy.Conv2d(w_conv.reshape(channels, 1, 3, 3) / 16.0, b_conv, padding=1), deploy.Act(),
                            deploy.MaxPool(2), deploy.Flatten(), deploy.Linear(w_out, b_out)])

@@ -21,3 +21,10 @@ def test_deployment_example_runs(capsys, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["digits_integer_deployment.py"])
     runpy.run_path(str(ROOT / "examples" / "digits_integer_deployment.py"), run_name="__main__")
     assert "integer-deployable, 8-bit" in capsys.readouterr().out
+
+
+def test_fake_quantized_finetuning_recovers_low_bit_accuracy():
+    import low_bit_finetuning as qat
+    results = qat.main(bits_list=(2,))
+    post_training, fine_tuned = results[2]
+    assert fine_tuned > post_training + 0.1
