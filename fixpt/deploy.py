@@ -563,11 +563,14 @@ class IntegerNetwork:
             if isinstance(layer, QuantAdd):
                 results = [self._walk(branch, q, eps, bits, y_float, rows, f"{path}.{b}.")
                            for b, branch in enumerate(layer.branches)]
-                images = [r[0] for r in results]
-                q, _ = nemo.integer_add(images, layer.branch_eps, self.context.add_factor)
-                bits = max(r[2] for r in results) + 1 + (len(results) - 1).bit_length()
-                row = {"multiplier": [nemo.requant_parameters(e, layer.eps_out, self.context.add_factor)[0]
-                                      for e in layer.branch_eps[1:]]}
+                q, _ = nemo.integer_add([r[0] for r in results], layer.branch_eps, self.context.add_factor)
+                requant = [nemo.requant_parameters(e, layer.eps_out, self.context.add_factor)
+                           for e in layer.branch_eps[1:]]
+                # |RQ(Q)| <= |Q| m / 2^d: a requantized branch grows by at most bits(m) - d bits
+                grown = [r[2] + max(0, int(np.max(m)).bit_length() - int(np.min(d)))
+                         for r, (m, d) in zip(results[1:], requant)]
+                bits = max([results[0][2]] + grown) + (len(results) - 1).bit_length()
+                row = {"multiplier": [m for m, _ in requant], "d": [d for _, d in requant]}
                 y_float = None if y_float is None else sum(r[3] for r in results)
             else:
                 q, bits, row = layer.integer(q, bits, self.context)
@@ -603,9 +606,8 @@ class IntegerNetwork:
 
     def layer_report(self, x) -> list:
         """Per layer (``path`` numbers nested branches): kind, quantum, output bits and format
-        (values are eps * Q, Q in that format), accumulator
-        bits needed vs used, requantization (m, d), and the SQNR (dB) of eps * Q against the
-        float network's value at the same point."""
+        (values are eps * Q, Q in that format), accumulator bits needed vs used, requantization
+        (m, d), and the SQNR (dB) of eps * Q against the float network's value at that point."""
         q_in = self.quantized.quantize_input(x)
         self.run_integer(q_in, np.asarray(x, np.float64) - self.quantized.input_offset)
         return self.report

@@ -485,3 +485,23 @@ def test_torch_sequential_converts_to_a_network():
         to_network(torch.nn.Sequential(torch.nn.Sigmoid()))
     with pytest.raises(TypeError, match="stride = kernel_size"):
         to_network(torch.nn.MaxPool2d(3, stride=1))
+
+
+def test_every_image_fits_the_bits_its_row_declares():
+    """The static bounds the integer network carries (the MAC's input formats come from them)
+    hold on data, also for an Add whose requantized branch grows (eps_b1 > eps_s)."""
+    rng = np.random.default_rng(24)
+    net = deploy.Network([
+        deploy.Conv2d(rng.normal(size=(3, 1, 3, 3)), rng.normal(size=3), padding=1), deploy.Act(alpha=20.0),
+        deploy.Add([[deploy.Conv2d(rng.normal(scale=0.1, size=(3, 3, 3, 3)), padding=1), deploy.Act(alpha=0.5)],
+                    []]),
+        deploy.BatchNorm(rng.uniform(0.5, 2, 3), rng.normal(size=3), rng.normal(size=3), rng.uniform(0.5, 2, 3)),
+        deploy.Act(), deploy.AvgPool(2), deploy.Flatten(), deploy.Linear(rng.normal(size=(2, 48)))])
+    x = rng.integers(0, 256, (16, 1, 8, 8)).astype(float)
+    fq = deploy.fake_quantize(net, x, input_eps=1.0, bn="integer")
+    assert fq.layers[2].branch_eps[1] > fq.layers[2].eps_out
+    for k in range(1, len(fq.layers) + 1):
+        head = deploy.integerize(deploy.QuantizedNetwork(fq.layers[:k], 1.0), add_factor=2**12)
+        q, _ = head.integer_run(x)
+        row = head.report[-1]
+        assert int(np.abs(q).max()) < 2 ** (row["bits"] - 1), row
