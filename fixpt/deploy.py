@@ -31,7 +31,7 @@ import numpy as np
 
 from fixpt import calibrate, nemo
 from fixpt.array import from_raw
-from fixpt.formats import AccumulatorFormat, FixedFormat
+from fixpt.formats import AccumulatorFormat, FixedFormat, check_int
 from fixpt.mac import accumulator_bits, matmul
 from fixpt.network import (Act, Add, AvgPool, BatchNorm, Conv2d, Flatten, Linear, MaxPool, Network,
                            _map_layers, _pair, add_input_bias, channel_shape, fold_bn, load_state_dict,
@@ -39,12 +39,6 @@ from fixpt.network import (Act, Add, AvgPool, BatchNorm, Conv2d, Flatten, Linear
 
 Eps = Union[float, np.ndarray]
 """A quantum: a scalar, or one per channel (axis 1 of the tensor)."""
-
-
-def _check_bits(name: str, bits, lo: int, hi: int) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not lo <= bits <= hi:
-        raise ValueError(f"{name}={bits!r} is outside the allowed range {lo}..{hi}")
-    return int(bits)
 
 
 def quantize_weight(weight, bits: int = 8, per_channel: bool = False) -> tuple[np.ndarray, Eps]:
@@ -55,7 +49,7 @@ def quantize_weight(weight, bits: int = 8, per_channel: bool = False) -> tuple[n
     >>> q.tolist(), eps
     ([[4, -7], [2, 1]], 0.14285714285714285)
     """
-    bits = _check_bits("weight_bits", bits, 2, 32)
+    bits = check_int("weight_bits", bits, 2, 32)
     w = np.asarray(weight, np.float64)
     top = 2 ** (bits - 1) - 1
     rows = np.abs(w.reshape(w.shape[0], -1))
@@ -521,9 +515,9 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
     or is merged with the next Act into integer thresholds (``"thresholds"``; ``"auto"``: when
     act_bits <= 4). Inputs with a non-zero natural offset (x = input_offset + input_eps * Q,
     Q >= 0) get the input bias of ``add_input_bias``."""
-    weight_bits = _check_bits("weight_bits", weight_bits, 2, 32)
-    act_bits = _check_bits("act_bits", act_bits, 1, 16)
-    bn_bits = _check_bits("bn_bits", bn_bits, 2, 32)
+    weight_bits = check_int("weight_bits", weight_bits, 2, 32)
+    act_bits = check_int("act_bits", act_bits, 1, 16)
+    bn_bits = check_int("bn_bits", bn_bits, 2, 32)
     if bn not in ("auto", "integer", "thresholds"):
         raise ValueError(f"bn={bn!r} is not one of: auto, integer, thresholds")
     if not 0 < percentile <= 100:
@@ -620,7 +614,7 @@ def integerize(quantized: QuantizedNetwork, factor: float = 16, add_factor: floa
     Eq. 25."""
     if not factor > 0 or not add_factor > 0:
         raise ValueError(f"factor={factor!r} and add_factor={add_factor!r} must be > 0")
-    _check_bits("pool_shift", pool_shift, 0, 30)
+    check_int("pool_shift", pool_shift, 0, 30)
     return IntegerNetwork(quantized, IntegerContext(factor, add_factor, pool_shift))
 
 

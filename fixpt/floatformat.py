@@ -19,18 +19,10 @@ from typing import Optional, Union
 
 import numpy as np
 
-from fixpt.formats import smallest_container
+from fixpt.formats import check_int, smallest_container
 
 SPECIAL_ENCODINGS = ("ieee", "fn", "fnuz")
 OVERFLOW_POLICIES = ("inf", "saturate", "nan")
-
-
-def _check_int(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name}={value} is outside the allowed range {lo}..{hi}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -60,12 +52,12 @@ class FloatFormat:
     name: Optional[str] = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        exp_bits = _check_int("exp_bits", self.exp_bits, 2, 11)
-        man_bits = _check_int("man_bits", self.man_bits, 0, 52)
+        exp_bits = check_int("exp_bits", self.exp_bits, 2, 11)
+        man_bits = check_int("man_bits", self.man_bits, 0, 52)
         object.__setattr__(self, "exp_bits", exp_bits)
         object.__setattr__(self, "man_bits", man_bits)
         bias = (1 << (exp_bits - 1)) - 1 if self.bias is None else self.bias
-        object.__setattr__(self, "bias", _check_int("bias", bias, -(1 << 12), 1 << 12))
+        object.__setattr__(self, "bias", check_int("bias", bias, -(1 << 12), 1 << 12))
         object.__setattr__(self, "subnormals", bool(self.subnormals))
         if self.inf_nan not in SPECIAL_ENCODINGS:
             raise ValueError(f"inf_nan={self.inf_nan!r} is not one of: {', '.join(SPECIAL_ENCODINGS)}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import ClassVar, Union
+from typing import ClassVar, Optional, Union
 
 import numpy as np
 
@@ -32,9 +32,14 @@ def smallest_container(bits: int, signed: bool) -> np.dtype:
     raise ValueError(f"{bits} bits do not fit a 64-bit container")
 
 
-def _check_int(name: str, value: object) -> int:
+def check_int(name: str, value: object, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+    """``value`` as an int: TypeError unless it is an integer (bools are not), ValueError
+    naming the argument and the allowed range unless lo <= value <= hi."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        allowed = f"{'' if lo is None else lo}..{'' if hi is None else hi}"
+        raise ValueError(f"{name}={value!r} is outside the allowed range {allowed}")
     return int(value)
 
 
@@ -56,8 +61,8 @@ class FixedFormat:
     max_word_length: ClassVar[int] = MAX_WORD_LENGTH
 
     def __post_init__(self) -> None:
-        il = _check_int("il", self.il)
-        fl = _check_int("fl", self.fl)
+        il = check_int("il", self.il)
+        fl = check_int("fl", self.fl)
         if not isinstance(self.signed, (bool, np.bool_)):
             raise TypeError(f"signed must be a bool, got {self.signed!r}")
         object.__setattr__(self, "il", il)

@@ -30,7 +30,7 @@ import numpy as np
 from fixpt import _binding, record
 from fixpt.array import FixedArray
 from fixpt.convert import CastStatus, _apply_policies, make_status, resolve_modes
-from fixpt.formats import AccumulatorFormat, FixedFormat, FormatLike, parse_format
+from fixpt.formats import AccumulatorFormat, FixedFormat, FormatLike, check_int, parse_format
 from fixpt.modes import OverflowLike, OverflowMode, RoundLike, RoundMode
 from fixpt.ops import as_fixed
 from fixpt.rng import SeedLike, resolve_seed
@@ -62,8 +62,7 @@ def accumulator_bits(a_format: FormatLike, b_format: FormatLike, k: int) -> int:
     >>> accumulator_bits("Q1.15", "Q1.15", 1), accumulator_bits("UQ8.0", "UQ8.0", 3)
     (32, 18)
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    k = check_int("k", k, 1)
     lo, hi = _product_range(parse_format(a_format), parse_format(b_format))
     return _bits_for_range(int(k) * lo, int(k) * hi)[0]
 

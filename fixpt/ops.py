@@ -22,7 +22,7 @@ import numpy as np
 from fixpt import arith, record
 from fixpt.array import FixedArray
 from fixpt.convert import _as_kernel_input, to_raw
-from fixpt.formats import FixedFormat, FormatLike
+from fixpt.formats import FixedFormat, FormatLike, check_int
 from fixpt.modes import OverflowLike, RoundLike
 from fixpt.rng import SeedLike
 
@@ -152,8 +152,7 @@ def absolute(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike 
 
 def scale_by_power_of_two(a: FixedArray, n: int) -> FixedArray:
     """a * 2**n exactly: same raw integers, binary point moved n places."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"shift must be an integer, got {n!r}")
+    n = check_int("shift", n)
     fmt = a.format
     return FixedArray(a.raw, FixedFormat(fmt.il + int(n), fmt.fl - int(n), fmt.signed))
 
@@ -162,8 +161,7 @@ def shift_raw(a: FixedArray, n: int, *, rounding: RoundLike = "floor",
               overflow: OverflowLike = "wrap") -> FixedArray:
     """Shift raw integers by n bits within the same format (value times 2**n, rounded and
     overflow-handled in the format)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"shift must be an integer, got {n!r}")
+    n = check_int("shift", n)
     shifted = scale_by_power_of_two(a, int(n))
     return shifted.astype(a.format, rounding=rounding, overflow=overflow)
 

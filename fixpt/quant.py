@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from fixpt import _binding
-from fixpt.formats import FixedFormat, smallest_container
+from fixpt.formats import FixedFormat, check_int, smallest_container
 
 QUANT_PRESETS = tuple(_binding.QUANT_PRESETS)
 REQUANT_PRESETS = tuple(_binding.REQUANT_PRESETS)
@@ -53,8 +53,7 @@ class QParams:
     group_size: Optional[int] = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.bits, bool) or not isinstance(self.bits, (int, np.integer)) or not 2 <= self.bits <= 16:
-            raise ValueError(f"bits={self.bits!r} is outside the allowed range 2..16")
+        check_int("bits", self.bits, 2, 16)
         scale = np.asarray(self.scale, dtype=np.float32)
         zp = np.asarray(self.zero_point)
         if zp.dtype.kind not in "iu" and not np.all(zp == np.round(zp)):
@@ -222,8 +221,7 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
     acc = np.asarray(acc)
     if acc.dtype.kind not in "iu":
         raise TypeError(f"acc must be integers, got dtype {acc.dtype}")
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= (32 if signed else 31):
-        raise ValueError(f"bits={bits!r} is outside the allowed range 2..32 (2..31 unsigned)")
+    bits = check_int("bits", bits, 2, 32 if signed else 31)
     qmin, qmax = integer_range(bits, signed)
     if preset in ("float", "onnx"):
         float_multiplier, mult, shifts = np.atleast_1d(np.asarray(multiplier, np.float32)), None, None
