@@ -80,18 +80,38 @@ def harden_weights(net: Network, weight_bits: int = 8, per_channel: bool = False
 
 def _floor_ratio(q: np.ndarray, eps_in: Eps, eps_out: Eps) -> np.ndarray:
     """floor(q * eps_in / eps_out) exactly (rational arithmetic on the quanta's float values),
-    per channel (axis 1) when a quantum is per channel."""
+    per channel (axis 1) when a quantum is per channel.
+
+    Three paths, each exact: int64 when max|q| * numerator < 2^63; otherwise float64, where
+    t = q * fl(ratio) is within |t| 2^-51 of the exact product (q exact below 2^53, two
+    roundings of 2^-53), so floor(t) is exact wherever [t - |t| 2^-50, t + |t| 2^-50] holds no
+    integer; the few elements near an integer (and every element when |q| >= 2^53) in Python
+    integers."""
     pairs = np.broadcast_arrays(np.asarray(eps_in, np.float64), np.asarray(eps_out, np.float64))
     ratios = [Fraction(float(a)) / Fraction(float(b)) for a, b in zip(pairs[0].ravel(), pairs[1].ravel())]
-    q = np.asarray(q)
-    big = int(np.max(np.abs(q), initial=0)) * max(abs(r.numerator) for r in ratios) >= 2**63 or \
-        max(r.denominator for r in ratios) >= 2**63
-    dtype = object if big else np.int64                 # int64 only where the bound proves it
-    num = np.array([r.numerator for r in ratios], dtype)
-    den = np.array([r.denominator for r in ratios], dtype)
-    if pairs[0].ndim:
-        num, den = channel_shape(num, q.ndim), channel_shape(den, q.ndim)
-    return np.asarray(q.astype(dtype) * num // den).astype(np.int64)
+    per_channel = pairs[0].ndim > 0
+    q = np.asarray(q, np.int64)
+    top = int(np.max(np.abs(q), initial=0))
+
+    def shaped(values, dtype):
+        array = np.array(values, dtype)
+        return channel_shape(array, q.ndim) if per_channel else array[0]
+
+    if max(top, 1) * max(r.numerator for r in ratios) < 2**63 and max(r.denominator for r in ratios) < 2**63:
+        return q * shaped([r.numerator for r in ratios], np.int64) // shaped([r.denominator for r in ratios],
+                                                                             np.int64)
+    unsure = np.ones(q.shape, bool)
+    out = np.zeros(q.shape, np.int64)
+    if top < 2**53:
+        t = q * shaped([float(r) for r in ratios], np.float64)
+        margin = np.abs(t) * 2.0**-50
+        low, high = np.floor(t - margin), np.floor(t + margin)
+        unsure = (low != high) | (np.abs(high) >= 2.0**62)
+        out = np.where(unsure, 0, high).astype(np.int64)
+    for index in zip(*np.nonzero(unsure)):
+        ratio = ratios[index[1] if per_channel else 0]
+        out[index] = int(q[index]) * ratio.numerator // ratio.denominator
+    return out
 
 
 def _exact_product(x: np.ndarray, w: np.ndarray, bias: Optional[np.ndarray]) -> np.ndarray:

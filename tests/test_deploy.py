@@ -505,3 +505,23 @@ def test_every_image_fits_the_bits_its_row_declares():
         q, _ = head.integer_run(x)
         row = head.report[-1]
         assert int(np.abs(q).max()) < 2 ** (row["bits"] - 1), row
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(-2**62, 2**62), min_size=1, max_size=40), st.integers(0, 62),
+       st.lists(st.floats(1e-6, 1e3), min_size=1, max_size=3), st.floats(1e-6, 1e3))
+def test_floor_ratio_equals_the_rational_oracle(values, bits, eps_in, eps_out):
+    """The exact requantization floor behind every deployable image, on all three of its paths
+    (int64, float64 with its error margin, Python integers), per channel too."""
+    q = np.array(values, np.int64) >> (62 - bits)             # magnitudes from 1 bit to 62 bits
+    channels = len(eps_in)
+    image = np.resize(q, (len(values), channels))
+    quantum = np.array(eps_in) if channels > 1 else eps_in[0]
+    got = deploy._floor_ratio(image, quantum, eps_out)
+    for c in range(channels):
+        ratio = Fraction(eps_in[c]) / Fraction(eps_out)
+        assert got[:, c].tolist() == [int(v) * ratio.numerator // ratio.denominator for v in image[:, c]]
+    # products that are exactly integers sit on the float path's boundaries
+    third = deploy._floor_ratio(np.array([3, -3, 3 * 2**40, 2**55]), 0.1, 0.3)
+    ratio = Fraction(0.1) / Fraction(0.3)
+    assert third.tolist() == [v * ratio.numerator // ratio.denominator for v in (3, -3, 3 * 2**40, 2**55)]
