@@ -383,13 +383,13 @@ def _run(layers: Sequence, x: np.ndarray, view: str) -> np.ndarray:
     return x
 
 
-def _propagate(layers: Sequence, eps: Eps) -> tuple[list, Eps]:
+def _propagate(layers: Sequence, eps: Eps) -> list:
+    """The layers with quanta derived from ``eps``, each from its predecessor's output."""
     out = []
     for layer in layers:
-        layer = layer.propagate(eps)
-        eps = layer.eps_out
-        out.append(layer)
-    return out, eps
+        out.append(layer.propagate(eps))
+        eps = out[-1].eps_out
+    return out
 
 
 @dataclass
@@ -400,14 +400,18 @@ class QuantAdd:
     branches: list
     source: list = field(default_factory=list)
     eps_in: Eps = 1.0
-    branch_eps: list = field(default_factory=list)
     kind = "add"
 
     def propagate(self, eps_in: Eps) -> "QuantAdd":
-        branches, quanta = zip(*(_propagate(branch, eps_in) for branch in self.branches))
-        if np.ndim(quanta[0]):
+        added = replace(self, eps_in=eps_in, branches=[_propagate(branch, eps_in) for branch in self.branches])
+        if np.ndim(added.eps_out):
             raise ValueError("Add: the first branch must end with a scalar quantum (an Act, or per_channel=False)")
-        return replace(self, eps_in=eps_in, branches=list(branches), branch_eps=list(quanta))
+        return added
+
+    @property
+    def branch_eps(self) -> list:
+        """The quantum of each branch's output (the Add's input for an identity branch)."""
+        return [branch[-1].eps_out if branch else self.eps_in for branch in self.branches]
 
     eps_out = property(lambda self: self.branch_eps[0])
 
@@ -462,8 +466,7 @@ def propagate_quanta(quantized: QuantizedNetwork, input_eps: Optional[float] = N
     eps = quantized.input_eps if input_eps is None else float(input_eps)
     if not eps > 0:
         raise ValueError(f"input_eps={input_eps!r} must be > 0")
-    layers, _ = _propagate(quantized.layers, eps)
-    return replace(quantized, layers=layers, input_eps=eps)
+    return replace(quantized, layers=_propagate(quantized.layers, eps), input_eps=eps)
 
 
 CALIBRATIONS = ("percentile", "max", "mse", "kl")
