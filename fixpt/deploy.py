@@ -296,7 +296,7 @@ class QuantThreshold:
     def propagate(self, eps_in: Eps) -> "QuantThreshold":
         levels = 2**self.bits
         gamma, beta, mean = (np.asarray(v, np.float64) for v in (self.bn.gamma, self.bn.beta, self.bn.mean))
-        sigma = np.sqrt(np.asarray(self.bn.var, np.float64) + self.bn.eps)
+        sigma = self.bn.sigma
         eps_phi = np.broadcast_to(np.asarray(eps_in, np.float64), gamma.shape)
         rows, signs = [], np.sign(gamma).astype(np.int64)
         for c in range(gamma.size):

@@ -75,9 +75,14 @@ class BatchNorm:
     eps: float = 1e-5
 
     @property
+    def sigma(self) -> np.ndarray:
+        """sqrt(var + eps), the per-channel standard deviation."""
+        return np.sqrt(np.asarray(self.var, np.float64) + self.eps)
+
+    @property
     def kappa(self) -> np.ndarray:
         """gamma / sigma, the BN's per-channel slope (Eq. 21)."""
-        return np.asarray(self.gamma, np.float64) / np.sqrt(np.asarray(self.var, np.float64) + self.eps)
+        return np.asarray(self.gamma, np.float64) / self.sigma
 
     @property
     def lam(self) -> np.ndarray:
