@@ -110,7 +110,10 @@ def _floor_ratio(q: np.ndarray, eps_in: Eps, eps_out: Eps) -> np.ndarray:
         out = np.where(unsure, 0, high).astype(np.int64)
     for index in zip(*np.nonzero(unsure)):
         ratio = ratios[index[1] if per_channel else 0]
-        out[index] = int(q[index]) * ratio.numerator // ratio.denominator
+        value = int(q[index]) * ratio.numerator // ratio.denominator
+        if not -2**63 <= value < 2**63:
+            raise OverflowError(f"requantized image value {value} does not fit an int64 image")
+        out[index] = value
     return out
 
 
