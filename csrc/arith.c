@@ -20,6 +20,12 @@ static int check_operand(const fixpt_operand *x)
            x->align >= 0 && x->align <= 63;
 }
 
+/* Magnitude bits an operand can need: containers hold |raw| < 2^(8 bytes). */
+static int operand_bits(const fixpt_operand *x)
+{
+    return 8 * x->bytes + x->align;
+}
+
 /* Widen a block of raw integers to int64 (unsigned 64-bit values above
  * INT64_MAX are only used through the 128-bit path). */
 #define LOAD_INT64(TYPE)                                                       \
@@ -37,10 +43,13 @@ static void load_block(const fixpt_operand *x, int64_t start, int64_t n, int64_t
     }
 }
 
-/* One operand value as a 128-bit signed integer, alignment applied. */
-static inline __int128 load_one(const fixpt_operand *x, int64_t i)
+/* One operand value, alignment applied: |raw| < 2^64 and align <= 63, so the
+ * magnitude stays below 2^127. */
+static inline fx_exact load_one(const fixpt_operand *x, int64_t i)
 {
-    return fx_load_raw(x, i) * ((__int128)1 << x->align);
+    fx_exact v = fx_exact_of(fx_load_raw(x, i));
+    v.mag <<= x->align;
+    return v;
 }
 
 /* |n| / |d|: the quotient magnitude, and the remainder as a 64-bit left-aligned
@@ -61,15 +70,20 @@ static inline fx_u128 divide_magnitude(fx_u128 n, fx_u128 d, uint64_t *fraction)
     return q;
 }
 
-static inline __int128 exact_one(int op, const fixpt_operand *a, const fixpt_operand *b, int64_t i)
+/* The exact result of one element as sign and magnitude (below 2^128: see check_sizes). */
+static inline fx_exact exact_one(int op, const fixpt_operand *a, const fixpt_operand *b, int64_t i)
 {
-    __int128 x = load_one(a, i);
+    fx_exact x = load_one(a, i);
     switch (op) {
-    case FIXPT_OP_ADD: return x + load_one(b, i);
-    case FIXPT_OP_SUB: return x - load_one(b, i);
-    case FIXPT_OP_MUL: return x * load_one(b, i);
-    case FIXPT_OP_NEG: return -x;
-    case FIXPT_OP_ABS: return x < 0 ? -x : x;
+    case FIXPT_OP_ADD: return fx_exact_add(x, load_one(b, i));
+    case FIXPT_OP_SUB: {
+        fx_exact y = load_one(b, i);
+        y.neg = !y.neg & (y.mag != 0);
+        return fx_exact_add(x, y);
+    }
+    case FIXPT_OP_MUL: return fx_exact_mul(x, load_one(b, i));
+    case FIXPT_OP_NEG: x.neg = !x.neg & (x.mag != 0); return x;
+    case FIXPT_OP_ABS: x.neg = 0; return x;
     default: return x;
     }
 }
@@ -79,18 +93,11 @@ static inline uint64_t exact_element(int op, const fixpt_operand *a, const fixpt
                                      const fixpt_cast *c, const fx_bounds *bounds, uint64_t key,
                                      int stochastic, int *overflow, int *inexact)
 {
-    __int128 x = exact_one(op, a, b, i);
-    int neg = x < 0, big;
+    fx_exact x = exact_one(op, a, b, i);
+    int big;
     uint64_t rnd = stochastic ? fx_random(key, c->index_offset + (uint64_t)i) : 0;
-    uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)x : (fx_u128)x, c->shift, c->round_mode, rnd,
-                                   &big, inexact);
-    return fx_apply_overflow(neg, mag, big, bounds, overflow);
-}
-
-/* Magnitude bits an operand can need: containers hold |raw| < 2^(8 bytes). */
-static int operand_bits(const fixpt_operand *x)
-{
-    return 8 * x->bytes + x->align;
+    uint64_t mag = fx_round_scaled(x.neg, x.mag, c->shift, c->round_mode, rnd, &big, inexact);
+    return fx_apply_overflow(x.neg, mag, big, bounds, overflow);
 }
 
 static int result_bits(int op, const fixpt_operand *a, const fixpt_operand *b)
@@ -104,18 +111,21 @@ static int result_bits(int op, const fixpt_operand *a, const fixpt_operand *b)
     }
 }
 
+/* x * 2^sh for |x * 2^sh| < 2^62, without shifting a negative value. */
+#define ALIGN(x, sh) ((int64_t)((uint64_t)(x) << (sh)))
+
 /* Exact int64 results of a block (only when result_bits <= 62). */
 FIXPT_MULTIVERSION
 static void exact_block(int op, const int64_t *restrict x, const int64_t *restrict y, int64_t *restrict e,
                         int64_t n, int sa, int sb)
 {
     switch (op) {
-    case FIXPT_OP_ADD: for (int64_t i = 0; i < n; i++) e[i] = (x[i] << sa) + (y[i] << sb); break;
-    case FIXPT_OP_SUB: for (int64_t i = 0; i < n; i++) e[i] = (x[i] << sa) - (y[i] << sb); break;
+    case FIXPT_OP_ADD: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i], sa) + ALIGN(y[i], sb); break;
+    case FIXPT_OP_SUB: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i], sa) - ALIGN(y[i], sb); break;
     case FIXPT_OP_MUL: for (int64_t i = 0; i < n; i++) e[i] = x[i] * y[i]; break;
-    case FIXPT_OP_NEG: for (int64_t i = 0; i < n; i++) e[i] = -(x[i] << sa); break;
-    case FIXPT_OP_ABS: for (int64_t i = 0; i < n; i++) e[i] = (x[i] < 0 ? -x[i] : x[i]) << sa; break;
-    default: for (int64_t i = 0; i < n; i++) e[i] = x[i] << sa; break;
+    case FIXPT_OP_NEG: for (int64_t i = 0; i < n; i++) e[i] = -ALIGN(x[i], sa); break;
+    case FIXPT_OP_ABS: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i] < 0 ? -x[i] : x[i], sa); break;
+    default: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i], sa); break;
     }
 }
 
@@ -126,7 +136,7 @@ static void exact_block(int op, const int64_t *restrict x, const int64_t *restri
 #define ROUND_LOOP(MODE)                                                                  \
     for (int64_t i = 0; i < n; i++) {                                                     \
         int64_t x = e[i];                                                                 \
-        int64_t sgn = x >> 63; /* 0 or -1: branch-free sign handling */                   \
+        int64_t sgn = -(int64_t)((uint64_t)x >> 63); /* 0 or -1: branch-free sign */      \
         uint64_t neg = (uint64_t)sgn & 1;                                                 \
         uint64_t m = (uint64_t)((x ^ sgn) - sgn) << pre;                                  \
         uint64_t mag = fx_round_shift(neg, m, kk, MODE, fx_mix64(z));                     \
@@ -171,8 +181,12 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
     fx_reset_status(st);
     const int binary = op == FIXPT_OP_ADD || op == FIXPT_OP_SUB || op == FIXPT_OP_MUL ||
                        op == FIXPT_OP_DIV;
-    if (op < FIXPT_OP_COPY || op > FIXPT_OP_DIV || !check_operand(a) || (binary && !check_operand(b)))
+    if (op < FIXPT_OP_COPY || op > FIXPT_OP_DIV)
+        return FIXPT_E_OPERATION;
+    if (!check_operand(a) || (binary && !check_operand(b)))
         return FIXPT_E_OPERAND;
+    if (op == FIXPT_OP_MUL && operand_bits(a) + operand_bits(b) > 128)
+        return FIXPT_E_OPERAND_WIDTH; /* the exact product would not fit 128 bits */
     int err = fx_check_cast(c);
     if (err)
         return err;
@@ -184,7 +198,7 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
     const int stochastic = c->round_mode == FIXPT_STOCHASTIC || c->round_mode == FIXPT_STOCHASTIC_EQUAL;
     const int bits = result_bits(op, a, binary ? b : NULL);
     /* fast path: exact results below 2^62, dropping 0..63 bits, no wrap */
-    const int fast = op != FIXPT_OP_DIV && bits <= 62 && c->shift <= 0 && c->shift >= -63 &&
+    const int fast = !fx_exact_only() && op != FIXPT_OP_DIV && bits <= 62 && c->shift <= 0 && c->shift >= -63 &&
                      c->overflow_mode != FIXPT_WRAP && !(a->bytes == 8 && !a->is_signed) &&
                      !(binary && b->bytes == 8 && !b->is_signed);
     int64_t ta[BLOCK], tb[BLOCK], e[BLOCK];
@@ -215,17 +229,16 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
             }
         } else if (op == FIXPT_OP_DIV) {
             for (int64_t i = 0; i < len; i++) {
-                __int128 num = load_one(a, start + i), den = load_one(b, start + i);
-                if (den == 0) { /* no value: 0, counted; the caller applies its policy */
+                fx_exact num = load_one(a, start + i), den = load_one(b, start + i);
+                if (den.mag == 0) { /* no value: 0, counted; the caller applies its policy */
                     st->n_divide_by_zero++;
                     e[i] = 0;
                     fx_note(st, overflow_mask, 0, 0, start + i);
                     continue;
                 }
-                int neg = (num < 0) != (den < 0), overflow;
+                int neg = num.neg != den.neg, overflow;
                 uint64_t f, rnd = stochastic ? fx_random(key, c->index_offset + (uint64_t)(start + i)) : 0;
-                fx_u128 q = divide_magnitude(num < 0 ? -(fx_u128)num : (fx_u128)num,
-                                             den < 0 ? -(fx_u128)den : (fx_u128)den, &f);
+                fx_u128 q = divide_magnitude(num.mag, den.mag, &f);
                 q += fx_round_up((uint64_t)neg, (uint64_t)q & 1, f, c->round_mode, rnd);
                 e[i] = (int64_t)fx_apply_overflow(neg, (uint64_t)q, (q >> 64) != 0, &bounds, &overflow);
                 fx_note(st, overflow_mask, overflow, f != 0, start + i);

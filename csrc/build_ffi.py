@@ -4,6 +4,7 @@ setup.py names it in ``cffi_modules``; the declarations come straight from the
 public header (the part between CDEF BEGIN and CDEF END), so there is one
 source of truth for the C interface.
 """
+import os
 from pathlib import Path
 
 from cffi import FFI
@@ -19,6 +20,29 @@ def _cdef_text() -> str:
     return text[start:end]
 
 
+def _compile_args() -> tuple[list[str], list[str]]:
+    """(compile, link) flags.  Environment switches for CI jobs:
+
+    * ``FIXPT_SANITIZE=1``: AddressSanitizer + UndefinedBehaviorSanitizer, aborting on the
+      first report, with ``-fno-wrapv`` (Python's own flags carry ``-fwrapv``, which would
+      hide signed overflow);
+    * ``FIXPT_PORTABLE=1``: no ``target_clones``, so the baseline (non-AVX2) code is what runs.
+    """
+    compile_args = ["-O3", "-std=gnu11", "-fno-math-errno", "-fno-trapping-math",
+                    "-ffp-contract=off"]  # a*b+c must round twice where the C says so
+    link_args: list[str] = []
+    if os.environ.get("FIXPT_SANITIZE"):
+        sanitize = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+        compile_args = [a for a in compile_args if a != "-O3"] + [
+            "-O1", "-g", "-fno-omit-frame-pointer", "-fno-wrapv"] + sanitize
+        link_args += sanitize
+    if os.environ.get("FIXPT_PORTABLE"):
+        compile_args.append("-DFIXPT_NO_MULTIVERSION")
+    return compile_args, link_args
+
+
+_COMPILE_ARGS, _LINK_ARGS = _compile_args()
+
 ffibuilder = FFI()
 ffibuilder.cdef(_cdef_text())
 ffibuilder.set_source(
@@ -26,7 +50,8 @@ ffibuilder.set_source(
     '#include "fixpt.h"',
     sources=[str(p.relative_to(HERE.parent)) for p in sorted(HERE.glob("*.c"))],
     include_dirs=[str(HERE.relative_to(HERE.parent))],
-    extra_compile_args=["-O3", "-std=gnu11", "-fno-math-errno", "-fno-trapping-math"],
+    extra_compile_args=_COMPILE_ARGS,
+    extra_link_args=_LINK_ARGS,
     libraries=["m"],
 )
 

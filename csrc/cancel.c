@@ -15,10 +15,11 @@ static inline int64_t exponent_of(double x)
 
 FIXPT_MULTIVERSION
 int fixpt_cancellation(const double *a, const double *b, int64_t n, int32_t op, double *result,
-                       int16_t *lost, uint8_t *cls, int64_t *n_exact_zero, int64_t *n_not_applicable)
+                       int16_t *lost, uint8_t *cls, int16_t total_lost, int64_t *n_exact_zero,
+                       int64_t *n_not_applicable)
 {
     if (op != 1 && op != 2)
-        return FIXPT_E_OPERAND;
+        return FIXPT_E_OPERATION;
     if (n < 0)
         return FIXPT_E_LENGTH;
     const double sign = op == 1 ? 1.0 : -1.0;
@@ -33,7 +34,7 @@ int fixpt_cancellation(const double *a, const double *b, int64_t n, int32_t op, 
         int64_t ex = exponent_of(x), ey = exponent_of(y), er = exponent_of(r);
         int64_t top = ex > ey ? ex : ey;
         result[i] = r;
-        lost[i] = (int16_t)((usable & (exact_zero ^ 1)) ? top - er : 0);
+        lost[i] = (int16_t)(exact_zero ? total_lost : (usable ? top - er : 0));
         cls[i] = (uint8_t)(usable ? exact_zero : FIXPT_CANCEL_NOT_APPLICABLE);
         zeros += exact_zero;
         skipped += usable ^ 1;

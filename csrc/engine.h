@@ -10,7 +10,8 @@
 #include <string.h>
 #include "fixpt.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(FIXPT_NO_MULTIVERSION)
 /* Build an AVX2 and a baseline copy of a hot loop; the loader picks one. */
 #define FIXPT_MULTIVERSION __attribute__((target_clones("avx2", "default")))
 #else
@@ -32,6 +33,15 @@
     case FIXPT_ODD: LOOP(FIXPT_ODD) break;                                     \
     case FIXPT_STOCHASTIC: LOOP(FIXPT_STOCHASTIC) break;                       \
     case FIXPT_STOCHASTIC_EQUAL: LOOP(FIXPT_STOCHASTIC_EQUAL) break;
+
+/* Test hook (fixpt_set_exact_only): when nonzero, kernels skip their fast paths
+ * so that tests can compare every fast path with the exact engine on the same inputs. */
+extern int fx_exact_only_flag;
+
+static inline int fx_exact_only(void)
+{
+    return fx_exact_only_flag;
+}
 
 /* Number of random bits a stochastic decision uses (see fx_round_scaled). */
 #define FIXPT_SR_BITS 52
@@ -141,6 +151,48 @@ static inline uint64_t fx_round_shift(uint64_t neg, uint64_t m, uint64_t k, int 
 
 typedef unsigned __int128 fx_u128;
 
+/* An exact integer as sign and 128-bit magnitude: sums and products of two
+ * 64-bit operands aligned by up to 63 bits never overflow it. */
+typedef struct {
+    int neg;
+    fx_u128 mag;
+} fx_exact;
+
+static inline fx_exact fx_exact_of(__int128 v)
+{
+    fx_exact r;
+    r.neg = v < 0;
+    r.mag = r.neg ? (fx_u128)0 - (fx_u128)v : (fx_u128)v;
+    return r;
+}
+
+/* a + b for magnitudes below 2^127 each (so the sum stays below 2^128). */
+static inline fx_exact fx_exact_add(fx_exact a, fx_exact b)
+{
+    fx_exact r;
+    if (a.neg == b.neg) {
+        r.neg = a.neg;
+        r.mag = a.mag + b.mag;
+    } else if (a.mag >= b.mag) {
+        r.neg = a.neg;
+        r.mag = a.mag - b.mag;
+    } else {
+        r.neg = b.neg;
+        r.mag = b.mag - a.mag;
+    }
+    r.neg &= r.mag != 0; /* an exact zero is +0 */
+    return r;
+}
+
+/* a * b for magnitudes whose bit counts add up to at most 128. */
+static inline fx_exact fx_exact_mul(fx_exact a, fx_exact b)
+{
+    fx_exact r;
+    r.mag = a.mag * b.mag;
+    r.neg = (a.neg ^ b.neg) & (r.mag != 0);
+    return r;
+}
+
 /*
  * Rounds the exact value (-1)^neg * m * 2^s to an integer (any s, m up to
  * 128 bits) and returns its magnitude.  *big is set when the magnitude is
@@ -207,16 +259,36 @@ static inline fx_bounds fx_make_bounds(int wl, int is_signed, int overflow_mode)
     return b;
 }
 
-/* Two's complement wrap of a 64-bit pattern to WL bits, sign- or zero-extended. */
+/* Two's complement wrap of a 64-bit pattern to WL bits, sign- or zero-extended
+ * (on unsigned integers only: nothing negative is shifted). */
 static inline uint64_t fx_wrap_bits(uint64_t v, int wl, int is_signed)
 {
     if (wl == 64)
         return v;
-    if (is_signed) {
-        int sh = 64 - wl;
-        return (uint64_t)((int64_t)(v << sh) >> sh);
-    }
-    return v & ((1ULL << wl) - 1);
+    uint64_t low = v & ((1ULL << wl) - 1);
+    if (!is_signed)
+        return low;
+    uint64_t sign = 1ULL << (wl - 1);
+    return (low ^ sign) - sign;
+}
+
+/* floor(x / 2^e) for 0 <= e <= 62, without shifting a negative value. */
+static inline int64_t fx_floor_shift64(int64_t x, int e)
+{
+    if (x >= 0 || e == 0)
+        return x >= 0 ? x >> e : x;
+    uint64_t mag = (uint64_t)0 - (uint64_t)x; /* |x| <= 2^63 */
+    return -(int64_t)((mag + ((1ULL << e) - 1)) >> e); /* ceil(|x| / 2^e) <= 2^62 */
+}
+
+/* floor(x / 2^e) for 0 <= e <= 126, without shifting a negative value. */
+static inline __int128 fx_floor_shift128(__int128 x, int e)
+{
+    if (x >= 0 || e == 0)
+        return x >= 0 ? x >> e : x;
+    unsigned __int128 mag = (unsigned __int128)0 - (unsigned __int128)x; /* <= 2^127 */
+    unsigned __int128 one = 1;
+    return -(__int128)((mag + ((one << e) - 1)) >> e); /* <= 2^126 */
 }
 
 /*

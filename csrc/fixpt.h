@@ -17,18 +17,29 @@
 
 /* CDEF BEGIN */
 
-/* Status codes returned by every kernel. */
+/* Status codes returned by every kernel: one code per condition, so that the
+ * binding's message names the parameter at fault. */
 typedef enum {
     FIXPT_OK = 0,
-    FIXPT_E_WORD_LENGTH = 1,   /* word length outside 1..64 */
-    FIXPT_E_ROUND_MODE = 2,    /* unknown rounding mode */
-    FIXPT_E_OVERFLOW_MODE = 3, /* unknown overflow mode */
-    FIXPT_E_CONTAINER = 4,     /* container bytes not 1, 2, 4 or 8, or too small */
-    FIXPT_E_SHIFT = 5,         /* scale exponent outside -100000..100000 */
-    FIXPT_E_LENGTH = 6,        /* negative element count */
-    FIXPT_E_FLOAT_FORMAT = 7,  /* invalid float format (see fixpt_float_format) */
-    FIXPT_E_DIRECTION = 8,     /* next-value direction not +1 or -1 */
-    FIXPT_E_OPERAND = 9        /* unknown op, or operand bytes / align out of range */
+    FIXPT_E_WORD_LENGTH = 1,     /* output word length outside 1..64 */
+    FIXPT_E_ROUND_MODE = 2,      /* unknown rounding mode */
+    FIXPT_E_OVERFLOW_MODE = 3,   /* unknown (or, for accumulators, unsupported) overflow mode */
+    FIXPT_E_CONTAINER = 4,       /* container bytes not 1, 2, 4 or 8, or too small */
+    FIXPT_E_SHIFT = 5,           /* binary-point shift out of range for the kernel */
+    FIXPT_E_LENGTH = 6,          /* negative element count or dimension */
+    FIXPT_E_FLOAT_FORMAT = 7,    /* invalid float format (see fixpt_float_format) */
+    FIXPT_E_DIRECTION = 8,       /* next-value direction not +1 or -1 */
+    FIXPT_E_OPERATION = 9,       /* unknown operation or preset code */
+    FIXPT_E_OPERAND = 10,        /* operand container not 1, 2, 4 or 8 bytes, or align outside 0..63 */
+    FIXPT_E_OPERAND_WIDTH = 11,  /* the exact result of these operands would exceed 128 bits */
+    FIXPT_E_ACC_WORD_LENGTH = 12, /* accumulator word length outside 1..128 (1..127 unsigned) */
+    FIXPT_E_PRODUCT = 13,        /* product word length outside 0..127, or product shift > 0 */
+    FIXPT_E_ALIGN = 14,          /* accumulator alignment outside 0..63 */
+    FIXPT_E_QRANGE = 15,         /* qmin > qmax, or outside the supported integer range */
+    FIXPT_E_SCALE = 16,          /* a scale or float multiplier that is not finite and > 0 (>= 0) */
+    FIXPT_E_ZERO_POINT = 17,     /* a zero point outside the supported range */
+    FIXPT_E_MULTIPLIER = 18,     /* an integer multiplier outside 0..2^31-1 */
+    FIXPT_E_CHANNELS = 19        /* parameter channels or inner run length below 1 */
 } fixpt_error;
 
 /* Rounding modes.  "up"/"down" mean toward +inf/-inf. */
@@ -93,6 +104,39 @@ typedef struct {
 
 int fixpt_cast_f64(const double *in, void *out, int64_t n,
                    const fixpt_cast *cast, fixpt_status *status, uint8_t *overflow_mask);
+
+/* ---- exact values beyond float64 (decimal strings, fractions, big integers) ---- */
+
+typedef enum {
+    FIXPT_VALUE_FINITE = 0,
+    FIXPT_VALUE_INF = 1,
+    FIXPT_VALUE_NAN = 2
+} fixpt_value_kind;
+
+/* |exp| bound of fixpt_parts (the binding reduces larger exponents first). */
+#define FIXPT_MAX_PART_EXP 1073741824
+
+/*
+ * n values given in parts: value i is (-1)^neg[i] * (hi[i] * 2^64 + lo[i]) * 2^exp[i]
+ * when kind[i] is FIXPT_VALUE_FINITE; otherwise an infinity of sign neg[i] or a
+ * NaN.  The magnitude may stand in for a longer exact one: the caller keeps
+ * enough bits below the target's quantum and folds all lower bits into the
+ * lowest one (a sticky bit), which every rounding mode then rounds exactly.
+ */
+typedef struct {
+    const uint8_t *kind;
+    const uint8_t *neg;
+    const uint64_t *hi;
+    const uint64_t *lo;
+    const int64_t *exp;
+} fixpt_parts;
+
+/* fixpt_cast_f64 for values in parts (the cast's shift applies as usual). */
+int fixpt_cast_parts(const fixpt_parts *values, void *out, int64_t n, const fixpt_cast *cast,
+                     fixpt_status *status, uint8_t *overflow_mask);
+
+/* Test hook: nonzero makes every kernel skip its fast paths (process-wide). */
+void fixpt_set_exact_only(int32_t on);
 
 /* ---- elementwise fixed-point arithmetic ---- */
 
@@ -186,11 +230,14 @@ typedef enum {
 /*
  * result[i] = a[i] + b[i] (op 1) or a[i] - b[i] (op 2) in float64, and
  * lost[i] = max(E(a), E(b)) - E(result) with E the IEEE unbiased exponent
- * (floor(log2|x|), subnormals included); 0 where the class is not NONE.
+ * (floor(log2|x|), subnormals included); total_lost (every significant bit:
+ * the caller passes the precision) where nonzero operands cancel to exactly 0;
+ * 0 where the class is NOT_APPLICABLE.
  * Returns per-class counts through n_exact_zero / n_not_applicable.
  */
 int fixpt_cancellation(const double *a, const double *b, int64_t n, int32_t op, double *result,
-                       int16_t *lost, uint8_t *cls, int64_t *n_exact_zero, int64_t *n_not_applicable);
+                       int16_t *lost, uint8_t *cls, int16_t total_lost, int64_t *n_exact_zero,
+                       int64_t *n_not_applicable);
 
 /* ---- quantization: affine quantize and integer requantize, as runtimes do ---- */
 
@@ -212,11 +259,15 @@ typedef enum {
 /*
  * Per-channel parameters: element i uses parameter (i / inner) % channels
  * (per tensor: channels = 1).  Results are clamped to [qmin, qmax] and stored
- * in containers of out_bytes bytes (signed or not as out_signed).
+ * in containers of out_bytes bytes.  quantize counts NaN inputs (written as the
+ * zero point) in n_nan.  The gemmlowp and single_rounding requantizers take
+ * int32 accumulators (others: FIXPT_E_OPERAND); integer multipliers are in
+ * 0..2^31-1 and float multipliers finite and >= 0.
  */
 int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
                        const int32_t *zero_point, int64_t channels, int64_t inner, int32_t preset,
-                       int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped);
+                       int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped,
+                       int64_t *n_nan);
 int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *multiplier,
                      const int32_t *shift, const float *float_multiplier, const int32_t *zero_point,
                      int64_t channels, int64_t inner, int32_t preset, int32_t qmin, int32_t qmax,
@@ -270,6 +321,11 @@ typedef struct {
 int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_float_format *fmt,
                       int32_t out_bytes, int32_t round_mode, uint64_t seed, uint64_t stream,
                       uint64_t index_offset, fixpt_status *status);
+/* fixpt_float_round for values in parts (see fixpt_parts; NaN parts give the canonical NaN). */
+int fixpt_float_round_parts(const fixpt_parts *values, void *out_bits, int64_t n,
+                            const fixpt_float_format *fmt, int32_t out_bytes, int32_t round_mode,
+                            uint64_t seed, uint64_t stream, uint64_t index_offset,
+                            fixpt_status *status);
 /* encodings -> float64 values (exact: every value of a valid format is a float64). */
 int fixpt_float_decode(const uint64_t *bits, double *out, int64_t n,
                        const fixpt_float_format *fmt);

@@ -110,45 +110,47 @@ static inline uint64_t ff_overflowed(const ff_t *f, int neg, int mode)
     return f->kind == FIXPT_SPECIAL_FNUZ ? f->nan_bits : (sign | f->nan_bits);
 }
 
-/* One float64 through the exact engine. */
-static uint64_t ff_round_exact(const ff_t *f, double x, int mode, uint64_t rnd,
-                               fixpt_status *st, int64_t index)
+/* A NaN input (top 52 payload bits `payload`): keep the sign and the top payload bits, quiet it. */
+static uint64_t ff_nan_of(const ff_t *f, int neg, uint64_t payload, fixpt_status *st, int64_t index)
 {
-    uint64_t b = fx_bits_of(x);
-    int neg = (int)(b >> 63);
-    int biased = (int)((b >> 52) & 0x7ff);
-    uint64_t m = b & ((1ULL << 52) - 1);
+    st->n_nan++;
+    if (st->first_nan < 0)
+        st->first_nan = index;
     uint64_t sign = neg ? f->sign_bit : 0;
-    if (biased == 0x7ff) {
-        if (m != 0) { /* NaN: keep the sign and the top payload bits, quiet it */
-            st->n_nan++;
-            if (st->first_nan < 0)
-                st->first_nan = index;
-            if (f->kind == FIXPT_SPECIAL_IEEE)
-                return sign | f->nan_bits | (m >> (52 - f->M));
-            return f->kind == FIXPT_SPECIAL_FNUZ ? f->nan_bits : (sign | f->nan_bits);
-        }
-        st->n_inf++;
-        if (f->kind == FIXPT_SPECIAL_IEEE)
-            return sign | f->inf_mag;
-        if (f->overflow == FIXPT_FLOAT_OVERFLOW_SATURATE)
-            return sign | f->max_mag;
-        return f->kind == FIXPT_SPECIAL_FNUZ ? f->nan_bits : (sign | f->nan_bits);
-    }
-    if (biased == 0 && m == 0)
+    if (f->kind == FIXPT_SPECIAL_IEEE)
+        return sign | f->nan_bits | (payload >> (52 - f->M));
+    return f->kind == FIXPT_SPECIAL_FNUZ ? f->nan_bits : (sign | f->nan_bits);
+}
+
+static uint64_t ff_inf_of(const ff_t *f, int neg, fixpt_status *st)
+{
+    uint64_t sign = neg ? f->sign_bit : 0;
+    st->n_inf++;
+    if (f->kind == FIXPT_SPECIAL_IEEE)
+        return sign | f->inf_mag;
+    if (f->overflow == FIXPT_FLOAT_OVERFLOW_SATURATE)
+        return sign | f->max_mag;
+    return f->kind == FIXPT_SPECIAL_FNUZ ? f->nan_bits : (sign | f->nan_bits);
+}
+
+static inline int64_t bit_length128(fx_u128 m)
+{
+    uint64_t hi = (uint64_t)(m >> 64), lo = (uint64_t)m;
+    return hi ? 128 - __builtin_clzll(hi) : (lo ? 64 - __builtin_clzll(lo) : 0);
+}
+
+/* The exact finite value (-1)^neg * m * 2^e (|e| <= 2^30) through the engine. */
+static uint64_t ff_round_finite(const ff_t *f, int neg, fx_u128 m, int64_t e, int mode, uint64_t rnd,
+                                fixpt_status *st, int64_t index)
+{
+    if (m == 0)
         return ff_zero(f, neg);
-    int64_t e, ex; /* x = m * 2^e, 2^ex <= |x| < 2^(ex+1) */
-    if (biased) {
-        m |= 1ULL << 52;
-        e = biased - 1075;
-        ex = biased - 1023;
-    } else {
-        e = -1074;
-        ex = (63 - __builtin_clzll(m)) - 1074;
-    }
+    int64_t ex = bit_length128(m) - 1 + e; /* 2^ex <= |x| < 2^(ex+1) */
+    /* the quantum 2^q of the values of this binade (of the subnormals, or below the
+     * smallest normal without subnormals) */
     int64_t q = ex >= f->emin ? ex - f->M : (f->subnormals ? f->emin - f->M : f->emin);
     int big, inexact;
-    uint64_t N = fx_round_scaled(neg, m, e - q, mode, rnd, &big, &inexact);
+    uint64_t N = fx_round_scaled(neg, m, e - q, mode, rnd, &big, &inexact); /* N <= 2^(M+1) */
     st->n_inexact += inexact;
     if (N == 0)
         return ff_zero(f, neg);
@@ -159,8 +161,8 @@ static uint64_t ff_round_exact(const ff_t *f, double x, int mode, uint64_t rnd,
         mag = N; /* subnormal: exponent field 0 */
     } else {
         uint64_t man = L >= f->M ? N >> (L - f->M) : N << (f->M - L);
-        uint64_t field = (uint64_t)(ev + f->bias);
-        mag = field > f->exp_ones + 1 ? ~0ULL >> 1 : (field << f->M) | (man & f->man_mask);
+        int64_t field = ev + f->bias;
+        mag = field > (int64_t)f->exp_ones + 1 ? ~0ULL >> 1 : ((uint64_t)field << f->M) | (man & f->man_mask);
     }
     if (mag > f->max_mag) {
         if (neg)
@@ -171,7 +173,22 @@ static uint64_t ff_round_exact(const ff_t *f, double x, int mode, uint64_t rnd,
             st->first_overflow = index;
         return ff_overflowed(f, neg, mode);
     }
-    return sign | mag;
+    return (neg ? f->sign_bit : 0) | mag;
+}
+
+/* One float64 through the exact engine. */
+static uint64_t ff_round_exact(const ff_t *f, double x, int mode, uint64_t rnd,
+                               fixpt_status *st, int64_t index)
+{
+    uint64_t b = fx_bits_of(x);
+    int neg = (int)(b >> 63);
+    int biased = (int)((b >> 52) & 0x7ff);
+    uint64_t m = b & ((1ULL << 52) - 1);
+    if (biased == 0x7ff)
+        return m ? ff_nan_of(f, neg, m, st, index) : ff_inf_of(f, neg, st);
+    if (biased)
+        m |= 1ULL << 52;
+    return ff_round_finite(f, neg, m, biased ? biased - 1075 : -1074, mode, rnd, st, index);
 }
 
 /*
@@ -221,29 +238,37 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
     *n_inexact = inexact;
 }
 
-int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_float_format *fmt,
-                      int32_t out_bytes, int32_t round_mode, uint64_t seed, uint64_t stream,
-                      uint64_t index_offset, fixpt_status *st)
+/* Shared start of the two rounding kernels: derive the format, check the arguments. */
+static int ff_round_begin(const fixpt_float_format *fmt, int64_t n, int32_t out_bytes, int32_t round_mode,
+                          fixpt_status *st, ff_t *f)
 {
-    ff_t f;
     fx_reset_status(st);
-    int err = ff_init(fmt, &f);
+    int err = ff_init(fmt, f);
     if (err)
         return err;
     if (round_mode < 0 || round_mode >= FIXPT_N_ROUND_MODES)
         return FIXPT_E_ROUND_MODE;
     if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8) ||
-        out_bytes * 8 < 1 + f.E + f.M)
+        out_bytes * 8 < 1 + f->E + f->M)
         return FIXPT_E_CONTAINER;
-    if (n < 0)
-        return FIXPT_E_LENGTH;
+    return n < 0 ? FIXPT_E_LENGTH : FIXPT_OK;
+}
+
+int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_float_format *fmt,
+                      int32_t out_bytes, int32_t round_mode, uint64_t seed, uint64_t stream,
+                      uint64_t index_offset, fixpt_status *st)
+{
+    ff_t f;
+    int err = ff_round_begin(fmt, n, out_bytes, round_mode, st, &f);
+    if (err)
+        return err;
     const uint64_t key = fx_stream_key(seed, stream);
     const int stochastic = round_mode == FIXPT_STOCHASTIC || round_mode == FIXPT_STOCHASTIC_EQUAL;
     int64_t tmp[BLOCK];
     for (int64_t start = 0; start < n; start += BLOCK) {
         int64_t len = n - start < BLOCK ? n - start : BLOCK;
         int64_t hard = len, inexact = 0;
-        if (f.M <= 51)
+        if (f.M <= 51 && !fx_exact_only())
             float_fast_block(&f, in + start, tmp, len, round_mode, key,
                              index_offset + (uint64_t)start, &hard, &inexact);
         if (hard == 0) {
@@ -253,6 +278,36 @@ int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_f
                 uint64_t rnd = stochastic ? fx_random(key, index_offset + (uint64_t)(start + i)) : 0;
                 tmp[i] = (int64_t)ff_round_exact(&f, in[start + i], round_mode, rnd, st, start + i);
             }
+        }
+        fx_store_block(tmp, (char *)out_bits + start * out_bytes, len, out_bytes);
+    }
+    return FIXPT_OK;
+}
+
+int fixpt_float_round_parts(const fixpt_parts *v, void *out_bits, int64_t n,
+                            const fixpt_float_format *fmt, int32_t out_bytes, int32_t round_mode,
+                            uint64_t seed, uint64_t stream, uint64_t index_offset, fixpt_status *st)
+{
+    ff_t f;
+    int err = ff_round_begin(fmt, n, out_bytes, round_mode, st, &f);
+    if (err)
+        return err;
+    for (int64_t i = 0; i < n; i++)
+        if (v->exp[i] < -FIXPT_MAX_PART_EXP || v->exp[i] > FIXPT_MAX_PART_EXP)
+            return FIXPT_E_SHIFT;
+    const uint64_t key = fx_stream_key(seed, stream);
+    const int stochastic = round_mode == FIXPT_STOCHASTIC || round_mode == FIXPT_STOCHASTIC_EQUAL;
+    int64_t tmp[BLOCK];
+    for (int64_t start = 0; start < n; start += BLOCK) {
+        int64_t len = n - start < BLOCK ? n - start : BLOCK;
+        for (int64_t i = start; i < start + len; i++) {
+            int neg = v->neg[i] != 0;
+            uint64_t rnd = stochastic ? fx_random(key, index_offset + (uint64_t)i) : 0;
+            fx_u128 m = ((fx_u128)v->hi[i] << 64) | v->lo[i];
+            tmp[i - start] = (int64_t)(v->kind[i] == FIXPT_VALUE_NAN ? ff_nan_of(&f, neg, 0, st, i)
+                                       : v->kind[i] == FIXPT_VALUE_INF
+                                           ? ff_inf_of(&f, neg, st)
+                                           : ff_round_finite(&f, neg, m, v->exp[i], round_mode, rnd, st, i));
         }
         fx_store_block(tmp, (char *)out_bits + start * out_bytes, len, out_bytes);
     }

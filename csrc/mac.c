@@ -11,6 +11,7 @@
  * under that bound (and vectorises); then max_acc_bits reports the final sums
  * only.  (For matrix products that case is handed to float BLAS by Python.)
  */
+#include <math.h>
 #include <string.h>
 
 #include "engine.h"
@@ -28,10 +29,12 @@ typedef struct {
 
 static int mac_init(const fixpt_mac *m, mac_ctx *c)
 {
-    if (m->acc_word_length < 1 || m->acc_word_length > 128 || m->align < 0 || m->align > 63)
-        return FIXPT_E_WORD_LENGTH;
+    if (m->acc_word_length < 1 || m->acc_word_length > 128 - (m->acc_signed == 0))
+        return FIXPT_E_ACC_WORD_LENGTH;
+    if (m->align < 0 || m->align > 63)
+        return FIXPT_E_ALIGN;
     if (m->product_word_length < 0 || m->product_word_length > 127 || m->product_shift > 0)
-        return FIXPT_E_WORD_LENGTH;
+        return FIXPT_E_PRODUCT;
     if (!(m->acc_overflow == FIXPT_WRAP || m->acc_overflow == FIXPT_SATURATE ||
           m->acc_overflow == FIXPT_RAISE))
         return FIXPT_E_OVERFLOW_MODE;
@@ -60,7 +63,8 @@ static int mac_init(const fixpt_mac *m, mac_ctx *c)
 }
 
 /* The product as it enters the accumulator. */
-static inline i128 mac_product(const mac_ctx *c, i128 p, uint64_t index, int64_t *n_prod_ovf)
+static inline i128 mac_product(const mac_ctx *c, i128 p, uint64_t index, int64_t *n_prod_ovf,
+                               int *too_wide)
 {
     if (c->narrow) {
         if (c->prod_shift < 0) {
@@ -75,7 +79,17 @@ static inline i128 mac_product(const mac_ctx *c, i128 p, uint64_t index, int64_t
             p = p > c->prod_max ? c->prod_max : c->prod_min;
         }
     }
-    return p * ((i128)1 << c->align);
+    if (c->align > 0) {
+        /* p * 2^align must fit 128 bits: the caller proves it from the formats; a product
+         * beyond the bound is reported (FIXPT_E_OPERAND_WIDTH), never summed wrongly */
+        const i128 limit = (i128)1 << (127 - c->align);
+        if (p >= limit || p < -limit) {
+            *too_wide = 1;
+            return 0;
+        }
+        return (i128)((fx_u128)p << c->align); /* |p| * 2^align < 2^127: no overflow */
+    }
+    return p;
 }
 
 /* acc + p under the accumulator's overflow mode; sets *overflowed. */
@@ -94,9 +108,9 @@ static inline i128 mac_add(const mac_ctx *c, i128 acc, i128 p, int *overflowed)
     if (c->acc_mode == FIXPT_WRAP) {
         if (c->acc_wl == 128)
             return s;
-        int sh = 128 - c->acc_wl;
-        fx_u128 low = (fx_u128)s << sh;
-        return c->acc_signed ? (i128)low >> sh : (i128)(low >> sh);
+        fx_u128 low = (fx_u128)s & ((((fx_u128)1) << c->acc_wl) - 1);
+        fx_u128 sign = c->acc_signed ? ((fx_u128)1) << (c->acc_wl - 1) : 0;
+        return (i128)((low ^ sign) - sign); /* sign-extended without shifting a negative value */
     }
     return over_pos ? c->acc_max : c->acc_min; /* saturate (raise: the caller reports) */
 }
@@ -206,12 +220,22 @@ static int finish_integers(const double *restrict acc, int64_t len, void *out, c
 
 static void reset_mac(fixpt_mac_status *ms);
 
-/* Shared start of the MAC kernels: clear the records, validate and derive the model. */
-static int mac_begin(const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st,
-                     fixpt_mac_status *ms, mac_ctx *c)
+static int valid_container(const fixpt_operand *x)
+{
+    return x->bytes == 1 || x->bytes == 2 || x->bytes == 4 || x->bytes == 8;
+}
+
+/* Shared start of the MAC kernels: clear the records, validate and derive the model.
+ * Products of two raw integers must fit a signed 128-bit integer: not both uint64. */
+static int mac_begin(const fixpt_operand *a, const fixpt_operand *b, const fixpt_mac *mac,
+                     const fixpt_cast *oc, fixpt_status *st, fixpt_mac_status *ms, mac_ctx *c)
 {
     fx_reset_status(st);
     reset_mac(ms);
+    if (!valid_container(a) || !valid_container(b))
+        return FIXPT_E_OPERAND;
+    if (a->bytes == 8 && !a->is_signed && b->bytes == 8 && !b->is_signed)
+        return FIXPT_E_OPERAND_WIDTH;
     int err = mac_init(mac, c);
     return err ? err : fx_check_cast(oc);
 }
@@ -222,54 +246,68 @@ static void reset_mac(fixpt_mac_status *ms)
     ms->first_acc_overflow = -1;
 }
 
+/* One stepwise sum acc = sum_{t<k} a[a0 + t sa] * b[b0 + t sb] under the accumulator
+ * model, in order t = 0..k-1; records the accumulator and returns its final value. */
+static i128 mac_sum(const mac_ctx *c, const fixpt_operand *a, int64_t a0, int64_t sa,
+                    const fixpt_operand *b, int64_t b0, int64_t sb, int64_t k, int64_t out_index,
+                    fixpt_mac_status *ms, int *too_wide)
+{
+    i128 s = 0;
+    fx_u128 peak = 0;
+    int overflowed = 0;
+    for (int64_t t = 0; t < k; t++) {
+        /* exact: not both operands are uint64 (mac_begin), so |p| < 2^127 */
+        i128 p = fx_load_raw(a, a0 + t * sa) * fx_load_raw(b, b0 + t * sb);
+        s = mac_add(c, s, mac_product(c, p, (uint64_t)(out_index * k + t), &ms->n_product_overflow,
+                                      too_wide), &overflowed);
+        fx_u128 mag = magnitude(s);
+        peak = mag > peak ? mag : peak;
+    }
+    note_acc(ms, overflowed, peak, out_index);
+    return s;
+}
+
 int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int64_t batch,
                  int64_t m, int64_t k, int64_t n, int64_t a_stride, int64_t b_stride,
                  const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st,
                  fixpt_mac_status *ms)
 {
     mac_ctx c;
-    int err = mac_begin(mac, oc, st, ms, &c);
+    int err = mac_begin(a, b, mac, oc, st, ms, &c);
     if (err)
         return err;
     if (batch < 0 || m < 0 || k < 0 || n < 0)
         return FIXPT_E_LENGTH;
     const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
     const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
+    int too_wide = 0;
     for (int64_t bt = 0; bt < batch; bt++) {
         const int64_t a0 = bt * a_stride, b0 = bt * b_stride;
         for (int64_t i = 0; i < m; i++) {
             for (int64_t j = 0; j < n; j++) {
                 const int64_t o = (bt * m + i) * n + j;
-                i128 s = 0;
-                fx_u128 peak = 0;
-                int overflowed = 0;
-                for (int64_t kk = 0; kk < k; kk++) {
-                    i128 p = fx_load_raw(a, a0 + i * k + kk) * fx_load_raw(b, b0 + kk * n + j);
-                    s = mac_add(&c, s, mac_product(&c, p, (uint64_t)(o * k + kk), &ms->n_product_overflow),
-                                &overflowed);
-                    peak = magnitude(s) > peak ? magnitude(s) : peak;
-                }
-                note_acc(ms, overflowed, peak, o);
+                i128 s = mac_sum(&c, a, a0 + i * k, 1, b, b0 + j, n, k, o, ms, &too_wide);
                 store_one(out, oc->out_bytes, o, mac_finish(s, oc, &ob, out_key, o, st));
             }
         }
     }
-    return FIXPT_OK;
+    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }
 
 int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t n_out, int64_t k,
               const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st, fixpt_mac_status *ms)
 {
     mac_ctx c;
-    int err = mac_begin(mac, oc, st, ms, &c);
+    int err = mac_begin(x, h, mac, oc, st, ms, &c);
     if (err)
         return err;
     if (n_out < 0 || k < 1)
         return FIXPT_E_LENGTH;
     const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
     const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
-    const int fast = double_path_ok(mac, &c);
-    const double scale = (double)((int64_t)1 << c.align);
+    const int fast = double_path_ok(mac, &c) && !fx_exact_only();
+    const double scale = ldexp(1.0, c.align); /* align <= 63: exact */
+    int too_wide = 0;
     double acc[TILE], xd[2 * TILE];
     for (int64_t i0 = 0; i0 < n_out; i0 += TILE) {
         int64_t len = n_out - i0 < TILE ? n_out - i0 : TILE;
@@ -286,25 +324,16 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
             if (oc->shift == 0 && c.align == 0 && finish_integers(acc, len, out, oc, &ob, i0, ms))
                 continue; /* exact integers that fit the output: stored directly */
             for (int64_t i = 0; i < len; i++) {
-                i128 s = (i128)(acc[i] * scale);
+                i128 s = (i128)(acc[i] * scale); /* |acc| < 2^53, scale <= 2^63: exact */
                 note_acc(ms, 0, magnitude(s), i0 + i);
                 store_one(out, oc->out_bytes, i0 + i, mac_finish(s, oc, &ob, out_key, i0 + i, st));
             }
         } else {
             for (int64_t i = 0; i < len; i++) {
-                i128 s = 0;
-                fx_u128 peak = 0;
-                int overflowed = 0;
-                for (int64_t t = 0; t < k; t++) {
-                    i128 p = fx_load_raw(h, t) * fx_load_raw(x, i0 + i + k - 1 - t);
-                    s = mac_add(&c, s, mac_product(&c, p, (uint64_t)((i0 + i) * k + t),
-                                                   &ms->n_product_overflow), &overflowed);
-                    peak = magnitude(s) > peak ? magnitude(s) : peak;
-                }
-                note_acc(ms, overflowed, peak, i0 + i);
+                i128 s = mac_sum(&c, h, 0, 1, x, i0 + i + k - 1, -1, k, i0 + i, ms, &too_wide);
                 store_one(out, oc->out_bytes, i0 + i, mac_finish(s, oc, &ob, out_key, i0 + i, st));
             }
         }
     }
-    return FIXPT_OK;
+    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }

@@ -15,14 +15,19 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
 }
 
 /* One channel run of quantization: the preset is a constant in each copy.  All
- * arithmetic stays in float32 and int32, so the loops vectorise. */
+ * arithmetic stays in float32 and int32, so the loops vectorise.  NaN (which has
+ * no integer) is counted and written as the zero point; the caller applies its
+ * NaN policy. */
 #define QUANT_LOOP(EXPR)                                                        \
     for (int64_t i = 0; i < len; i++) {                                         \
         float v = x[i];                                                         \
+        int nan = v != v;                                                       \
         float r = (EXPR);                                                       \
         /* clamp in float first: the conversion below is then always defined */ \
         r = r < lo ? lo : (r > hi ? hi : r);                                    \
+        r = nan ? 0.0f : r;                                                     \
         int32_t q = (int32_t)r + zp;                                            \
+        nans += nan;                                                            \
         clamped += (q < qmin) | (q > qmax);                                     \
         out[i] = q < qmin ? qmin : (q > qmax ? qmax : q);                       \
     }
@@ -36,21 +41,23 @@ static inline float round_half_away(float q)
 }
 
 FIXPT_MULTIVERSION
-static int64_t quantize_run(const float *restrict x, int32_t *restrict out, int64_t len, float scale,
-                            int32_t zp, int preset, int32_t qmin, int32_t qmax)
+static void quantize_run(const float *restrict x, int32_t *restrict out, int64_t len, float scale,
+                         int32_t zp, int preset, int32_t qmin, int32_t qmax, int64_t *n_clamped,
+                         int64_t *n_nan)
 {
     /* values beyond these bounds clamp whatever the zero point (qmin, qmax, zp are within
      * 16 bits, so these are exact floats and the int32 conversion cannot overflow) */
     const float lo = (float)qmin - (float)zp - 1.0f, hi = (float)qmax - (float)zp + 1.0f;
     const float inv = 1.0f / scale;
-    int32_t clamped = 0;
+    int32_t clamped = 0, nans = 0;
     switch (preset) {
     case FIXPT_QUANT_ONNX: QUANT_LOOP(nearbyintf(v / scale)) break;
     case FIXPT_QUANT_TORCH: QUANT_LOOP(nearbyintf(v * inv)) break;
     case FIXPT_QUANT_TFLITE: QUANT_LOOP(round_half_away(v / scale)) break;
     default: QUANT_LOOP(floorf(v / scale)) break;
     }
-    return clamped;
+    *n_clamped += clamped;
+    *n_nan += nans;
 }
 
 FIXPT_MULTIVERSION
@@ -66,21 +73,28 @@ static void store32(const int32_t *restrict v, void *restrict out, int64_t n, in
 
 int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
                        const int32_t *zero_point, int64_t channels, int64_t inner, int32_t preset,
-                       int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped)
+                       int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped,
+                       int64_t *n_nan)
 {
+    *n_clamped = 0;
+    *n_nan = 0;
     if (preset < FIXPT_QUANT_ONNX || preset > FIXPT_QUANT_NEMO)
-        return FIXPT_E_OPERAND;
-    if (n < 0 || channels < 1 || inner < 1 || qmin > qmax)
+        return FIXPT_E_OPERATION;
+    if (n < 0)
         return FIXPT_E_LENGTH;
-    if (qmin < -65536 || qmax > 65535)
-        return FIXPT_E_WORD_LENGTH;
-    for (int64_t c = 0; c < channels; c++)
-        if (zero_point[c] < -65536 || zero_point[c] > 65535 || !(scale[c] > 0.0f) || isinf(scale[c]))
-            return FIXPT_E_OPERAND;
+    if (channels < 1 || inner < 1)
+        return FIXPT_E_CHANNELS;
+    if (qmin > qmax || qmin < -65536 || qmax > 65535)
+        return FIXPT_E_QRANGE;
+    for (int64_t c = 0; c < channels; c++) {
+        if (zero_point[c] < -65536 || zero_point[c] > 65535)
+            return FIXPT_E_ZERO_POINT;
+        if (!(scale[c] > 0.0f) || isinf(scale[c]))
+            return FIXPT_E_SCALE;
+    }
     if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8))
         return FIXPT_E_CONTAINER;
     int32_t tmp[BLOCK];
-    int64_t clamped = 0;
     /* walk runs of constant parameters, at most BLOCK long */
     for (int64_t start = 0; start < n;) {
         int64_t channel = (start / inner) % channels;
@@ -90,12 +104,11 @@ int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
             len = BLOCK;
         if (len > n - start)
             len = n - start;
-        clamped += quantize_run(x + start, tmp, len, scale[channel], zero_point[channel], preset,
-                                qmin, qmax);
+        quantize_run(x + start, tmp, len, scale[channel], zero_point[channel], preset, qmin, qmax,
+                     n_clamped, n_nan);
         store32(tmp, (char *)out + start * out_bytes, len, out_bytes);
         start += len;
     }
-    *n_clamped = clamped;
     return FIXPT_OK;
 }
 
@@ -110,13 +123,14 @@ static inline int64_t srdhm(int64_t a, int64_t b)
     return (ab + nudge) / (1LL << 31);
 }
 
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. */
+/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero
+ * (floor(x / 2^e) plus one when the remainder passes the threshold). */
 static inline int64_t rdbpot(int64_t x, int e)
 {
     int64_t mask = (1LL << e) - 1;
-    int64_t remainder = x & mask;
+    int64_t remainder = (int64_t)((uint64_t)x & (uint64_t)mask);
     int64_t threshold = (mask >> 1) + (x < 0);
-    return (x >> e) + (remainder > threshold);
+    return fx_floor_shift64(x, e) + (remainder > threshold);
 }
 
 static inline int64_t sat32(int64_t v)
@@ -134,7 +148,7 @@ static int64_t requantize_run(const int64_t *restrict acc, int64_t *restrict out
         /* TFLite MultiplyByQuantizedMultiplier: left shift, high mul, rounding right shift */
         const int left = s > 0 ? s : 0, right = s > 0 ? 0 : -s;
         for (int64_t i = 0; i < len; i++) {
-            int64_t x = sat32(sat32(acc[i]) * (1LL << left));
+            int64_t x = sat32(acc[i] * (1LL << left)); /* |acc| < 2^31 (checked), left <= 30 */
             int64_t q = rdbpot(srdhm(x, m), right) + zp;
             clamped += (q < qmin) | (q > qmax);
             out[i] = clamp64(q, qmin, qmax);
@@ -144,8 +158,8 @@ static int64_t requantize_run(const int64_t *restrict acc, int64_t *restrict out
     case FIXPT_REQUANT_SINGLE_ROUNDING: {
         const int total = 31 - s;
         for (int64_t i = 0; i < len; i++) {
-            __int128 p = (__int128)sat32(acc[i]) * m + ((__int128)1 << (total - 1));
-            int64_t q = sat32((int64_t)(p >> total)) + zp;
+            __int128 p = (__int128)acc[i] * m + ((__int128)1 << (total - 1));
+            int64_t q = sat32((int64_t)fx_floor_shift128(p, total)) + zp;
             clamped += (q < qmin) | (q > qmax);
             out[i] = clamp64(q, qmin, qmax);
         }
@@ -153,9 +167,10 @@ static int64_t requantize_run(const int64_t *restrict acc, int64_t *restrict out
     }
     case FIXPT_REQUANT_NEMO:
         for (int64_t i = 0; i < len; i++) {
-            int64_t q = (int64_t)(((__int128)acc[i] * m) >> s) + zp;
+            /* exact in 128 bits: |acc * m| < 2^94, and the clamp comes before any narrowing */
+            __int128 q = fx_floor_shift128((__int128)acc[i] * m, s) + zp;
             clamped += (q < qmin) | (q > qmax);
-            out[i] = clamp64(q, qmin, qmax);
+            out[i] = (int64_t)(q < qmin ? qmin : (q > qmax ? qmax : q));
         }
         break;
     case FIXPT_REQUANT_ONNX:
@@ -185,19 +200,35 @@ int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *mu
                      int64_t channels, int64_t inner, int32_t preset, int32_t qmin, int32_t qmax,
                      int32_t out_bytes, int64_t *n_clamped)
 {
+    *n_clamped = 0;
     if (preset < FIXPT_REQUANT_GEMMLOWP || preset > FIXPT_REQUANT_ONNX)
-        return FIXPT_E_OPERAND;
-    if (n < 0 || channels < 1 || inner < 1 || qmin > qmax)
+        return FIXPT_E_OPERATION;
+    if (n < 0)
         return FIXPT_E_LENGTH;
+    if (channels < 1 || inner < 1)
+        return FIXPT_E_CHANNELS;
+    if (qmin > qmax)
+        return FIXPT_E_QRANGE;
     if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8))
         return FIXPT_E_CONTAINER;
-    for (int64_t c = 0; c < channels && preset < FIXPT_REQUANT_FLOAT; c++) {
-        int s = shift[c];
-        if ((preset == FIXPT_REQUANT_GEMMLOWP && (s < -31 || s > 30)) ||
-            (preset == FIXPT_REQUANT_SINGLE_ROUNDING && (s < -31 || s > 30)) ||
-            (preset == FIXPT_REQUANT_NEMO && (s < 0 || s > 62)))
-            return FIXPT_E_SHIFT;
+    const int integer = preset < FIXPT_REQUANT_FLOAT;
+    for (int64_t c = 0; c < channels; c++) {
+        if (integer) {
+            int s = shift[c];
+            if (((preset == FIXPT_REQUANT_GEMMLOWP || preset == FIXPT_REQUANT_SINGLE_ROUNDING) &&
+                 (s < -31 || s > 30)) ||
+                (preset == FIXPT_REQUANT_NEMO && (s < 0 || s > 62)))
+                return FIXPT_E_SHIFT;
+            if (multiplier[c] < 0)
+                return FIXPT_E_MULTIPLIER;
+        } else if (!(float_multiplier[c] >= 0.0f) || isinf(float_multiplier[c])) {
+            return FIXPT_E_SCALE;
+        }
     }
+    if (preset == FIXPT_REQUANT_GEMMLOWP || preset == FIXPT_REQUANT_SINGLE_ROUNDING)
+        for (int64_t i = 0; i < n; i++)
+            if (acc[i] < INT32_MIN || acc[i] > INT32_MAX)
+                return FIXPT_E_OPERAND; /* these presets take int32 accumulators */
     int64_t tmp[BLOCK];
     int64_t clamped = 0;
     /* runs of constant parameters, at most BLOCK long; the preset switch is outside the loops */
@@ -206,8 +237,8 @@ int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *mu
         int64_t len = (start / inner + 1) * inner - start;
         len = len > BLOCK ? BLOCK : len;
         len = len > n - start ? n - start : len;
-        clamped += requantize_run(acc + start, tmp, len, preset, multiplier ? multiplier[ch] : 0,
-                                  shift ? shift[ch] : 0, float_multiplier ? float_multiplier[ch] : 0.0f,
+        clamped += requantize_run(acc + start, tmp, len, preset, integer ? multiplier[ch] : 0,
+                                  integer ? shift[ch] : 0, integer ? 0.0f : float_multiplier[ch],
                                   zero_point[ch], qmin, qmax);
         fx_store_block(tmp, (char *)out + start * out_bytes, len, out_bytes);
         start += len;

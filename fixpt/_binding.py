@@ -7,6 +7,7 @@ belong to the callers.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Optional
 
@@ -14,14 +15,45 @@ import numpy as np
 
 from fixpt._core import ffi, lib
 
+# One message per C status code (fixpt.h), with the exception it becomes.  The Python
+# callers validate their arguments first with messages naming them; these are the
+# last line, for a condition only the C core can see.
 _ERRORS = {
-    lib.FIXPT_E_WORD_LENGTH: "word length must be between 1 and 64",
-    lib.FIXPT_E_ROUND_MODE: "unknown rounding mode code",
-    lib.FIXPT_E_OVERFLOW_MODE: "unknown overflow mode code",
-    lib.FIXPT_E_CONTAINER: "container must be 1, 2, 4 or 8 bytes and hold the word length",
-    lib.FIXPT_E_SHIFT: "binary-point shift must be between -100000 and 100000",
-    lib.FIXPT_E_LENGTH: "element count must not be negative",
+    lib.FIXPT_E_WORD_LENGTH: (ValueError, "word length must be between 1 and 64"),
+    lib.FIXPT_E_ROUND_MODE: (ValueError, "unknown rounding mode code"),
+    lib.FIXPT_E_OVERFLOW_MODE: (ValueError, "unknown or unsupported overflow mode code"),
+    lib.FIXPT_E_CONTAINER: (ValueError, "container must be 1, 2, 4 or 8 bytes and hold the word length"),
+    lib.FIXPT_E_SHIFT: (ValueError, "binary-point shift or exponent out of the kernel's range"),
+    lib.FIXPT_E_LENGTH: (ValueError, "element counts and dimensions must not be negative"),
+    lib.FIXPT_E_FLOAT_FORMAT: (ValueError, "invalid float format"),
+    lib.FIXPT_E_DIRECTION: (ValueError, "direction must be +1 or -1"),
+    lib.FIXPT_E_OPERATION: (ValueError, "unknown operation or preset code"),
+    lib.FIXPT_E_OPERAND: (ValueError, "operand container must be 1, 2, 4 or 8 bytes, alignment 0..63, "
+                                      "and (gemmlowp, single_rounding) accumulators within int32"),
+    lib.FIXPT_E_OPERAND_WIDTH: (OverflowError, "the exact result of these operands would need more "
+                                               "than 128 bits"),
+    lib.FIXPT_E_ACC_WORD_LENGTH: (ValueError, "accumulator word length must be between 1 and 128 "
+                                              "(127 unsigned)"),
+    lib.FIXPT_E_PRODUCT: (ValueError, "product word length must be between 0 and 127 and products "
+                                      "can only be narrowed"),
+    lib.FIXPT_E_ALIGN: (ValueError, "accumulator alignment must be between 0 and 63 bits"),
+    lib.FIXPT_E_QRANGE: (ValueError, "qmin must not exceed qmax, and both must fit the kernel's range"),
+    lib.FIXPT_E_SCALE: (ValueError, "scales must be finite and > 0, float multipliers finite and >= 0"),
+    lib.FIXPT_E_ZERO_POINT: (ValueError, "zero point outside the supported range"),
+    lib.FIXPT_E_MULTIPLIER: (ValueError, "integer multipliers must be between 0 and 2**31 - 1"),
+    lib.FIXPT_E_CHANNELS: (ValueError, "parameter channels and run lengths must be at least 1"),
 }
+
+
+def c_array(values, dtype=None) -> np.ndarray:
+    """``values`` as an array the C core can read: native byte order, aligned, C-contiguous
+    (0-d arrays stay 0-d).  Every array handed to C passes through here, so a big-endian,
+    strided or misaligned input is converted once at this boundary, never misread."""
+    arr = np.asarray(values)
+    target = np.dtype(dtype) if dtype is not None else arr.dtype
+    if not target.isnative:
+        target = target.newbyteorder("=")
+    return np.require(arr, dtype=target, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
 @dataclass(frozen=True)
@@ -39,7 +71,19 @@ class KernelStatus:
 
 def _check(code: int) -> None:
     if code != lib.FIXPT_OK:
-        raise ValueError(f"fixpt C core: {_ERRORS.get(code, f'error code {code}')}")
+        error, message = _ERRORS.get(code, (RuntimeError, f"unknown status code {code}"))
+        raise error(f"fixpt C core: {message}")
+
+
+@contextmanager
+def exact_paths_only():
+    """Test hook: inside the block every C kernel skips its fast paths, so that a test can
+    compare each fast path with the exact engine on the same inputs (process-wide)."""
+    lib.fixpt_set_exact_only(1)
+    try:
+        yield
+    finally:
+        lib.fixpt_set_exact_only(0)
 
 
 def _status(st) -> KernelStatus:
@@ -88,7 +132,7 @@ def cast(
 ) -> tuple[np.ndarray, KernelStatus, Optional[np.ndarray]]:
     """Run the C cast ``overflow(round(values * 2**shift))`` of float64 values into
     WL-bit raw integers of dtype ``out_dtype``, same shape; optionally the overflow mask."""
-    src = np.asarray(values, dtype=np.float64, order="C")  # keeps 0-d arrays 0-d
+    src = c_array(values, np.float64)
     out = np.empty(src.shape, dtype=out_dtype)
     mask, mask_ptr = _overflow_mask(src.shape, want_mask)
     spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
@@ -98,6 +142,35 @@ def cast(
                               src.size, spec, st,
                               mask_ptr)
     _check(code)
+    return out, _status(st), mask
+
+
+def _parts_struct(parts: dict):
+    """A fixpt_parts pointing into the parts arrays (kept alive by the returned tuple)."""
+    arrays = {name: c_array(parts[name], dtype) for name, dtype in
+              (("kind", np.uint8), ("neg", np.uint8), ("hi", np.uint64), ("lo", np.uint64),
+               ("exp", np.int64))}
+    struct = ffi.new("fixpt_parts *")
+    struct.kind = ffi.cast("uint8_t *", ffi.from_buffer(arrays["kind"]))
+    struct.neg = ffi.cast("uint8_t *", ffi.from_buffer(arrays["neg"]))
+    struct.hi = ffi.cast("uint64_t *", ffi.from_buffer(arrays["hi"]))
+    struct.lo = ffi.cast("uint64_t *", ffi.from_buffer(arrays["lo"]))
+    struct.exp = ffi.cast("int64_t *", ffi.from_buffer(arrays["exp"]))
+    return struct, arrays
+
+
+def cast_parts(parts: dict, out_dtype: np.dtype, *, word_length: int, signed: bool, shift: int,
+               round_code: int, overflow_code: int, seed: int = 0, stream: int = 0,
+               index_offset: int = 0, want_mask: bool = False):
+    """``cast`` for exact values given in parts (see fixpt.exact)."""
+    struct, arrays = _parts_struct(parts)
+    shape = arrays["kind"].shape
+    out = np.empty(shape, dtype=out_dtype)
+    mask, mask_ptr = _overflow_mask(shape, want_mask)
+    spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
+                      seed, stream, index_offset)
+    st = ffi.new("fixpt_status *")
+    _check(lib.fixpt_cast_parts(struct, ffi.from_buffer(out), out.size, spec, st, mask_ptr))
     return out, _status(st), mask
 
 
@@ -136,9 +209,9 @@ def elementwise(
 
     Returns (result, status, overflow mask or None, number of divisions by zero).
     """
-    a = np.ascontiguousarray(a) if a.ndim else np.asarray(a, order="C")
+    a = c_array(a)
     if b is not None:
-        b = np.ascontiguousarray(b) if b.ndim else np.asarray(b, order="C")
+        b = c_array(b)
         if b.shape != a.shape:
             raise ValueError(f"operands must have one shape, got {a.shape} and {b.shape}")
     for raw in (a,) if b is None else (a, b):
@@ -164,12 +237,6 @@ def random_word(seed: int, stream: int, index: int) -> int:
 
 # ---- binary floating-point formats ----
 
-_ERRORS.update({
-    lib.FIXPT_E_FLOAT_FORMAT: "invalid float format",
-    lib.FIXPT_E_DIRECTION: "direction must be +1 or -1",
-    lib.FIXPT_E_OPERAND: "unknown operation, or operand container / alignment out of range",
-})
-
 FloatSpec = tuple  # (exp_bits, man_bits, bias, subnormals, special_code, overflow_code)
 
 
@@ -180,19 +247,30 @@ def _float_spec(spec: FloatSpec):
 
 
 def _u64(bits) -> np.ndarray:
-    return np.asarray(bits, order="C").astype(np.uint64, copy=False)
+    return c_array(bits, np.uint64)
 
 
 def float_round(values: np.ndarray, spec: FloatSpec, out_dtype: np.dtype, *, round_code: int,
                 seed: int = 0, stream: int = 0) -> tuple[np.ndarray, KernelStatus]:
     """Round float64 values into encodings of a float format (C: fixpt_float_round)."""
-    src = np.asarray(values, dtype=np.float64, order="C")
+    src = c_array(values, np.float64)
     out = np.empty(src.shape, dtype=out_dtype)
     st = ffi.new("fixpt_status *")
     code = lib.fixpt_float_round(ffi.cast("double *", ffi.from_buffer(src)), ffi.from_buffer(out),
                                  src.size, _float_spec(spec), out.dtype.itemsize, round_code,
                                  seed, stream, 0, st)
     _check(code)
+    return out, _status(st)
+
+
+def float_round_parts(parts: dict, spec: FloatSpec, out_dtype: np.dtype, *, round_code: int,
+                      seed: int = 0, stream: int = 0) -> tuple[np.ndarray, KernelStatus]:
+    """``float_round`` for exact values given in parts (see fixpt.exact)."""
+    struct, arrays = _parts_struct(parts)
+    out = np.empty(arrays["kind"].shape, dtype=out_dtype)
+    st = ffi.new("fixpt_status *")
+    _check(lib.fixpt_float_round_parts(struct, ffi.from_buffer(out), out.size, _float_spec(spec),
+                                       out.dtype.itemsize, round_code, seed, stream, 0, st))
     return out, _status(st)
 
 
@@ -262,7 +340,7 @@ def _mac_call(kernel, args, out, out_cast: dict, mac: dict):
 
 def matmul(a: np.ndarray, b: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cast: dict):
     """Stepwise MAC matrix product of contiguous (batch, m, k) @ (batch, k, n) raw arrays."""
-    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    a, b = c_array(a), c_array(b)
     batch, m, k = a.shape
     n = b.shape[2]
     out = np.empty((batch, m, n), dtype=out_dtype)
@@ -274,7 +352,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_
 
 def fir(x: np.ndarray, h: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cast: dict):
     """FIR over a pre-padded x: out[i] = sum_t h[t] x[i + K - 1 - t]."""
-    x, h = np.ascontiguousarray(x), np.ascontiguousarray(h)
+    x, h = c_array(x), c_array(h)
     n_out = x.size - h.size + 1
     out = np.empty(n_out, dtype=out_dtype)
     status, mac_status = _mac_call(
@@ -283,10 +361,11 @@ def fir(x: np.ndarray, h: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cas
     return out, status, mac_status
 
 
-def cancellation(a: np.ndarray, b: np.ndarray, op: str):
-    """(result, lost bits int16, class uint8, n exact zero, n not applicable) of a +/- b."""
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    b = np.ascontiguousarray(b, dtype=np.float64)
+def cancellation(a: np.ndarray, b: np.ndarray, op: str, total_lost: int):
+    """(result, lost bits int16, class uint8, n exact zero, n not applicable) of a +/- b;
+    ``total_lost`` is what an exact zero from nonzero operands lost (the precision)."""
+    a = c_array(a, np.float64)
+    b = c_array(b, np.float64)
     result = np.empty(a.shape, np.float64)
     lost = np.empty(a.shape, np.int16)
     cls = np.empty(a.shape, np.uint8)
@@ -295,7 +374,7 @@ def cancellation(a: np.ndarray, b: np.ndarray, op: str):
         ffi.cast("double *", ffi.from_buffer(a)), ffi.cast("double *", ffi.from_buffer(b)), a.size,
         {"add": 1, "sub": 2}[op], ffi.cast("double *", ffi.from_buffer(result)),
         ffi.cast("int16_t *", ffi.from_buffer(lost)), ffi.cast("uint8_t *", ffi.from_buffer(cls)),
-        zeros, skipped))
+        total_lost, zeros, skipped))
     return result, lost, cls, int(zeros[0]), int(skipped[0])
 
 
@@ -310,28 +389,30 @@ REQUANT_PRESETS = {"gemmlowp": lib.FIXPT_REQUANT_GEMMLOWP,
 
 
 def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int,
-                 preset: str, qmin: int, qmax: int, out_dtype: np.dtype) -> tuple[np.ndarray, int]:
-    """Affine quantization of float32 values with per-channel (scale, zero point)."""
-    x = np.asarray(x, dtype=np.float32, order="C")  # keeps 0-d arrays 0-d
-    scale = np.ascontiguousarray(scale, dtype=np.float32)
-    zero_point = np.ascontiguousarray(zero_point, dtype=np.int32)
+                 preset: str, qmin: int, qmax: int,
+                 out_dtype: np.dtype) -> tuple[np.ndarray, int, int]:
+    """Affine quantization of float32 values with per-channel (scale, zero point).
+
+    Returns (integers, number clamped, number of NaN inputs, written as the zero point)."""
+    x = c_array(x, np.float32)
+    scale = c_array(scale, np.float32)
+    zero_point = c_array(zero_point, np.int32)
     out = np.empty(x.shape, dtype=out_dtype)
-    clamped = ffi.new("int64_t *")
+    clamped, nans = ffi.new("int64_t *"), ffi.new("int64_t *")
     _check(lib.fixpt_quantize_f32(
         ffi.cast("float *", ffi.from_buffer(x)), ffi.from_buffer(out), x.size,
         ffi.cast("float *", ffi.from_buffer(scale)), ffi.cast("int32_t *", ffi.from_buffer(zero_point)),
-        scale.size, inner, QUANT_PRESETS[preset], qmin, qmax, out.dtype.itemsize, clamped))
-    return out, int(clamped[0])
+        scale.size, inner, QUANT_PRESETS[preset], qmin, qmax, out.dtype.itemsize, clamped, nans))
+    return out, int(clamped[0]), int(nans[0])
 
 
 def requantize(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray,
                float_multiplier: np.ndarray, zero_point: np.ndarray, inner: int, preset: str,
                qmin: int, qmax: int, out_dtype: np.dtype) -> tuple[np.ndarray, int]:
     """Integer requantization of accumulators with per-channel multipliers."""
-    acc = np.asarray(acc, dtype=np.int64, order="C")
-    arrays = [np.ascontiguousarray(multiplier, dtype=np.int32), np.ascontiguousarray(shift, dtype=np.int32),
-              np.ascontiguousarray(float_multiplier, dtype=np.float32),
-              np.ascontiguousarray(zero_point, dtype=np.int32)]
+    acc = c_array(acc, np.int64)
+    arrays = [c_array(multiplier, np.int32), c_array(shift, np.int32),
+              c_array(float_multiplier, np.float32), c_array(zero_point, np.int32)]
     out = np.empty(acc.shape, dtype=out_dtype)
     clamped = ffi.new("int64_t *")
     _check(lib.fixpt_requantize(

@@ -3,7 +3,8 @@
 ``cancellation(a, b)`` computes ``a - b`` (or ``a + b``) and, in the same C pass, how many
 leading bits each result lost: ``max(E(a), E(b)) - E(result)`` with E the IEEE unbiased
 exponent. An event is counted when ``lost >= threshold_bits`` (the boundary is included, as in
-Verificarlo and Verrou). Results that are exactly zero (``x - x``) are classified apart.
+Verificarlo and Verrou). Nonzero operands that cancel to exactly zero (``x - x``) lost every
+significant bit: their ``lost_bits`` is the format's precision, and ``exact_zero`` marks them.
 
 Cancellation is *catastrophic* only when the operands already carry error: by Sterbenz's lemma
 the difference of exact operands within a factor 2 is exact. Pass ``error_ulps=`` (the
@@ -12,7 +13,7 @@ operands' error bounds in ulps) to separate the two.
 >>> import numpy as np
 >>> r = cancellation(np.array([1.0, 1.0, 5.0]), np.array([0.9999999, 1.0, 2.0]), threshold_bits=10)
 >>> r.lost_bits.tolist(), r.exact_zero.tolist(), r.n_events
-([24, 0, 1], [False, True, False], 1)
+([24, 53, 1], [False, True, False], 2)
 """
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+
 from fixpt import _binding
 from fixpt.floatformat import FloatFormat, FloatFormatLike, binary32, binary64, parse_float_format
 from fixpt.floats import round_to_format
+from fixpt.shapes import broadcast_arrays
 
 DIGITS_PER_BIT = math.log10(2)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -59,7 +62,8 @@ class CancellationReport:
 
     @property
     def exact_zero(self) -> np.ndarray:
-        """Nonzero operands whose result is exactly 0 (total, exact cancellation)."""
+        """Nonzero operands whose result is exactly 0: total cancellation (lost_bits is the
+        precision; catastrophic when the operands carried error)."""
         return self.classes == 1
 
     @property
@@ -69,7 +73,7 @@ class CancellationReport:
 
     @property
     def events(self) -> np.ndarray:
-        """Mask of elements with lost_bits >= threshold_bits (exact zeros excluded)."""
+        """Mask of elements with lost_bits >= threshold_bits (total cancellation included)."""
         return self.lost_bits >= self.threshold_bits
 
     @property
@@ -98,8 +102,9 @@ class CancellationReport:
         return tuple(int(i) for i in np.unravel_index(flat, self.lost_bits.shape)), int(self.lost_bits.flat[flat])
 
     def histogram(self) -> np.ndarray:
-        """counts[k] = elements that lost exactly k bits (exact zeros and N/A excluded)."""
-        usable = ~(self.exact_zero | self.not_applicable)
+        """counts[k] = elements that lost exactly k bits (total cancellation at k = precision;
+        N/A excluded)."""
+        usable = ~self.not_applicable
         return np.bincount(self.lost_bits[usable].astype(np.int64).ravel(), minlength=1)
 
     def first(self, k: int = 10) -> list:
@@ -147,13 +152,13 @@ def cancellation(a, b, op: str = "sub", fmt: Optional[FloatFormatLike] = None, *
         if arr.dtype.kind not in "fiu":
             raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
     fmt = _format_of(np.result_type(a_arr, b_arr), fmt)
-    a_arr, b_arr = np.broadcast_arrays(a_arr.astype(np.float64, copy=False),
+    a_arr, b_arr = broadcast_arrays(a_arr.astype(np.float64, copy=False),
                                        b_arr.astype(np.float64, copy=False))
     if fmt != binary64:
         for name, arr in (("a", a_arr), ("b", b_arr)):
             if not np.array_equal(round_to_format(arr, fmt), arr, equal_nan=True):
                 raise ValueError(f"{name} holds values that are not {fmt!r} values; round them first")
-    result, lost, cls, _, _ = _binding.cancellation(a_arr, b_arr, op)
+    result, lost, cls, _, _ = _binding.cancellation(a_arr, b_arr, op, fmt.precision)
     if fmt != binary64:  # round the float64 result into the format; its exponent may move up
         rounded = round_to_format(result, fmt)
         moved = np.frexp(rounded)[1].astype(np.int64) - np.frexp(result)[1].astype(np.int64)

@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from fixpt import _binding
-from fixpt.formats import FixedFormat, check_int, smallest_container
+from fixpt.formats import FixedFormat, check_int, normalize_axis, smallest_container
 
 QUANT_PRESETS = tuple(_binding.QUANT_PRESETS)
 REQUANT_PRESETS = tuple(_binding.REQUANT_PRESETS)
@@ -54,16 +54,20 @@ class QParams:
 
     def __post_init__(self) -> None:
         check_int("bits", self.bits, 2, 16)
+        if self.axis is not None:
+            check_int("axis", self.axis)
+        if self.group_size is not None:
+            check_int("group_size", self.group_size, 1)
         scale = np.asarray(self.scale, dtype=np.float32)
         zp = np.asarray(self.zero_point)
-        if zp.dtype.kind not in "iu" and not np.all(zp == np.round(zp)):
-            raise ValueError("zero_point must hold integers")
+        if zp.dtype.kind not in "iuf" or (zp.dtype.kind == "f" and not np.all(zp == np.round(zp))):
+            raise ValueError(f"zero_point must hold integers, got {self.zero_point!r}")
+        if zp.size and (zp.min() < self.qmin or zp.max() > self.qmax):  # before narrowing: no wrap
+            raise ValueError(f"zero_point must lie in [{self.qmin}, {self.qmax}], got {self.zero_point!r}")
         zp = zp.astype(np.int32)
         if not np.all(np.isfinite(scale)) or not np.all(scale > 0):
-            raise ValueError("scale must be finite and > 0")
+            raise ValueError(f"scale must be finite and > 0 (as float32), got {self.scale!r}")
         scale, zp = np.broadcast_arrays(scale, zp)
-        if np.any(zp < self.qmin) or np.any(zp > self.qmax):
-            raise ValueError(f"zero_point must lie in [{self.qmin}, {self.qmax}]")
         if self.axis is None and scale.size != 1:
             raise ValueError("several scales need axis= (per channel) or group_size= (per group)")
         object.__setattr__(self, "scale", scale.ravel() if self.axis is not None else scale.reshape(()))
@@ -85,8 +89,11 @@ class QParams:
         """(channels, inner) of the parameters over a C-contiguous array of this shape."""
         if self.axis is None:
             return 1, max(1, int(np.prod(shape, dtype=np.int64)))
-        axis = self.axis % len(shape)
-        inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+        if not shape:
+            raise ValueError(f"per-channel parameters (axis={self.axis}) need an array with at least "
+                             f"one dimension, got a 0-d one; pass per-tensor parameters instead")
+        axis = normalize_axis(self.axis, len(shape))
+        inner = max(1, int(np.prod(shape[axis + 1:], dtype=np.int64)))
         length = shape[axis]
         if self.group_size is None:
             if self.scale.size != length:
@@ -101,12 +108,17 @@ class QParams:
     def _broadcast(self, shape: tuple, values: np.ndarray) -> np.ndarray:
         """Per-element parameter values (for dequantization)."""
         channels, inner = self.layout(shape)
-        flat = np.repeat(np.tile(values, int(np.prod(shape, dtype=np.int64)) // (channels * inner)), inner)
-        return flat.reshape(shape) if self.axis is not None else values
+        size = int(np.prod(shape, dtype=np.int64))
+        if self.axis is None:
+            return values
+        if size == 0:
+            return np.empty(shape, values.dtype)
+        flat = np.repeat(np.tile(values, size // (channels * inner)), inner)
+        return flat.reshape(shape)
 
 
 def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even",
-             return_clamped: bool = False):
+             nan: str = "raise", return_clamped: bool = False):
     """Quantize real values to integers (in the smallest container) with a runtime's arithmetic.
 
     ``qparams`` may also be a fixed-point format (a power-of-two scale, zero point 0): then
@@ -120,19 +132,32 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
     (multiply by the float32 reciprocal ``1.0f / scale``, ties to even, clamp), ``"tflite"``
     (divide, ties away from zero), ``"nemo"`` (divide, floor). Inputs are float32 as in those
     runtimes (float64 inputs are rounded to float32 first).
+
+    NaN has no integer: it raises ValueError (naming the count and the first index) unless
+    ``nan="zero"``, which maps it to the zero point (the code of the real value 0).
     """
+    if nan not in ("raise", "zero"):
+        raise ValueError(f"nan={nan!r} is not one of: raise, zero")
     if isinstance(qparams, (str, FixedFormat)):
         from fixpt.convert import to_raw
-        raw, status = to_raw(x, qparams, rounding=rounding, overflow="saturate")
+        raw, status = to_raw(x, qparams, rounding=rounding, overflow="saturate", nan=nan)
         return (raw, status.n_overflow) if return_clamped else raw
+    if not isinstance(qparams, QParams):
+        raise TypeError(f"qparams must be a QParams (see choose_qparams) or a fixed-point format "
+                        f"such as 'Q1.7', got {qparams!r}")
     if preset not in QUANT_PRESETS:
         raise ValueError(f"preset={preset!r} is not one of: {', '.join(QUANT_PRESETS)}")
     arr = np.asarray(x)
-    if arr.dtype.kind not in "fiu":
+    if arr.dtype.kind not in "fiub":
         raise TypeError(f"x must be real numbers, got dtype {arr.dtype}")
     channels, inner = qparams.layout(arr.shape)
-    q, clamped = _binding.quantize_f32(arr, np.atleast_1d(qparams.scale), np.atleast_1d(qparams.zero_point),
-                                       inner, preset, qparams.qmin, qparams.qmax, qparams.container)
+    q, clamped, nans = _binding.quantize_f32(arr, np.atleast_1d(qparams.scale),
+                                             np.atleast_1d(qparams.zero_point), inner, preset,
+                                             qparams.qmin, qparams.qmax, qparams.container)
+    if nans and nan == "raise":
+        first = tuple(int(i) for i in np.argwhere(np.isnan(np.asarray(arr, np.float32)))[0])
+        raise ValueError(f"x: {nans} NaN element(s), first at index {first}; NaN has no integer "
+                         f"code (pass nan='zero' to map NaN to the zero point)")
     return (q, clamped) if return_clamped else q
 
 
@@ -221,37 +246,67 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: b
     acc = np.asarray(acc)
     if acc.dtype.kind not in "iu":
         raise TypeError(f"acc must be integers, got dtype {acc.dtype}")
+    if acc.size:
+        lo, hi = int(acc.min()), int(acc.max())
+        if hi >= 1 << 63:
+            raise OverflowError(f"acc: {hi} does not fit int64 (accumulators are int32 or int64)")
+        if preset in ("gemmlowp", "single_rounding") and (lo < -(1 << 31) or hi >= 1 << 31):
+            bad = lo if lo < -(1 << 31) else hi
+            raise OverflowError(f"acc: {bad} is outside int32; preset {preset!r} takes int32 "
+                                f"accumulators as TFLite does (use preset='nemo' or 'onnx' for int64)")
     bits = check_int("bits", bits, 2, 32 if signed else 31)
     qmin, qmax = integer_range(bits, signed)
     if preset in ("float", "onnx"):
-        float_multiplier, mult, shifts = np.atleast_1d(np.asarray(multiplier, np.float32)), None, None
+        float_multiplier = np.atleast_1d(np.asarray(multiplier, dtype=np.float64))
+        with np.errstate(over="ignore"):  # an overflow to inf is refused just below
+            as_float32 = float_multiplier.astype(np.float32)
+        if not (np.all(np.isfinite(as_float32)) and np.all(float_multiplier >= 0)):
+            raise ValueError(f"multiplier={multiplier!r} must be finite and >= 0 as a float32 for "
+                             f"preset {preset!r}")
+        float_multiplier, mult, shifts = as_float32, np.zeros(1, np.int64), np.zeros(1, np.int64)
     else:
-        mult = np.atleast_1d(np.asarray(multiplier))
-        if mult.dtype.kind not in "iu":
-            raise TypeError("multiplier must be integers for integer presets (use preset='float')")
+        mult = _int_params("multiplier", multiplier, 0, (1 << 31) - 1)
+        shifts = _int_params("shift", shift, *((0, 62) if preset == "nemo" else (-31, 30)))
         float_multiplier = np.zeros(1, np.float32)
-    shifts = (np.atleast_1d(np.asarray(shift, dtype=np.int32)) if preset not in ("float", "onnx")
-              else np.zeros(1, np.int32))
-    zp = np.atleast_1d(np.asarray(zero_point, dtype=np.int32))
-    count = max(a.size for a in (zp, shifts, float_multiplier) + ((mult,) if mult is not None else ()))
+    zp = _int_params("zero_point", zero_point, qmin, qmax)
+    count = max(a.size for a in (zp, shifts, float_multiplier, mult))
     if count > 1:
         if axis is None:
-            raise ValueError("several multipliers need axis=")
-        ax = axis % acc.ndim
+            raise ValueError("several multipliers, shifts or zero points need axis=")
+        if acc.ndim == 0:
+            raise ValueError("per-channel parameters need acc with at least one dimension")
+        ax = normalize_axis(axis, acc.ndim)
         if acc.shape[ax] != count:
             raise ValueError(f"{count} parameters for axis {axis} of length {acc.shape[ax]}")
-        inner = int(np.prod(acc.shape[ax + 1:], dtype=np.int64))
+        inner = max(1, int(np.prod(acc.shape[ax + 1:], dtype=np.int64)))
     else:
         inner = max(1, acc.size)
 
     def widen(a, dtype):
+        if a.size not in (1, count):
+            raise ValueError(f"parameters of sizes {a.size} and {count} do not match")
         return np.broadcast_to(a, (count,)).astype(dtype)
 
     out, clamped = _binding.requantize(
-        acc, widen(mult if mult is not None else np.zeros(1, np.int32), np.int32), widen(shifts, np.int32),
-        widen(float_multiplier, np.float32), widen(zp, np.int32), inner, preset, qmin, qmax,
-        smallest_container(bits, signed))
+        acc, widen(mult, np.int32), widen(shifts, np.int32), widen(float_multiplier, np.float32),
+        widen(zp, np.int32), inner, preset, qmin, qmax, smallest_container(bits, signed))
     return (out, clamped) if return_clamped else out
+
+
+def _int_params(name: str, value, lo: int, hi: int) -> np.ndarray:
+    """Integer parameters as a 1-d int64 array, each checked to lie in lo..hi (never wrapped)."""
+    arr = np.atleast_1d(np.asarray(value))
+    if arr.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                     for v in arr.ravel().tolist()):
+        items = [int(v) for v in arr.ravel().tolist()]
+    elif arr.dtype.kind in "iu":
+        items = [int(arr.min()), int(arr.max())] if arr.size else []
+    else:
+        raise TypeError(f"{name} must be integers, got {value!r} (dtype {arr.dtype})")
+    for v in items:
+        if not lo <= v <= hi:
+            raise ValueError(f"{name}={v} is outside the allowed range {lo}..{hi}")
+    return np.array([int(v) for v in arr.ravel().tolist()], dtype=np.int64)
 
 
 def linear(qx, x_qparams: QParams, qw, w_qparams: QParams, bias=None, *, out_qparams: QParams,

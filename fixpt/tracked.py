@@ -23,12 +23,14 @@ from typing import Union
 
 import numpy as np
 
+
 from fixpt import _binding
 from fixpt.cancellation import CancellationReport, _notify
 from fixpt.floatformat import FloatFormat, FloatFormatLike, binary64, parse_float_format
 from fixpt.floats import round_to_format
 from fixpt.modes import RoundLike
 from fixpt.rng import Generator, SeedLike
+from fixpt.shapes import broadcast_arrays
 
 _UP = 1 + 2.0**-50  # nudges float64-computed bounds up so they stay upper bounds
 
@@ -80,12 +82,12 @@ class Tracked:
 
     def _sum(self, other, sign: float) -> "Tracked":
         other = self._other(other)
-        a, b = np.broadcast_arrays(self.values, sign * other.values)
+        a, b = broadcast_arrays(self.values, sign * other.values)
         exact_double = a + b
         rounded = _round(exact_double, self.format)
         delta = np.abs(rounded - exact_double) + np.abs(_two_sum_error(a, b, exact_double))
         error = (self.error + other.error + delta) * _UP
-        _, lost, cls, _, _ = _binding.cancellation(a, b, "add")
+        _, lost, cls, _, _ = _binding.cancellation(a, b, "add", self.format.precision)
         _notify(CancellationReport("sub" if sign < 0 else "add", self.format, rounded, lost, cls, 0,
                                    (self.error > 0) | (other.error > 0)))
         return Tracked._make(rounded, error, self.format)
@@ -187,12 +189,13 @@ class Simulated:
         if self._decimal:
             ctx = self.format.context()
             op = {"add": ctx.add, "sub": ctx.subtract, "mul": ctx.multiply, "div": ctx.divide}[name]
-            a, b = np.broadcast_arrays(a, b)
+            a, b = broadcast_arrays(a, b)
             return self._with(np.array([op(x, y) for x, y in zip(a.ravel(), b.ravel())],
                                        dtype=object).reshape(a.shape))
         if name in ("add", "sub"):
             report_b = b if name == "add" else -b
-            result, lost, cls, _, _ = _binding.cancellation(*np.broadcast_arrays(a, report_b), "add")
+            result, lost, cls, _, _ = _binding.cancellation(*broadcast_arrays(a, report_b), "add",
+                                                          self.format.precision)
             _notify(CancellationReport(name, self.format, result, lost, cls, 0,
                                        np.ones(result.shape, bool)))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

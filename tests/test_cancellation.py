@@ -30,8 +30,8 @@ def test_lost_bits_match_exponent_oracle(pairs, op):
         r = expected_result[i]
         if x == 0 or y == 0 or not math.isfinite(r):
             assert report.not_applicable[i] and report.lost_bits[i] == 0
-        elif r == 0:
-            assert report.exact_zero[i] and report.lost_bits[i] == 0
+        elif r == 0:  # total cancellation: every significant bit lost, an event
+            assert report.exact_zero[i] and report.lost_bits[i] == 53 and report.events[i]
         else:
             assert report.lost_bits[i] == max(exponent(x), exponent(y)) - exponent(r)
             assert report.events[i] == (report.lost_bits[i] >= 5)  # the boundary counts
@@ -49,12 +49,31 @@ def test_report_summaries():
     a = np.array([1.0, 2.0, 8.0, 1.0, 5.0])
     b = np.array([1.0 - 2**-30, 2.0, 8.0 - 2**-20, 0.5, 1.0])
     r = fixpt.cancellation(a, b, threshold_bits=20)
-    assert r.lost_bits.tolist() == [30, 0, 23, 1, 0]
-    assert r.n_events == 2 and r.first() == [(0,), (2,)] and r.worst == ((0,), 30)
-    assert r.histogram()[[0, 1, 23, 30]].tolist() == [1, 1, 1, 1]
+    # 2 - 2 cancels totally: all 53 bits are lost, and it counts as an event
+    assert r.lost_bits.tolist() == [30, 53, 23, 1, 0]
+    assert r.n_events == 3 and r.first() == [(0,), (1,), (2,)] and r.worst == ((1,), 53)
+    assert r.histogram()[[0, 1, 23, 30, 53]].tolist() == [1, 1, 1, 1, 1]
     text = str(r)
-    assert "lost >= 20 bits = 6.0 decimal digits" in text and "worst: 30 bits" in text
+    assert "lost >= 20 bits = 6.0 decimal digits" in text and "worst: 53 bits" in text
     assert r.exact_zero.tolist() == [False, True, False, False, False]
+
+
+def test_total_cancellation_is_reported():
+    # regression: x - x (and a + b == 0 with a == -b) used to report lost_bits 0, no event
+    r = fixpt.cancellation(np.array([3.0, 0.1]), np.array([3.0, -0.1]), op="add", threshold_bits=10)
+    assert r.lost_bits.tolist() == [-1, 53] and r.exact_zero.tolist() == [False, True]
+    noisy = fixpt.cancellation(np.array([0.1]), np.array([0.1]), error_ulps=1)
+    assert noisy.catastrophic.tolist() == [True] and noisy.significant_bits.tolist() == [0]
+    exact = fixpt.cancellation(np.array([0.1]), np.array([0.1]))
+    assert exact.n_events == 1 and not exact.catastrophic.any() and exact.significant_bits.tolist() == [53]
+    # the quadratic formula's small root in binary32: -b + sqrt(b^2 - 4ac) cancels totally
+    with fixpt.watch_cancellation(threshold_bits=10) as watch:
+        a, b, c = (fixpt.Simulated(v, "binary32") for v in (1.0, 3000.001, 0.003))
+        d = (b * b - 4 * a * c).sqrt()
+        root = (-b + d) / (2 * a)
+    assert root.tolist() == [0.0]
+    assert watch.n_events >= 1
+    assert max(site.worst_bits for site in watch.sites.values()) == 24
 
 
 def test_benign_versus_catastrophic():

@@ -186,8 +186,11 @@ def test_gemmlowp_matches_reference(accs, real, zp):
 
 
 def test_gemmlowp_published_edge_cases():
-    # SaturatingRoundingDoublingHighMul(INT32_MIN, INT32_MIN) saturates; ties round away from zero
-    assert quant.requantize(np.array([INT32_MIN]), INT32_MIN, 0, bits=16).tolist() == [32767]
+    # SaturatingRoundingDoublingHighMul(INT32_MIN, INT32_MIN) would saturate, but a TFLite
+    # multiplier is never negative: fixpt refuses it instead of wrapping or guessing
+    with pytest.raises(ValueError, match=r"multiplier=-2147483648 is outside the allowed range 0\.\.2147483647"):
+        quant.requantize(np.array([INT32_MIN]), INT32_MIN, 0, bits=16)
+    assert quant.requantize(np.array([INT32_MIN]), INT32_MAX, 0, bits=32).tolist() == [INT32_MIN + 1]
     # the high multiply rounds ties toward +inf (its nudge is 2^30 or 1 - 2^30) ...
     half = 1 << 30  # multiplier 0.5 * 2^31
     assert quant.requantize(np.array([5, -5, 3, -3]), half, 0).tolist() == [3, -2, 2, -1]
