@@ -38,9 +38,25 @@ def check_int(name: str, value: object, lo: Optional[int] = None, hi: Optional[i
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        allowed = f"{'' if lo is None else lo}..{'' if hi is None else hi}"
-        raise ValueError(f"{name}={value!r} is outside the allowed range {allowed}")
+        allowed = (f"the allowed range {lo}..{hi}" if lo is not None and hi is not None
+                   else f"allowed only >= {lo}" if lo is not None else f"allowed only <= {hi}")
+        raise ValueError(f"{name}={value!r} is outside {allowed}")
     return int(value)
+
+
+try:  # NumPy >= 1.25
+    from numpy.exceptions import AxisError
+except ImportError:  # pragma: no cover
+    AxisError = np.AxisError
+
+
+def normalize_axis(axis: object, ndim: int, argument: str = "axis") -> int:
+    """``axis`` as an index in 0..ndim-1 (negative counts from the end), or NumPy's AxisError
+    naming the argument, as NumPy functions do."""
+    value = check_int(argument, axis)
+    if not -ndim <= value < ndim:
+        raise AxisError(value, ndim, msg_prefix=None if argument == "axis" else argument)
+    return value % ndim
 
 
 @dataclass(frozen=True)

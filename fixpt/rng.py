@@ -16,7 +16,10 @@ import secrets
 import threading
 from typing import Optional, Union
 
+import numpy as np
+
 from fixpt import _binding
+from fixpt.formats import check_int
 
 _MASK64 = (1 << 64) - 1
 
@@ -27,11 +30,7 @@ class Generator:
     def __init__(self, seed: Optional[int] = None) -> None:
         if seed is None:
             seed = secrets.randbits(64)
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int or None, got {seed!r}")
-        if not 0 <= seed <= _MASK64:
-            raise ValueError(f"seed={seed} is outside the allowed range 0..2**64-1")
-        self.seed = seed
+        self.seed = check_int("seed", seed, 0, _MASK64)
         self._next = 0
         self._lock = threading.Lock()
 
@@ -65,8 +64,6 @@ def resolve_seed(seed: SeedLike) -> tuple[int, int]:
         return _default.next_stream()
     if isinstance(seed, Generator):
         return seed.next_stream()
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be None, an int or a fixpt.Generator, got {seed!r}")
-    if not 0 <= seed <= _MASK64:
-        raise ValueError(f"seed={seed} is outside the allowed range 0..2**64-1")
-    return seed, 0
+    return check_int("seed", seed, 0, _MASK64), 0

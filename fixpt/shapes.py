@@ -1,0 +1,33 @@
+"""NumPy's broadcasting rule for any number of dimensions NumPy arrays can have.
+
+``np.broadcast_arrays`` and ``np.broadcast_shapes`` stop at 32 dimensions (NumPy's legacy
+multi-iterator) although arrays may have 64; fixpt broadcasts through these instead.
+
+>>> broadcast_shape((3, 1), (4,))
+(3, 4)
+>>> [a.shape for a in broadcast_arrays(np.zeros((1,) * 40), np.zeros(2))][0][-1]
+2
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def broadcast_shape(*shapes: tuple) -> tuple:
+    """The broadcast shape, or NumPy's ValueError wording when the shapes do not broadcast."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result = []
+    for axis in range(-ndim, 0):
+        sizes = {s[axis] for s in shapes if len(s) >= -axis} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"shape mismatch: objects cannot be broadcast to a single shape: "
+                             f"{' '.join(str(tuple(s)) for s in shapes)}")
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def broadcast_arrays(*arrays) -> list[np.ndarray]:
+    """Read-only broadcast views of the arrays, like ``np.broadcast_arrays``."""
+    arrays = [np.asarray(a) for a in arrays]
+    shape = broadcast_shape(*(a.shape for a in arrays))
+    return [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
