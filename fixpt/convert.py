@@ -27,6 +27,7 @@ from typing import Optional
 import numpy as np
 
 from fixpt import _binding
+from fixpt.exact import ExactArray, classify, parts_for_fixed
 from fixpt.formats import FixedFormat, FormatLike, parse_format
 from fixpt.modes import OverflowLike, OverflowMode, RoundLike, RoundMode
 from fixpt.rng import SeedLike, resolve_seed
@@ -72,46 +73,6 @@ def _index(flat: int, shape: tuple) -> Optional[tuple]:
     return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
 
 
-def _as_kernel_input(values) -> np.ndarray:
-    """Return values as a float64, int64 or uint64 array without losing a bit."""
-    if isinstance(values, (bool, np.bool_)):
-        values = int(values)
-    if isinstance(values, int):
-        if -(1 << 63) <= values < (1 << 63):
-            return np.asarray(values, dtype=np.int64)
-        if 0 <= values < (1 << 64):
-            return np.asarray(values, dtype=np.uint64)
-        raise OverflowError(f"values: integer {values} does not fit 64 bits")
-    arr = np.asarray(values)
-    kind = arr.dtype.kind
-    if kind == "b":
-        return arr.astype(np.int64)
-    if kind == "i":
-        return arr.astype(np.int64, copy=False)
-    if kind == "u":
-        return arr.astype(np.uint64, copy=False)
-    if kind == "f":
-        if arr.dtype.itemsize > 8:
-            raise TypeError(
-                f"values: dtype {arr.dtype} would be rounded to float64 first; "
-                f"convert explicitly with .astype(np.float64) if that is intended"
-            )
-        return arr.astype(np.float64, copy=False)  # float16/32 -> float64 is exact
-    if kind == "O":
-        items = arr.ravel().tolist()
-        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
-            if all(-(1 << 63) <= int(v) < (1 << 63) for v in items):
-                return arr.astype(np.int64)
-            if all(0 <= int(v) < (1 << 64) for v in items):
-                return arr.astype(np.uint64)
-            raise OverflowError("values: Python integers beyond 64 bits are not supported")
-        if all(isinstance(v, (float, int, np.floating, np.integer)) for v in items):
-            return arr.astype(np.float64)
-    raise TypeError(
-        f"values must be real numbers (float16/32/64, integer or bool arrays), got dtype {arr.dtype}"
-    )
-
-
 def resolve_modes(rounding: RoundLike, overflow: OverflowLike,
                   seed: SeedLike) -> tuple[RoundMode, OverflowMode, int, int]:
     """Parse the mode arguments; draw (seed, stream) only for stochastic rounding."""
@@ -138,7 +99,10 @@ def _cast(src: np.ndarray, fmt: FixedFormat, shift: int, rounding: RoundLike,
     round_mode, overflow_mode, seed_value, stream = resolve_modes(rounding, overflow, seed)
     kwargs = dict(word_length=fmt.wl, signed=fmt.signed, shift=shift, round_code=int(round_mode),
                   overflow_code=int(overflow_mode), seed=seed_value, stream=stream, want_mask=mask)
-    if src.dtype.kind == "f":
+    if isinstance(src, ExactArray):  # beyond float64: exact parts, rounded once in C
+        raw, kst, overflow_mask = _binding.cast_parts(parts_for_fixed(src.values, shift),
+                                                      fmt.container, **kwargs)
+    elif src.dtype.kind == "f":
         raw, kst, overflow_mask = _binding.cast(src, fmt.container, **kwargs)
     else:  # integers (raw values of another format, or plain integers): an exact copy-cast
         raw, kst, overflow_mask, _ = _binding.elementwise("copy", src, None, fmt.container, **kwargs)
@@ -183,7 +147,7 @@ def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
     array([0, 2, 2], dtype=int8)
     """
     fmt = parse_format(fmt)
-    return _cast(_as_kernel_input(values), fmt, fmt.fl, rounding, overflow, seed, nan, mask)
+    return _cast(classify(values), fmt, fmt.fl, rounding, overflow, seed, nan, mask)
 
 
 def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
@@ -215,7 +179,9 @@ def check_raw(raw, fmt: FixedFormat) -> np.ndarray:
     arr = np.asarray(raw)
     if arr.dtype.kind not in "iub":
         if arr.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) for v in arr.ravel().tolist()):
-            arr = np.asarray(_as_kernel_input(arr))
+            arr = classify(arr, "raw")
+            if isinstance(arr, ExactArray):
+                raise OverflowError(f"raw values beyond 64 bits do not fit {fmt!r}")
         else:
             raise TypeError(f"raw must hold integers, got dtype {arr.dtype}")
     if arr.size:

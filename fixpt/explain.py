@@ -12,16 +12,19 @@ binary32: 1 sign bit, 8 exponent bits, 23 fraction bits, bias 127
 """
 from __future__ import annotations
 
+import math
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Callable, Union
 
 import numpy as np
 
 from fixpt.convert import to_raw
+from fixpt.exact import parse_string, parse_value
 from fixpt.floatformat import FloatFormat, parse_float_format
 from fixpt.floats import decompose_bits, from_bits, to_bits
 from fixpt.formats import FixedFormat, parse_format
-from fixpt.modes import RoundMode
+from fixpt.modes import OverflowMode, RoundMode
 
 AnyFormat = Union[FloatFormat, FixedFormat, str]
 
@@ -41,21 +44,65 @@ def resolve_format(fmt: AnyFormat) -> Union[FloatFormat, FixedFormat]:
                          f"e4m3fn, E5M10, ...) nor a fixed-point format (Q4.12, UQ8.0, s16/12)") from None
 
 
+def _scientific(value: Fraction, digits: int = 17) -> str:
+    """An approximation: the nearest float64's repr, or ``digits`` significant digits in
+    scientific notation beyond float64's range."""
+    try:
+        near = float(value)
+    except OverflowError:
+        near = math.inf
+    if math.isfinite(near) and (near != 0 or value == 0):
+        return repr(near)
+    with localcontext() as ctx:
+        ctx.prec = digits
+        return f"{Decimal(value.numerator) / Decimal(value.denominator):.{digits - 1}e}"
+
+
 def exact_decimal(value: Fraction) -> str:
-    """All digits of a dyadic rational (every binary value has a finite decimal expansion)."""
-    if value.denominator & (value.denominator - 1):
-        return str(float(value))
+    """All digits of a rational whose denominator has no prime factor but 2 and 5 (every
+    binary value has a finite decimal expansion); other rationals as p/q with an
+    approximation; very long expansions shortened with their exact form beside them.
+
+    >>> exact_decimal(Fraction(3, 8)), exact_decimal(Fraction(1, 10)), exact_decimal(Fraction(1, 3))
+    ('0.375', '0.1', '1/3 (about 0.3333333333333333)')
+    """
     sign = "-" if value < 0 else ""
     num, den = abs(value.numerator), value.denominator
-    k = den.bit_length() - 1
-    digits = str(num * 5**k)
-    if k == 0:
-        return sign + digits
-    digits = digits.rjust(k + 1, "0")
-    text = f"{sign}{digits[:-k]}.{digits[-k:]}".rstrip("0").rstrip(".")
-    if len(text) > 64:  # too many digits to read: the float and the exact dyadic form
-        return f"{float(value)!r} (exactly {sign}{num} x 2^-{k})"
-    return text
+    twos = (den & -den).bit_length() - 1
+    rest, fives = den >> twos, 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return f"{sign}{_int_text(num)}/{_int_text(den)} (about {_scientific(value)})"
+    k = max(twos, fives)
+    # digits of num * 10**k // den, estimated first: Python refuses str() of huge integers
+    if (num.bit_length() - den.bit_length()) * 0.302 + k > 80:
+        return _long_form(value, sign, num, den, twos)
+    digits = str(num * 10**k // den)
+    if k:
+        digits = digits.rjust(k + 1, "0")
+        text = f"{sign}{digits[:-k]}.{digits[-k:]}".rstrip("0").rstrip(".")
+    else:
+        text = sign + digits
+    return text if len(text) <= 64 else _long_form(value, sign, num, den, twos)
+
+
+def _int_text(n: int) -> str:
+    """An integer's digits, or its size when it has too many digits to print."""
+    return str(n) if n.bit_length() <= 1000 else f"a {n.bit_length()}-bit integer"
+
+
+def _long_form(value: Fraction, sign: str, num: int, den: int, twos: int) -> str:
+    """Too many digits to read: an approximation and the exact form."""
+    if den == 1:
+        exact = f"2^{num.bit_length() - 1}" if num & (num - 1) == 0 else _int_text(num)
+        return f"{sign}{_scientific(Fraction(num))} (exactly {sign}{exact})"
+    if den == 1 << twos:
+        return f"{_scientific(value)} (exactly {sign}{_int_text(num)} x 2^-{twos})"
+    k = max(twos, den.bit_length())  # den = 2^a 5^b divides 10^k for k >= a, b
+    k = next(j for j in range(max(twos, 0), k + 1) if (10**j) % den == 0)
+    return f"{_scientific(value)} (exactly {sign}{_int_text(num * 10**k // den)} x 10^-{k})"
 
 
 def _group(bits: str, size: int = 4) -> str:
@@ -63,18 +110,31 @@ def _group(bits: str, size: int = 4) -> str:
 
 
 def _parse_value(value) -> tuple[str, object]:
-    """('bits', int) for '0x..'/'0b..' strings, ('real', float) otherwise."""
+    """('bits', int) for '0x..'/'0b..' strings, ('real', exact value) otherwise: a Fraction, or a
+    float for NaN, +-inf and +-0 (decimal strings are read exactly, never through float64)."""
     if isinstance(value, str):
         text = value.strip().lower().replace("_", "")
-        if text.startswith(("0x", "0b", "-0x", "-0b")) and not text.startswith("-"):
-            return "bits", int(text, 0)
+        if text.startswith(("0x", "0b")):
+            try:
+                return "bits", int(text, 0)
+            except ValueError:
+                raise ValueError(f"value={value!r} is not a valid 0x.../0b... encoding") from None
         try:
-            return "real", float(text)
+            return "real", parse_string(value, "value")
         except ValueError:
             raise ValueError(f"value={value!r} is neither a number nor a 0x/0b encoding") from None
-    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
-        return "real", float(value)
+    if isinstance(value, (float, int, np.floating, np.integer, Fraction, Decimal)) \
+            and not isinstance(value, (bool, np.bool_)):
+        return "real", parse_value(value, "value")
     raise TypeError(f"value must be a number or a '0x...' / '0b...' string, got {value!r}")
+
+
+def _is_special(x) -> bool:
+    return isinstance(x, float) and not math.isfinite(x)
+
+
+def _exact(x) -> Fraction:
+    return Fraction(x)  # finite: a Fraction, or a float zero
 
 
 class Explanation:
@@ -89,18 +149,24 @@ class Explanation:
     __repr__ = __str__
 
 
-def _rounding_section(x: float, below: tuple[float, str], above: tuple[float, str],
+def _rounding_section(x: Fraction, below: tuple[float, str], above: tuple[float, str],
                       round_with: Callable[[str], tuple[float, str]], name: str) -> list[str]:
     """Neighbours, guard/round/sticky bits and every mode's choice for an inexact input."""
-    lines = [f"{exact_decimal(Fraction(x))} is not a {name} value; its neighbours are",
+    lines = [f"{exact_decimal(x)} is not a {name} value; its neighbours are",
              f"  below     {below[1]}", f"  above     {above[1]}"]
     lo, hi = below[0], above[0]
     if np.isfinite(lo) and np.isfinite(hi):
-        frac = (Fraction(x) - Fraction(lo)) / (Fraction(hi) - Fraction(lo))
-        guard, rnd = int(frac * 2) % 2, int(frac * 4) % 2
-        sticky = int((frac * 4).denominator != 1)
-        lines.append(f"  position  {float(frac):.6g} of the way from below to above "
-                     f"(guard {guard}, round {rnd}, sticky {sticky})")
+        gap = Fraction(hi) - Fraction(lo)
+        frac = (x - Fraction(lo)) / gap
+        # guard, round and sticky belong to the magnitude: measured from the neighbour
+        # toward zero, as a hardware rounder sees the bits it drops
+        magnitude = frac if x > 0 else 1 - frac
+        guard, rnd = int(magnitude * 2) % 2, int(magnitude * 4) % 2
+        sticky = int((magnitude * 4).denominator != 1)
+        where = f"  position  {float(frac):.6g} of the way from below to above"
+        if x < 0:
+            where += f"; |x| is {float(magnitude):.6g} of the way from |above| to |below|"
+        lines.append(f"{where} (guard {guard}, round {rnd}, sticky {sticky})")
     else:
         frac = None
     lines.append("  rounding")
@@ -161,10 +227,13 @@ def _explain_float(kind: str, value, fmt: FloatFormat) -> list[str]:
             raise ValueError(f"value=0x{value:x} is not a {fmt.width}-bit encoding of {fmt!r}")
         return [head] + _float_layout(value, fmt)
     x = value
-    bits = int(to_bits(x, fmt))
+    bits = int(to_bits([x], fmt)[0])
     rounded = float(from_bits(bits, fmt))
     lines = [head]
-    if rounded == x or (np.isnan(x) and np.isnan(rounded)):
+    if _is_special(x) or (np.isfinite(rounded) and Fraction(rounded) == _exact(x)):
+        if _is_special(x) and not fmt.has_inf and not math.isnan(x):
+            lines.append(f"{fmt!r} has no inf: {x} is stored as "
+                         f"{'the largest finite value' if fmt.overflow == 'saturate' else 'NaN'}")
         return lines + _float_layout(bits, fmt)
 
     def describe(b: int) -> tuple[float, str]:
@@ -172,9 +241,11 @@ def _explain_float(kind: str, value, fmt: FloatFormat) -> list[str]:
         shown = exact_decimal(Fraction(v)) if np.isfinite(v) else str(v)
         return v, f"{shown}  (0x{b:0{(fmt.width + 3) // 4}x})"
 
-    lines += _rounding_section(
-        x, describe(int(to_bits(x, fmt, rounding="floor"))), describe(int(to_bits(x, fmt, rounding="ceil"))),
-        lambda mode: describe(int(to_bits(x, fmt, rounding=mode))), repr(fmt))
+    def encode(mode: str) -> int:
+        return int(to_bits([x], fmt, rounding=mode)[0])
+
+    lines += _rounding_section(_exact(x), describe(encode("floor")), describe(encode("ceil")),
+                               lambda mode: describe(encode(mode)), repr(fmt))
     lines.append(f"nearest_even gives {describe(bits)[1]}:")
     return lines + _float_layout(bits, fmt)
 
@@ -217,23 +288,51 @@ def _explain_fixed(kind: str, value, fmt: FixedFormat) -> list[str]:
         raw = value - (1 << fmt.wl) if fmt.signed and value >> (fmt.wl - 1) else value
         return head + _fixed_layout(raw, fmt)
     x = value
-    raw = int(to_raw(x, fmt)[0])
-    if fmt.value_of(raw) == Fraction(x):
+    if isinstance(x, float) and math.isnan(x):
+        return head + ["  NaN has no fixed-point value: fixpt.array and to_raw raise ValueError",
+                       "  (nan='zero' maps it to 0, as some hardware does)"]
+    if _is_special(x) or not fmt.exact_min <= _exact(x) <= fmt.exact_max:
+        return head + _overflow_section(x, fmt)
+    raw = int(to_raw([x], fmt)[0][0])
+    if fmt.value_of(raw) == _exact(x):
         return head + _fixed_layout(raw, fmt)
 
     def describe(r: int) -> tuple[float, str]:
         return float(fmt.value_of(r)), f"{exact_decimal(fmt.value_of(r))}  (raw {r})"
 
     def round_with(mode: str) -> tuple[float, str]:
-        r, status = to_raw(x, fmt, rounding=mode)
-        v, text = describe(int(r))
+        r, status = to_raw([x], fmt, rounding=mode)
+        v, text = describe(int(r[0]))
         return (v, text) if not status.n_overflow else (np.inf, text + " after saturating")
 
-    lines = head + _rounding_section(x, describe(int(to_raw(x, fmt, rounding="floor")[0])),
-                                     describe(int(to_raw(x, fmt, rounding="ceil")[0])),
+    lines = head + _rounding_section(_exact(x), describe(int(to_raw([x], fmt, rounding="floor")[0][0])),
+                                     describe(int(to_raw([x], fmt, rounding="ceil")[0][0])),
                                      round_with, repr(fmt))
     lines.append(f"nearest_even gives {describe(raw)[1]}:")
     return lines + _fixed_layout(raw, fmt)
+
+
+def _overflow_section(x, fmt: FixedFormat) -> list[str]:
+    """What each overflow mode does with a value beyond the range (after nearest_even)."""
+    shown = str(x) if _is_special(x) else exact_decimal(_exact(x))
+    lines = [f"{shown} is outside the range of {fmt!r}; each overflow mode gives"]
+    for mode in OverflowMode:
+        label = mode.name.lower()
+        if mode == OverflowMode.RAISE:
+            lines.append(f"    {label:19s} OverflowError (nothing is stored)")
+            continue
+        if mode == OverflowMode.WRAP and _is_special(x):
+            lines.append(f"    {label:19s} ValueError: an infinity has no low bits to keep")
+            continue
+        r = int(to_raw([x], fmt, overflow=label)[0][0])
+        text = f"{exact_decimal(fmt.value_of(r))}  (raw {r})"
+        if mode == OverflowMode.WRAP:
+            exact_raw = round(_exact(x) * 2**fmt.fl)  # nearest_even, as the cast rounds first
+            bits = format(exact_raw & ((1 << fmt.wl) - 1), f"0{fmt.wl}b")
+            whole = exact_decimal(Fraction(exact_raw))
+            text += f": the low {fmt.wl} bits {_group(bits)} of the rounded raw integer {whole}"
+        lines.append(f"    {label:19s} {text}")
+    return lines
 
 
 def explain(value, fmt: AnyFormat = "binary32") -> Explanation:

@@ -18,26 +18,38 @@ from fractions import Fraction
 
 import numpy as np
 
+
 from fixpt import _binding
 from fixpt.convert import CastStatus
+from fixpt.exact import ExactArray, classify, parse_array, parts_for_float
 from fixpt.floatformat import FloatFormat, FloatFormatLike, parse_float_format
 from fixpt.floatformat import binary16, binary32, bfloat16  # noqa: F401  (doctest names)
 from fixpt.modes import RoundLike, RoundMode
 from fixpt.rng import SeedLike, resolve_seed
+from fixpt.shapes import broadcast_arrays
 
 CLASS_NAMES = ("zero", "subnormal", "normal", "inf", "quiet_nan", "signaling_nan")
 
 
-def _as_float64(values, argument: str = "values") -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.dtype.kind == "f" and arr.dtype.itemsize <= 8:
-        return arr.astype(np.float64, copy=False)
-    if arr.dtype.kind in "iub":
-        as_float = arr.astype(np.float64)
-        if arr.dtype.kind != "b" and not np.array_equal(as_float.astype(arr.dtype), arr):
-            raise ValueError(f"{argument}: integers beyond 2**53 are not exact float64 values")
+def _as_input(values, argument: str = "values"):
+    """float64 values, or an ExactArray for values float64 does not hold (integers beyond
+    2**53, decimal strings, fractions, long doubles): those are rounded once, exactly."""
+    src = classify(values, argument)
+    if isinstance(src, ExactArray) or src.dtype.kind == "f":
+        return src
+    as_float = src.astype(np.float64)
+    if np.array_equal(as_float.astype(src.dtype), src) and not np.any(np.abs(as_float) >= 2.0**63):
         return as_float
-    raise TypeError(f"{argument} must be real numbers (float16/32/64 or integers), got dtype {arr.dtype}")
+    return ExactArray(parse_array(src.astype(object), argument))
+
+
+def _as_float64(values, argument: str = "values") -> np.ndarray:
+    """Values that must be float64 values (next_up, next_down, ulp, representation_error)."""
+    src = _as_input(values, argument)
+    if isinstance(src, ExactArray):
+        raise ValueError(f"{argument}: this function takes values that float64 holds exactly; "
+                         f"round the others first with round_to_format (or see fixpt.explain)")
+    return src
 
 
 def _check_bits(bits, fmt: FloatFormat) -> np.ndarray:
@@ -56,7 +68,9 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
     Exact: the rounding of the exact input value, with no double rounding,
     correct subnormals, signed zeros, overflow per ``fmt.overflow`` (directed
     roundings toward zero give ``max``), and NaN payloads kept where they fit
-    (the result is a quiet NaN, as IEEE 754 requires).
+    (the result is a quiet NaN, as IEEE 754 requires).  Values float64 cannot hold
+    (decimal strings such as ``"0.1"``, fractions, integers beyond 2**53) are rounded
+    exactly too, never through float64 first.
 
     >>> to_bits([1.0, -2.0, 65520.0], "binary16")
     array([15360, 49152, 31744], dtype=uint16)
@@ -64,9 +78,13 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
     fmt = parse_float_format(fmt)
     mode = RoundMode.parse(rounding, "rounding")
     seed_value, stream = resolve_seed(seed) if mode.is_stochastic else (0, 0)
-    src = _as_float64(values)
-    bits, kst = _binding.float_round(src, fmt.spec, fmt.container, round_code=int(mode),
-                                     seed=seed_value, stream=stream)
+    src = _as_input(values)
+    if isinstance(src, ExactArray):
+        bits, kst = _binding.float_round_parts(parts_for_float(src.values), fmt.spec, fmt.container,
+                                               round_code=int(mode), seed=seed_value, stream=stream)
+    else:
+        bits, kst = _binding.float_round(src, fmt.spec, fmt.container, round_code=int(mode),
+                                         seed=seed_value, stream=stream)
     if not return_status:
         return bits
     idx = (lambda flat: None if flat < 0 else tuple(int(i) for i in np.unravel_index(flat, src.shape)))
@@ -153,7 +171,7 @@ def compose(sign, biased_exponent, trailing, fmt: FloatFormatLike) -> np.ndarray
     '0x40c00000'
     """
     fmt = parse_float_format(fmt)
-    sign, biased_exponent, trailing = np.broadcast_arrays(
+    sign, biased_exponent, trailing = broadcast_arrays(
         np.asarray(sign), np.asarray(biased_exponent), np.asarray(trailing))
     for name, arr, hi in (("sign", sign, 1), ("biased_exponent", biased_exponent, (1 << fmt.exp_bits) - 1),
                           ("trailing", trailing, (1 << fmt.man_bits) - 1)):

@@ -15,28 +15,45 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Optional, Sequence
 
 import numpy as np
 
 from fixpt import arith, record
 from fixpt.array import FixedArray
-from fixpt.convert import _as_kernel_input, to_raw
-from fixpt.formats import FixedFormat, FormatLike, check_int
+from fixpt.convert import to_raw
+from fixpt.exact import ExactArray, classify
+from fixpt.formats import FixedFormat, FormatLike, check_int, normalize_axis
 from fixpt.modes import OverflowLike, RoundLike
 from fixpt.rng import SeedLike
 
 
 # --- operands ----------------------------------------------------------------------
 
+def _fraction_bits(v: Fraction) -> int:
+    """Fraction bits a dyadic rational needs (ValueError if it is not dyadic)."""
+    den = v.denominator
+    if den & (den - 1):
+        raise ValueError(f"{v} has no exact fixed-point format (its denominator {den} is not a "
+                         f"power of two); convert it with fixpt.array(values, fmt)")
+    return den.bit_length() - 1
+
+
 def exact_format_of(values) -> FixedFormat:
     """The smallest format that holds every value exactly (ints or finite floats).
 
-    >>> exact_format_of([0.5, 3.0]), exact_format_of(-3), exact_format_of([0.1])
-    (UQ(2,1), Q(3,0), UQ(-3,55))
+    >>> exact_format_of([0.5, 3.0]), exact_format_of(-3), exact_format_of([0.1]), exact_format_of(-2**63)
+    (UQ(2,1), Q(3,0), UQ(-3,55), Q(64,0))
     """
-    arr = np.asarray(_as_kernel_input(values))
-    if arr.dtype.kind == "f":
+    arr = classify(values)
+    if isinstance(arr, ExactArray):
+        items = arr.values.ravel().tolist()
+        if any(isinstance(v, float) and not np.isfinite(v) for v in items):
+            raise ValueError("NaN and inf have no exact fixed-point format")
+        exact = [Fraction(v) for v in items]
+        fl = max([_fraction_bits(v) for v in exact if v != 0], default=0)
+    elif arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)):
             raise ValueError("NaN and inf have no exact fixed-point format")
         nonzero = arr[arr != 0]
@@ -45,22 +62,23 @@ def exact_format_of(values) -> FixedFormat:
             m = np.abs((mant * 2.0**53).astype(np.int64))
             trailing = np.log2((m & -m).astype(np.float64)).astype(np.int64)
             fl = int(np.max(53 - exp.astype(np.int64) - trailing))
-            top = int(np.max(exp))  # |x| < 2**top
         else:
-            fl, top = 0, 0
+            fl = 0
+        exact = [Fraction(float(arr.min())), Fraction(float(arr.max()))] if arr.size else []
     else:
         fl = 0
-        biggest = max(abs(int(arr.min())), abs(int(arr.max()))) if arr.size else 0
-        top = biggest.bit_length()
-    signed = bool(arr.size) and bool(np.any(arr < 0))
-    il = top + (1 if signed else 0)
-    if il + fl < 1:
-        il = 1 - fl
-    if il + fl > 64:
+        exact = [Fraction(int(arr.min())), Fraction(int(arr.max()))] if arr.size else []
+    scaled = [int(v * Fraction(2) ** fl) for v in exact]  # exact: fl fraction bits suffice
+    lo, hi = min(scaled, default=0), max(scaled, default=0)
+    signed = lo < 0
+    # two's complement holds [-2**(w-1), 2**(w-1) - 1]; unsigned [0, 2**w - 1]
+    wl = max(max(hi, 0).bit_length(), (-lo - 1).bit_length()) + 1 if signed else hi.bit_length()
+    wl = max(wl, 1)
+    if wl > 64:
         raise ValueError(
-            f"values need {il + fl} bits to be held exactly in fixed point (more than 64); "
+            f"values need {wl} bits to be held exactly in fixed point (more than 64); "
             f"convert them with fixpt.array(values, fmt) first")
-    return FixedFormat(il, fl, signed)
+    return FixedFormat(wl - fl, fl, signed)
 
 
 def as_fixed(x) -> FixedArray:
@@ -154,7 +172,8 @@ def scale_by_power_of_two(a: FixedArray, n: int) -> FixedArray:
     """a * 2**n exactly: same raw integers, binary point moved n places."""
     n = check_int("shift", n)
     fmt = a.format
-    return FixedArray(a.raw, FixedFormat(fmt.il + int(n), fmt.fl - int(n), fmt.signed))
+    # a new array, as every arithmetic result is (a view would let writes to it change a)
+    return FixedArray(a.raw.copy(), FixedFormat(fmt.il + int(n), fmt.fl - int(n), fmt.signed))
 
 
 def shift_raw(a: FixedArray, n: int, *, rounding: RoundLike = "floor",
@@ -213,9 +232,13 @@ def where(condition, x, y) -> FixedArray:
 # --- reductions ----------------------------------------------------------------------
 
 def _count(a: FixedArray, axis) -> int:
+    """How many elements each reduced result combines (AxisError for an axis out of range)."""
     if axis is None:
         return a.size
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = [normalize_axis(ax, a.ndim) for ax in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"axis={axis!r} repeats an axis")
     return int(np.prod([a.shape[ax] for ax in axes], dtype=np.int64))
 
 
@@ -259,7 +282,7 @@ def cumsum(a, axis=None, out_format: Optional[FormatLike] = None, *,
            rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
     """Exact running sum (format grown for the full length along the axis)."""
     a = as_fixed(a)
-    n = a.size if axis is None else a.shape[axis]
+    n = a.size if axis is None else a.shape[normalize_axis(axis, a.ndim)]
     raw, exact = _sum_raw(a, n, np.cumsum, "cumsum", axis=axis)
     return _cast_result(raw, exact, out_format, rounding, overflow)
 
@@ -273,8 +296,11 @@ def mean(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] 
     0.25
     """
     a = as_fixed(a)
-    total = sum(a, axis=axis, keepdims=keepdims)
     n = _count(a, axis)
+    if n == 0:
+        raise ValueError("mean of an empty array (or of an empty axis) has no value; NumPy returns "
+                         "NaN here, which no fixed-point format holds")
+    total = sum(a, axis=axis, keepdims=keepdims)
     count = FixedArray(np.asarray(n, dtype=np.int64), FixedFormat(64, 0, True))
     return divide(total, count, a.format if out_format is None else out_format,
                   rounding=rounding, overflow=overflow)
@@ -303,6 +329,10 @@ def prod(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] 
     a = as_fixed(a)
     n = _count(a, axis)
     fmt = a.format
+    if n == 0:  # the empty product is 1, as in NumPy
+        one = FixedFormat(2, 0, True) if fmt.signed else FixedFormat(1, 0, False)
+        shape = np.sum(a.raw, axis=axis, keepdims=keepdims).shape
+        return _cast_result(np.ones(shape, np.int64), one, out_format, rounding, overflow)
     exact = arith.to_format((n * fmt.il, n * fmt.fl, fmt.signed), f"prod of {n} elements")
     # exact: every partial product is a value of a format of at most 64 bits
     dtype = np.uint64 if not fmt.signed else np.int64

@@ -302,8 +302,10 @@ def test_bad_bits_and_fields():
         fixpt.compose(0, 32, 0, "binary16")
     with pytest.raises(ValueError, match="unknown float format 'binary8'"):
         fixpt.to_bits(1.0, "binary8")
-    with pytest.raises(TypeError, match="values must be real numbers"):
+    with pytest.raises(ValueError, match="'a' is not a decimal number"):
         fixpt.to_bits(["a"], "binary16")
+    with pytest.raises(TypeError, match="values must be real numbers"):
+        fixpt.to_bits([None], "binary16")
 
 
 def test_textbook_encodings():
