@@ -20,11 +20,13 @@ from typing import Optional
 
 import numpy as np
 
+
 from fixpt import _binding
 from fixpt.convert import CastStatus, _apply_policies, make_status, resolve_modes
 from fixpt.formats import FixedFormat, FormatLike, parse_format
-from fixpt.modes import OverflowLike, RoundLike
+from fixpt.modes import OverflowLike, OverflowMode, RoundLike
 from fixpt.rng import SeedLike
+from fixpt.shapes import broadcast_arrays
 
 MAX_ALIGN = 63
 
@@ -104,8 +106,12 @@ def run(op: str, a_raw: np.ndarray, a_fmt: FixedFormat, b_raw: Optional[np.ndarr
             f"for {op}; at most {MAX_ALIGN} are supported"
         )
     round_mode, overflow_mode, seed_value, stream = resolve_modes(rounding, overflow, seed)
+    if out_format is None:
+        # the exact format holds every result: no overflow mode may touch it (saturate_symmetric
+        # would otherwise clamp the format's most negative value, which is a valid result)
+        overflow_mode = OverflowMode.SATURATE
     if b_raw is not None:
-        a_raw, b_raw = np.broadcast_arrays(a_raw, b_raw)
+        a_raw, b_raw = broadcast_arrays(a_raw, b_raw)
     raw, kst, overflow_mask, n_zero = _binding.elementwise(
         op, a_raw, b_raw, fmt.container, a_align=a_align, b_align=b_align, word_length=fmt.wl,
         signed=fmt.signed, shift=fmt.fl - exact_fl, round_code=int(round_mode),

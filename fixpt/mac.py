@@ -27,6 +27,7 @@ from typing import Optional
 
 import numpy as np
 
+
 from fixpt import _binding, record
 from fixpt.array import FixedArray
 from fixpt.convert import CastStatus, _apply_policies, make_status, resolve_modes
@@ -34,6 +35,7 @@ from fixpt.formats import AccumulatorFormat, FixedFormat, FormatLike, check_int,
 from fixpt.modes import OverflowLike, OverflowMode, RoundLike, RoundMode
 from fixpt.ops import as_fixed
 from fixpt.rng import SeedLike, resolve_seed
+from fixpt.shapes import broadcast_shape
 
 ACC_OVERFLOWS = ("wrap", "saturate", "raise")
 
@@ -237,7 +239,7 @@ def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str =
     if a_raw.shape[-1] != b_raw.shape[-2]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align "
                          f"({a_raw.shape[-1]} != {b_raw.shape[-2]})")
-    batch_shape = np.broadcast_shapes(a_raw.shape[:-2], b_raw.shape[:-2])
+    batch_shape = broadcast_shape(a_raw.shape[:-2], b_raw.shape[:-2])
     m, k, n = a_raw.shape[-2], a_raw.shape[-1], b_raw.shape[-1]
     plan = _Plan(a.format, b.format, max(k, 1), acc_format, acc_overflow, product_format,
                  product_rounding, out_format, rounding, overflow, seed)
@@ -246,11 +248,14 @@ def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str =
     b3 = np.broadcast_to(b_raw, batch_shape + (k, n)).reshape(-1, k, n)
     sums = _blas_sums(a3, b3, plan.exact_bits)
     if sums is not None:
-        acc_raw = sums << plan.align if plan.align else sums
-        if plan.exact_bits + plan.align <= 31:  # a narrow container keeps the cast on its fast path
-            acc_raw = acc_raw.astype(np.int32)
-        max_bits = max(int(acc_raw.max(initial=0)), -int(acc_raw.min(initial=0))).bit_length()
-        raw, kst, _, _ = _binding.elementwise("copy", acc_raw, None, plan.out.container, **out_cast)
+        # the sums are in product units: cast them from there (shifting them into the
+        # accumulator's binary point first could overflow int64 when align + bits > 63)
+        if plan.exact_bits <= 31:  # a narrow container keeps the cast on its fast path
+            sums = sums.astype(np.int32)
+        top = max(int(sums.max(initial=0)), -int(sums.min(initial=0))).bit_length()
+        max_bits = top + plan.align if top else 0
+        raw, kst, _, _ = _binding.elementwise("copy", sums, None, plan.out.container,
+                                              **{**out_cast, "shift": out_cast["shift"] + plan.align})
         mac_status = _binding.MacStatus(0, -1, 0, max_bits)
     else:
         raw, kst, mac_status = _binding.matmul(a3, b3, plan.out.container, mac=plan.mac_spec(),
@@ -318,6 +323,14 @@ def convolve(x, h, mode: str = "full", **kwargs):
                        (n + k - 1,))
 
 
+def _pair(name: str, value, lo: int) -> tuple[int, int]:
+    """An int or a (rows, cols) pair of ints, each >= lo."""
+    pair = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"conv2d: {name}={value!r} must be an int or a (rows, cols) pair")
+    return check_int(name, pair[0], lo), check_int(name, pair[1], lo)
+
+
 def conv2d(x, w, stride: int = 1, padding: int = 0, **kwargs):
     """2-D convolution (cross-correlation, as in CNN layers): x is (N, C, H, W), w is
     (O, C, KH, KW), output (N, O, OH, OW). Each output accumulates over (c, kh, kw) in
@@ -334,18 +347,17 @@ def conv2d(x, w, stride: int = 1, padding: int = 0, **kwargs):
     if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1]:
         raise ValueError(f"conv2d: x must be (N, C, H, W) and w (O, C, KH, KW) with the same C; "
                          f"got {x.shape} and {w.shape}")
-    sh, sw = (stride, stride) if np.isscalar(stride) else stride
-    ph, pw = (padding, padding) if np.isscalar(padding) else padding
-    if min(sh, sw) < 1 or min(ph, pw) < 0:
-        raise ValueError("conv2d: stride must be >= 1 and padding >= 0")
+    sh, sw = _pair("stride", stride, 1)
+    ph, pw = _pair("padding", padding, 0)
     n_img, channels = x.shape[:2]
     out_ch, _, kh, kw = w.shape
+    if kh > x.shape[2] + 2 * ph or kw > x.shape[3] + 2 * pw or kh < 1 or kw < 1:
+        raise ValueError(f"conv2d: the kernel ({kh}, {kw}) must be non-empty and fit the padded "
+                         f"input ({x.shape[2] + 2 * ph}, {x.shape[3] + 2 * pw})")
     padded = np.pad(x.raw, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(2, 3))
     windows = windows[:, :, ::sh, ::sw]  # (N, C, OH, OW, KH, KW)
     oh, ow = windows.shape[2], windows.shape[3]
-    if oh < 1 or ow < 1:
-        raise ValueError("conv2d: the kernel is larger than the padded input")
     cols = np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5)).reshape(n_img * oh * ow, -1)
     weights = np.ascontiguousarray(w.raw.reshape(out_ch, -1).T)
     result = matmul(FixedArray(cols, x.format), FixedArray(weights, w.format), **kwargs)
