@@ -159,6 +159,10 @@ def classify(values, argument: str = "values"):
     if isinstance(values, (str, Fraction, Decimal)):
         return ExactArray(parse_array(np.asarray(values, dtype=object), argument))
     arr = np.asarray(values)
+    if not isinstance(values, np.ndarray) and arr.dtype.kind in "US":
+        # NumPy turns the numbers of a list mixed with strings into their repr strings: keep
+        # the numbers themselves (a float's repr is not its exact value)
+        arr = np.asarray(values, dtype=object)
     if not isinstance(values, np.ndarray) and arr.dtype.kind == "f" and arr.size:
         # a list NumPy turned into floats may have held integers beyond 2**53
         items = np.asarray(values, dtype=object).ravel().tolist()

@@ -6,10 +6,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import fixpt
 from fixpt import _binding, quant
-from oracle import cast_value
+from oracle import cast_value, random_word
+from strategies import ROUNDINGS
 
 
 def test_fast_path_tie_detection_is_exact_just_above_minus_half():
@@ -194,3 +197,48 @@ def test_forced_exact_paths_agree_with_fast_paths():
             assert np.array_equal(bits, fixpt.to_bits(x, "bfloat16", rounding=mode, seed=3))
             assert np.array_equal(prod, fixpt.multiply(fixpt.array(x, "Q8.8"), fixpt.array(x[::-1], "Q8.8"),
                                                        "Q8.4", rounding=mode, seed=3).raw)
+
+
+def test_floats_listed_beside_strings_keep_their_exact_value():
+    # NumPy turns [2.0**326, "-0.1"] into strings; the float's repr is not its value
+    fmt = fixpt.FloatFormat(10, 10, bias=510, inf_nan="fn")
+    bits = fixpt.to_bits([-(2.0**326), "-0.1"], fmt, rounding="away_from_zero")
+    assert fixpt.from_bits(bits, fmt)[0] == -(2.0**326)
+    assert fixpt.to_raw([0.1, "0.1"], "Q1.62")[0].tolist() == [
+        round(Fraction(0.1) * 2**62), round(Fraction(1, 10) * 2**62)]
+
+
+@st.composite
+def extreme_formats(draw):
+    wl = draw(st.sampled_from([1, 2, 31, 32, 33, 62, 63, 64]) | st.integers(1, 64))
+    fl = draw(st.sampled_from([-70, -63, -1, 0, 1, 62, 63, 64, 126]) | st.integers(-70, 140))
+    return fixpt.FixedFormat(wl - fl, fl, draw(st.booleans()))
+
+
+@st.composite
+def extreme_raws(draw, fmt, n=4):
+    edges = st.sampled_from([fmt.raw_min, fmt.raw_max, fmt.raw_min + (fmt.wl > 1), 0,
+                             min(1, fmt.raw_max), max(-1, fmt.raw_min)])
+    values = draw(st.lists(edges | st.integers(fmt.raw_min, fmt.raw_max), min_size=n, max_size=n))
+    return fixpt.from_raw(np.array(values, dtype=object).astype(fmt.container), fmt)
+
+
+@settings(max_examples=400)
+@given(st.data(), st.sampled_from(["add", "sub", "mul", "div"]), st.sampled_from(ROUNDINGS),
+       st.sampled_from(["saturate", "saturate_symmetric", "saturate_zero", "wrap"]))
+def test_extreme_formats_and_alignments_match_the_oracle(data, op, rounding, overflow):
+    fa, fb, out = (data.draw(extreme_formats()) for _ in range(3))
+    if op in ("add", "sub"):
+        assume(abs(fa.fl - fb.fl) <= 63)
+    if op == "div":
+        assume(abs(out.fl - fa.fl + fb.fl) <= 63)
+    a, b = data.draw(extreme_raws(fa)), data.draw(extreme_raws(fb))
+    if op == "div":
+        assume(np.all(b.raw != 0))
+    fn = {"add": fixpt.add, "sub": fixpt.subtract, "mul": fixpt.multiply, "div": fixpt.divide}[op]
+    got = fn(a, b, out, rounding=rounding, overflow=overflow, seed=9)
+    values = [(fa.value_of(x), fb.value_of(y)) for x, y in zip(a.raw.tolist(), b.raw.tolist())]
+    exact = [{"add": x + y, "sub": x - y, "mul": x * y, "div": x / y if op == "div" else 0}[op]
+             for x, y in values]
+    want = [cast_value(v, out, rounding, overflow, random_word(9, 0, i))[0] for i, v in enumerate(exact)]
+    assert got.raw.tolist() == want
