@@ -14,6 +14,27 @@ from oracle import round_to_int
 TOWARD_ZERO_ON_OVERFLOW = {"toward_zero", "odd"}
 
 
+def emin(fmt: FloatFormat) -> int:
+    """Exponent of the smallest normal value, from the bias field."""
+    return 1 - fmt.bias
+
+
+def largest(fmt: FloatFormat) -> Fraction:
+    """The largest finite value, from the encoding rules alone: IEEE reserves the all-ones
+    exponent; "fn" only the all-ones pattern; "fnuz" nothing (its NaN is the -0 pattern)."""
+    E, M = fmt.exp_bits, fmt.man_bits
+    ones = (1 << E) - 1
+    if fmt.inf_nan == "ieee":
+        field, man = ones - 1, (1 << M) - 1
+    elif fmt.inf_nan == "fn":
+        field, man = ones, (1 << M) - 2
+    else:
+        field, man = ones, (1 << M) - 1
+    if man < 0:  # fn with M = 0: the all-ones exponent is NaN only
+        field, man = ones - 1, 0
+    return Fraction((1 << M) | man) * Fraction(2) ** (field - fmt.bias - M)
+
+
 def decode(b: int, fmt: FloatFormat):
     """(class name, sign, value) of one encoding; value is a Fraction, inf or nan."""
     E, M = fmt.exp_bits, fmt.man_bits
@@ -30,7 +51,7 @@ def decode(b: int, fmt: FloatFormat):
     if fmt.inf_nan == "fnuz" and b == 1 << (E + M):
         return "quiet_nan", sign, math.nan
     if field == 0:
-        value = Fraction(man) * Fraction(2) ** (fmt.emin - M)
+        value = Fraction(man) * Fraction(2) ** (emin(fmt) - M)
         cls = "zero" if man == 0 else "subnormal"
     else:
         value = Fraction((1 << M) | man) * Fraction(2) ** (field - fmt.bias - M)
@@ -61,34 +82,35 @@ def overflow_result(fmt: FloatFormat, negative: bool, mode: str):
     toward_zero = (mode in TOWARD_ZERO_ON_OVERFLOW or (mode == "floor" and not negative)
                    or (mode == "ceil" and negative))
     if toward_zero or fmt.overflow == "saturate":
-        big = Fraction(fmt.max)
+        big = largest(fmt)
         return -big if negative else big
     if fmt.overflow == "inf":
         return -math.inf if negative else math.inf
     return math.nan
 
 
-def round_value(x: float, fmt: FloatFormat, mode: str, word: int = 0):
-    """Exact result of rounding the float64 x into fmt: (value, negative-zero flag)."""
-    if math.isnan(x):
+def round_value(x, fmt: FloatFormat, mode: str, word: int = 0):
+    """Exact result of rounding x (a float64, or an exact Fraction) into fmt:
+    (value, negative-zero flag)."""
+    if isinstance(x, float) and math.isnan(x):
         return math.nan, False
-    negative = math.copysign(1.0, x) < 0
-    if math.isinf(x):
-        if fmt.has_inf:
+    negative = (math.copysign(1.0, x) < 0) if isinstance(x, float) else x < 0
+    if isinstance(x, float) and math.isinf(x):
+        if fmt.inf_nan == "ieee":
             return x, False
         if fmt.overflow == "saturate":
-            return (-Fraction(fmt.max) if negative else Fraction(fmt.max)), False
+            return (-largest(fmt) if negative else largest(fmt)), False
         return math.nan, False
     v = Fraction(x)
     if v == 0:
         return Fraction(0), negative and fmt.inf_nan != "fnuz"
     e = _exponent(v)
-    if e >= fmt.emin:
+    if e >= emin(fmt):
         q = e - fmt.man_bits
     else:
-        q = fmt.emin - fmt.man_bits if fmt.subnormals else fmt.emin
+        q = emin(fmt) - fmt.man_bits if fmt.subnormals else emin(fmt)
     n = round_to_int(v / Fraction(2) ** q, mode, word)
     result = n * Fraction(2) ** q
-    if abs(result) > Fraction(fmt.max):
+    if abs(result) > largest(fmt):
         return overflow_result(fmt, negative, mode), False
     return result, result == 0 and negative and fmt.inf_nan != "fnuz"

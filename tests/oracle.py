@@ -12,6 +12,21 @@ from fractions import Fraction
 from fixpt.formats import FixedFormat
 
 SR_BITS = 52
+_M64 = (1 << 64) - 1
+
+
+def _mix64(z: int) -> int:
+    """The SplitMix64 finaliser (documented in docs/conversion.md), on Python ints."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def random_word(seed: int, stream: int, index: int) -> int:
+    """The 64-bit random word of element ``index``: the documented formula, written again
+    here so that stochastic expectations never come from the C generator under test."""
+    key = _mix64(seed ^ _mix64(stream ^ 0x6A09E667F3BCC909))
+    return _mix64((key + (index + 1) * 0x9E3779B97F4A7C15) & _M64)
 
 
 def round_to_int(v: Fraction, mode: str, word: int = 0) -> int:
@@ -76,3 +91,25 @@ def cast_value(v: Fraction, fmt: FixedFormat, rounding: str, overflow: str, word
     """Exact raw result of casting the real value v to fmt: (raw, overflow flag)."""
     scaled = v * Fraction(2) ** fmt.fl
     return apply_overflow(round_to_int(scaled, rounding, word), fmt, overflow)
+
+
+def mac_sum(avals, bvals, fa: FixedFormat, fb: FixedFormat, acc: FixedFormat, acc_overflow: str,
+            product=None, product_rounding: str = "nearest_even", word_index: int = 0,
+            seed: int = 0):
+    """The MAC model step by step, in order k = 0..K-1: exact product, optional narrowing
+    (rounded with the product stream's words, saturated), alignment to the accumulator's
+    binary point, addition and the accumulator's overflow mode; returns (acc raw, overflowed)."""
+    exact_fl = fa.fl + fb.fl
+    prod_fl = product.fl if product else exact_fl
+    s, overflowed = 0, False
+    for kk, (x, y) in enumerate(zip(avals, bvals)):
+        p = int(x) * int(y)
+        if product is not None:
+            word = random_word(seed, 1, word_index + kk)
+            p = round_to_int(Fraction(p, 2 ** (exact_fl - prod_fl)), product_rounding, word)
+            p = min(max(p, product.raw_min), product.raw_max)
+        s += p << (acc.fl - prod_fl)
+        mode = "saturate" if acc_overflow == "raise" else acc_overflow
+        s, flag = apply_overflow(s, acc, mode)
+        overflowed |= flag != 0
+    return s, overflowed

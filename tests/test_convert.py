@@ -7,15 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fixpt
-from fixpt import _binding
-from oracle import cast_value
+from oracle import cast_value, random_word
 from strategies import OVERFLOWS, ROUNDINGS, formats, values_near
 
 
 def expected_raw(values, fmt, rounding, overflow, seed=0):
     out = []
     for i, x in enumerate(values):
-        word = _binding.random_word(seed, 0, i)
+        word = random_word(seed, 0, i)
         out.append(cast_value(Fraction(x), fmt, rounding, overflow, word)[0])
     return out
 
@@ -58,7 +57,7 @@ def test_fixed_to_fixed_matches_oracle(src_fmt, fmt, data, rounding, overflow):
     src = fixpt.from_raw(np.array(raws, dtype=src_fmt.container), src_fmt)
     out = src.astype(fmt, rounding=rounding, overflow=overflow, seed=11)
     expected = [
-        cast_value(src_fmt.value_of(r), fmt, rounding, overflow, _binding.random_word(11, 0, i))[0]
+        cast_value(src_fmt.value_of(r), fmt, rounding, overflow, random_word(11, 0, i))[0]
         for i, r in enumerate(raws)
     ]
     assert [int(r) for r in out.raw] == expected
@@ -68,7 +67,7 @@ def test_fixed_to_fixed_matches_oracle(src_fmt, fmt, data, rounding, overflow):
        st.sampled_from(ROUNDINGS))
 def test_int64_input_is_exact(ints, fmt, rounding):
     raw, _ = fixpt.to_raw(np.array(ints, dtype=np.int64), fmt, rounding=rounding, seed=5)
-    expected = [cast_value(Fraction(v), fmt, rounding, "saturate", _binding.random_word(5, 0, i))[0]
+    expected = [cast_value(Fraction(v), fmt, rounding, "saturate", random_word(5, 0, i))[0]
                 for i, v in enumerate(ints)]
     assert [int(r) for r in raw] == expected
 
@@ -123,7 +122,7 @@ def test_large_arrays_cross_blocks_match_oracle():
         exp = expected_raw(np.nan_to_num(x, nan=0.0), fixpt.Q(4, 4), rounding, "saturate", seed=9)
         assert raw.tolist() == exp
         flags = [cast_value(Fraction(v), fixpt.Q(4, 4), rounding, "saturate",
-                            _binding.random_word(9, 0, i))[1] for i, v in enumerate(x) if v == v]
+                            random_word(9, 0, i))[1] for i, v in enumerate(x) if v == v]
         assert status.n_overflow_pos == flags.count(1)
         assert status.n_overflow_neg == flags.count(-1)
 
@@ -146,7 +145,7 @@ def test_overflow_mask_marks_exactly_the_overflowing_elements(case, rounding, ov
     values = [v for v in values if np.isfinite(v)] or [0.0]
     x = np.array(values * 50)  # several blocks, fast and exact paths
     raw, status = fixpt.to_raw(x, fmt, rounding=rounding, overflow=overflow, seed=2, mask=True)
-    flags = [cast_value(Fraction(v), fmt, rounding, overflow, _binding.random_word(2, 0, i))[1]
+    flags = [cast_value(Fraction(v), fmt, rounding, overflow, random_word(2, 0, i))[1]
              for i, v in enumerate(x)]
     assert status.overflow_mask.tolist() == [f != 0 for f in flags]
     fixed = fixpt.from_raw(raw, fmt)

@@ -7,29 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fixpt
-from fixpt import FixedFormat, _binding
-from oracle import apply_overflow, cast_value, round_to_int
+from fixpt import FixedFormat
+from oracle import apply_overflow, cast_value, mac_sum
 from strategies import ROUNDINGS, formats
 
 
 def oracle_sum(avals, bvals, fa, fb, acc, acc_overflow, product=None, product_rounding="nearest_even",
                word_index=0, seed=0):
-    """Step-by-step accumulation in order k = 0..K-1; returns (acc raw, overflowed)."""
-    exact_fl = fa.fl + fb.fl
-    prod_fl = product.fl if product else exact_fl
-    s, overflowed = 0, False
-    for kk, (x, y) in enumerate(zip(avals, bvals)):
-        p = int(x) * int(y)
-        if product is not None:
-            word = _binding.random_word(seed, 1, word_index + kk)
-            p = round_to_int(Fraction(p, 2 ** (exact_fl - prod_fl)), product_rounding, word)
-            p = min(max(p, product.raw_min), product.raw_max)
-        s += p << (acc.fl - prod_fl)
-        mode = "saturate" if acc_overflow == "raise" else acc_overflow
-        s2, flag = apply_overflow(s, acc, mode)
-        overflowed |= flag != 0
-        s = s2
-    return s, overflowed
+    return mac_sum(avals, bvals, fa, fb, acc, acc_overflow, product, product_rounding, word_index, seed)
 
 
 def raw_matrix(draw, fmt, shape):

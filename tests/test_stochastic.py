@@ -82,6 +82,12 @@ def test_random_words_look_uniform():
     assert _binding.random_word(1, 0, 5) != _binding.random_word(1, 1, 5)
 
 
+def test_c_generator_is_the_documented_formula():
+    from oracle import random_word
+    for seed, stream, index in [(0, 0, 0), (1, 0, 5), (2**64 - 1, 7, 2**63), (12345, 2**40, 999)]:
+        assert _binding.random_word(seed, stream, index) == random_word(seed, stream, index)
+
+
 @pytest.mark.parametrize("mode", ["stochastic", "stochastic_equal"])
 def test_tiny_fractions_still_round_up_sometimes(mode):
     # a value 2^-52 above an integer: never exact, so the result is 0 or 1 step
