@@ -2,3 +2,8 @@
 import importlib.util
 
 collect_ignore = [] if importlib.util.find_spec("torch") else ["fixpt/torch.py"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-minutes", type=float, default=0.0,
+                     help="run the differential fuzzer (tests/test_fuzz.py) for this many minutes")
