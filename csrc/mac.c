@@ -203,6 +203,8 @@ static int finish_integers(const double *restrict acc, int64_t len, void *out, c
     const int64_t lo = ob->min_mag > (1ULL << 53) ? -((int64_t)1 << 53) : -(int64_t)ob->min_mag;
     int64_t v[TILE];
     int64_t top = 0, bottom = 0;
+    if (len < 1 || len > TILE) /* callers pass one tile; this bound also tells the compiler */
+        return 0;
     for (int64_t i = 0; i < len; i++)
         v[i] = (int64_t)acc[i];
     for (int64_t i = 0; i < len; i++) {
