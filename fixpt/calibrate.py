@@ -19,14 +19,26 @@ from typing import Optional
 
 import numpy as np
 
-from fixpt.formats import FixedFormat
+from fixpt.formats import FixedFormat, normalize_axis
 from fixpt.quant import QParams, choose_qparams, dequantize, quantize
+
+
+def _finite(x, dtype=np.float64) -> np.ndarray:
+    """Calibration data as an array, refusing NaN and inf: a threshold derived from them would
+    silently become NaN (or inf) in the quantization parameters."""
+    arr = np.asarray(x, dtype=dtype)
+    bad = ~np.isfinite(arr)
+    if np.any(bad):
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"x: {int(np.count_nonzero(bad))} NaN or infinite element(s), first at "
+                         f"index {first}; calibration needs finite data")
+    return arr
 
 
 def _reduce_axes(x: np.ndarray, axis: Optional[int]) -> Optional[tuple]:
     if axis is None:
         return None
-    axis = axis % x.ndim
+    axis = normalize_axis(axis, x.ndim)
     return tuple(i for i in range(x.ndim) if i != axis)
 
 
@@ -43,7 +55,7 @@ class MinMaxObserver:
         return np.min(x, axis=axes), np.max(x, axis=axes)
 
     def update(self, x) -> "MinMaxObserver":
-        lo, hi = self._batch(np.asarray(x, dtype=np.float64))
+        lo, hi = self._batch(_finite(x))
         self.min = lo if self.min is None else np.minimum(self.min, lo)
         self.max = hi if self.max is None else np.maximum(self.max, hi)
         return self
@@ -66,7 +78,7 @@ class MovingAverageMinMaxObserver(MinMaxObserver):
         self.averaging_constant = averaging_constant
 
     def update(self, x) -> "MovingAverageMinMaxObserver":
-        lo, hi = self._batch(np.asarray(x, dtype=np.float64))
+        lo, hi = self._batch(_finite(x))
         if self.min is None:
             self.min, self.max = lo, hi
         else:
@@ -80,13 +92,13 @@ def percentile_threshold(x, percentile: float = 99.99) -> float:
     """The ``percentile`` of |x| (inverted CDF: an observed value), as a symmetric threshold."""
     if not 0 < percentile <= 100:
         raise ValueError(f"percentile={percentile} must be in (0, 100]")
-    return float(np.percentile(np.abs(np.asarray(x, dtype=np.float64)), percentile, method="inverted_cdf"))
+    return float(np.percentile(np.abs(_finite(x)), percentile, method="inverted_cdf"))
 
 
 def mse_threshold(x, bits: int = 8, candidates: int = 200, narrow_range: bool = True) -> float:
     """The symmetric threshold among ``candidates`` fractions of max|x| whose fake
     quantization (onnx preset) has the smallest mean squared error."""
-    x = np.asarray(x, dtype=np.float32).ravel()
+    x = _finite(x, np.float32).ravel()
     amax = float(np.max(np.abs(x)))
     if amax == 0:
         return 0.0
@@ -148,7 +160,7 @@ def kl_threshold(x=None, *, histogram: Optional[np.ndarray] = None, bin_width: O
     ``smoothing`` (MXNet's eps, None for none), ``argmin`` ("first" or "last" minimum).
     """
     if histogram is None:
-        values = np.abs(np.asarray(x, dtype=np.float64)).ravel()
+        values = np.abs(_finite(x)).ravel()
         amax = float(values.max()) if values.size else 0.0
         if amax == 0:
             return 0.0
@@ -218,7 +230,7 @@ def aciq_alpha(bits: int, distribution: str = "laplace") -> float:
 def aciq_threshold(x, bits: int = 8, distribution: str = "laplace") -> float:
     """Symmetric ACIQ clipping ``|mean| + alpha`` with ``alpha = b * aciq_alpha`` (Laplace,
     b = mean|x - mean|) or ``sigma * aciq_alpha`` (Gauss)."""
-    x = np.asarray(x, dtype=np.float64).ravel()
+    x = _finite(x).ravel()
     mean = float(np.mean(x))
     spread = float(np.mean(np.abs(x - mean))) if distribution == "laplace" else float(np.std(x))
     return abs(mean) + spread * aciq_alpha(bits, distribution)
@@ -228,7 +240,7 @@ def dynamic_fraction_length(w, word_length: int, candidates=None) -> int:
     """Dynamic fixed point: the fraction length fl minimising sum |w - Q(word_length - fl, fl)(w)|
     (round to nearest, saturate), over ``candidates`` (default -8 .. word_length + 16)."""
     from fixpt.array import array
-    w = np.asarray(w, dtype=np.float64)
+    w = _finite(w)
     candidates = range(-8, word_length + 17) if candidates is None else candidates
     best, best_err = None, math.inf
     for fl in candidates:

@@ -242,3 +242,27 @@ def test_extreme_formats_and_alignments_match_the_oracle(data, op, rounding, ove
              for x, y in values]
     want = [cast_value(v, out, rounding, overflow, random_word(9, 0, i))[0] for i, v in enumerate(exact)]
     assert got.raw.tolist() == want
+
+
+def test_calibration_refuses_nan_and_wrapped_axes():
+    from fixpt import calibrate
+    x = np.array([0.5, np.nan, -1.0])
+    for call in (lambda: calibrate.MinMaxObserver().update(x), lambda: calibrate.percentile_threshold(x),
+                 lambda: calibrate.mse_threshold(x), lambda: calibrate.kl_threshold(x),
+                 lambda: calibrate.aciq_threshold(x), lambda: calibrate.dynamic_fraction_length(x, 8)):
+        with pytest.raises(ValueError, match=r"1 NaN or infinite element\(s\), first at index \(1,\)"):
+            call()
+    with pytest.raises(np.exceptions.AxisError):
+        calibrate.MinMaxObserver(axis=3).update(np.ones((2, 2)))
+
+
+def test_explain_measures_guard_round_sticky_on_the_magnitude():
+    # -0.1 lies 0.6 of the way from -0.0625 (toward zero) to -0.125: guard 1, round 0, sticky 1
+    text = str(fixpt.explain(-0.1, "Q4.4"))
+    assert "position  0.4 of the way from below to above" in text
+    assert "|x| is 0.6 of the way from |above| to |below| (guard 1, round 0, sticky 1)" in text
+    positive = str(fixpt.explain(0.1, "Q4.4"))
+    assert "position  0.6 of the way from below to above (guard 1, round 0, sticky 1)" in positive
+    # the decimal string is read exactly: one rounding, the correct neighbour
+    assert "nearest_even gives 1.00000011920928955078125  (0x3f800001)" in str(
+        fixpt.explain("1.00000005960464477539062500001", "binary32"))
