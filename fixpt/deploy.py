@@ -31,6 +31,7 @@ import numpy as np
 
 from fixpt import calibrate, nemo
 from fixpt.array import from_raw
+from fixpt.exact import integral_int64
 from fixpt.formats import AccumulatorFormat, FixedFormat, check_int
 from fixpt.mac import accumulator_bits, matmul
 from fixpt.network import (Act, Add, AvgPool, BatchNorm, Conv2d, Flatten, Linear, MaxPool, Network,
@@ -56,7 +57,7 @@ def quantize_weight(weight, bits: int = 8, per_channel: bool = False) -> tuple[n
     peak = rows.max(axis=1) if per_channel else np.max(rows, initial=0.0)
     eps = np.where(peak > 0, peak / top, 1.0)
     eps = eps if per_channel else float(eps)
-    return np.clip(np.rint(w / _per_row(eps, w.ndim)), -top, top).astype(np.int64), eps
+    return integral_int64(np.clip(np.rint(w / _per_row(eps, w.ndim)), -top, top), "weight"), eps
 
 
 def _per_row(eps: Eps, ndim: int) -> Eps:
@@ -164,7 +165,8 @@ class QuantLinear:
             raise ValueError(f"a {self.kind} layer needs a scalar input quantum, got one per channel: "
                              f"put an Act (or use per_channel=False) before it")
         q_bias = None if self.bias is None else np.rint(np.asarray(self.bias) / (self.eps_weight * eps_in))
-        return replace(self, eps_in=float(eps_in), q_bias=None if q_bias is None else q_bias.astype(np.int64))
+        return replace(self, eps_in=float(eps_in),
+                       q_bias=None if q_bias is None else integral_int64(q_bias, "bias"))
 
     @property
     def eps_out(self) -> Eps:
@@ -441,7 +443,7 @@ class QuantizedNetwork:
 
     def quantize_input(self, x) -> np.ndarray:
         """The natural integer image of the input."""
-        return np.floor((np.asarray(x, np.float64) - self.input_offset) / self.input_eps).astype(np.int64)
+        return integral_int64(np.floor((np.asarray(x, np.float64) - self.input_offset) / self.input_eps), "x")
 
     @property
     def eps_out(self) -> Eps:

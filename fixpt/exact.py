@@ -203,6 +203,24 @@ def _classify_items(items: list, shape: tuple, argument: str):
     return ExactArray(out.reshape(shape))
 
 
+def integral_int64(values, argument: str = "values") -> np.ndarray:
+    """Integral float64 values (already rounded) as int64, refusing NaN, inf and values
+    beyond int64 with an error naming the argument, where ``astype(np.int64)`` would give
+    an arbitrary integer.
+
+    >>> integral_int64(np.array([-3.0, 2.0**62])).tolist()
+    [-3, 4611686018427387904]
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    bad = ~np.isfinite(arr) | (arr < -(2.0**63)) | (arr >= 2.0**63)
+    if np.any(bad):
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{argument}: {int(np.count_nonzero(bad))} element(s) are NaN, infinite or "
+                         f"beyond int64 and have no integer image, first at index {first} "
+                         f"(value {arr[first]!r})")
+    return arr.astype(np.int64)
+
+
 def _floor_log2(v: Fraction) -> int:
     """floor(log2 v) of a positive Fraction."""
     e = v.numerator.bit_length() - v.denominator.bit_length()

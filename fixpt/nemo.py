@@ -20,6 +20,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from fixpt.exact import integral_int64
 from fixpt.quant import requantize
 
 
@@ -66,7 +67,7 @@ def linear_quantize(t, eps: float, alpha: float, beta: float) -> np.ndarray:
     """Eq. 10: LQ(t) = clip(floor(t / eps), alpha / eps, beta / eps - 1), the integer image of
     t in [alpha, beta) with quantum eps (alpha, beta multiples of eps)."""
     lo, hi = round(alpha / eps), round(beta / eps) - 1
-    return np.clip(np.floor(np.asarray(t, dtype=np.float64) / eps), lo, hi).astype(np.int64)
+    return integral_int64(np.clip(np.floor(np.asarray(t, dtype=np.float64) / eps), lo, hi), "t")
 
 
 def integer_activation(q_in, eps_in, eps_out: float, alpha: float, beta: float,

@@ -266,3 +266,13 @@ def test_explain_measures_guard_round_sticky_on_the_magnitude():
     # the decimal string is read exactly: one rounding, the correct neighbour
     assert "nearest_even gives 1.00000011920928955078125  (0x3f800001)" in str(
         fixpt.explain("1.00000005960464477539062500001", "binary32"))
+
+
+def test_integer_images_refuse_nan_and_values_beyond_int64():
+    from fixpt import deploy, nemo
+    with pytest.raises(ValueError, match=r"weight: 1 element\(s\) are NaN"):
+        deploy.quantize_weight(np.array([[1.0, np.nan]]), 8)
+    with pytest.raises(ValueError, match=r"t: 1 element\(s\) are NaN"):
+        nemo.linear_quantize(np.array([0.5, np.nan]), 0.25, -1.0, 1.0)
+    with pytest.raises(ValueError, match=r"x: 1 element\(s\) are NaN, infinite or beyond int64"):
+        fixpt.exact.integral_int64(np.array([1.0, 1e30]), "x")
