@@ -291,22 +291,27 @@ def _explain_fixed(kind: str, value, fmt: FixedFormat) -> list[str]:
     if isinstance(x, float) and math.isnan(x):
         return head + ["  NaN has no fixed-point value: fixpt.array and to_raw raise ValueError",
                        "  (nan='zero' maps it to 0, as some hardware does)"]
-    if _is_special(x) or not fmt.exact_min <= _exact(x) <= fmt.exact_max:
+    if _is_special(x):
+        return head + _overflow_section(x, fmt)
+    scaled = _exact(x) * Fraction(2) ** fmt.fl
+    below_raw, above_raw = math.floor(scaled), math.ceil(scaled)
+    if below_raw > fmt.raw_max or above_raw < fmt.raw_min:  # both neighbours out of range
         return head + _overflow_section(x, fmt)
     raw = int(to_raw([x], fmt)[0][0])
-    if fmt.value_of(raw) == _exact(x):
+    if below_raw == above_raw:
         return head + _fixed_layout(raw, fmt)
 
     def describe(r: int) -> tuple[float, str]:
-        return float(fmt.value_of(r)), f"{exact_decimal(fmt.value_of(r))}  (raw {r})"
+        inside = fmt.raw_min <= r <= fmt.raw_max
+        return float(fmt.value_of(r)), (f"{exact_decimal(fmt.value_of(r))}  (raw {r}"
+                                        f"{'' if inside else ', outside the range'})")
 
     def round_with(mode: str) -> tuple[float, str]:
         r, status = to_raw([x], fmt, rounding=mode)
         v, text = describe(int(r[0]))
         return (v, text) if not status.n_overflow else (np.inf, text + " after saturating")
 
-    lines = head + _rounding_section(_exact(x), describe(int(to_raw([x], fmt, rounding="floor")[0][0])),
-                                     describe(int(to_raw([x], fmt, rounding="ceil")[0][0])),
+    lines = head + _rounding_section(_exact(x), describe(below_raw), describe(above_raw),
                                      round_with, repr(fmt))
     lines.append(f"nearest_even gives {describe(raw)[1]}:")
     return lines + _fixed_layout(raw, fmt)

@@ -132,7 +132,7 @@ def test_unclear_errors_became_clear():
 
 @pytest.mark.parametrize("value, fmt, words", [
     (8, "Q4.4", "8 is outside the range of Q(4,4)"),
-    (7.97, "Q4.4", "outside the range of Q(4,4)"),
+    (7.97, "Q4.4", "above     8  (raw 128, outside the range)"),
     (float("inf"), "Q4.4", "inf is outside the range"),
     (float("-inf"), "UQ4.4", "-inf is outside the range"),
     (float("nan"), "Q4.4", "NaN has no fixed-point value"),
