@@ -1,46 +1,24 @@
 /*
  * arith.c - elementwise fixed-point arithmetic on raw integers.
  *
- * Each element's exact result (sum, difference, product, negation, absolute
- * value or plain copy) is formed in integers and rounded/overflow-handled once
- * into the output format.  When the exact result provably fits 62 bits (from
+ * Each element's exact result (sum, difference, product, quotient, negation,
+ * absolute value or plain copy) is formed in integers and rounded/overflow-handled
+ * once into the output format.  When the exact result provably fits 62 bits (from
  * the container sizes and alignment) and the binary-point shift is small, a
- * vectorisable int64 loop does the work; otherwise each element goes through
- * the 128-bit engine.  Both follow the rules of engine.h.
+ * vectorisable int64 loop does the work; otherwise each element goes through the
+ * 128-bit engine (driver.h runs both).  Both follow the rules of engine.h.
  */
-#include <string.h>
-
-#include "engine.h"
-
-#define BLOCK 1024
+#include "driver.h"
 
 static int check_operand(const fixpt_operand *x)
 {
-    return (x->bytes == 1 || x->bytes == 2 || x->bytes == 4 || x->bytes == 8) &&
-           x->align >= 0 && x->align <= 63;
+    return fx_valid_operand(x) && x->align >= 0 && x->align <= 63;
 }
 
 /* Magnitude bits an operand can need: containers hold |raw| < 2^(8 bytes). */
 static int operand_bits(const fixpt_operand *x)
 {
     return 8 * x->bytes + x->align;
-}
-
-/* Widen a block of raw integers to int64 (unsigned 64-bit values above
- * INT64_MAX are only used through the 128-bit path). */
-#define LOAD_INT64(TYPE)                                                       \
-    {                                                                          \
-        const TYPE *restrict p = (const TYPE *)x->data + start;                \
-        for (int64_t i = 0; i < n; i++)                                        \
-            v[i] = (int64_t)p[i];                                              \
-    }
-
-FIXPT_MULTIVERSION
-static void load_block(const fixpt_operand *x, int64_t start, int64_t n, int64_t *restrict v)
-{
-    switch (FX_CONTAINER_KEY(x)) {
-        FX_FOR_EACH_CONTAINER(LOAD_INT64)
-    }
 }
 
 /* One operand value, alignment applied: |raw| < 2^64 and align <= 63, so the
@@ -70,7 +48,7 @@ static inline fx_u128 divide_magnitude(fx_u128 n, fx_u128 d, uint64_t *fraction)
     return q;
 }
 
-/* The exact result of one element as sign and magnitude (below 2^128: see check_sizes). */
+/* The exact result of one element as sign and magnitude (below 2^128: see the checks). */
 static inline fx_exact exact_one(int op, const fixpt_operand *a, const fixpt_operand *b, int64_t i)
 {
     fx_exact x = load_one(a, i);
@@ -86,18 +64,6 @@ static inline fx_exact exact_one(int op, const fixpt_operand *a, const fixpt_ope
     case FIXPT_OP_ABS: x.neg = 0; return x;
     default: return x;
     }
-}
-
-/* One element through the 128-bit engine: the exact result, rounded and overflow-handled. */
-static inline uint64_t exact_element(int op, const fixpt_operand *a, const fixpt_operand *b, int64_t i,
-                                     const fixpt_cast *c, const fx_bounds *bounds, uint64_t key,
-                                     int stochastic, int *overflow, int *inexact)
-{
-    fx_exact x = exact_one(op, a, b, i);
-    int big;
-    uint64_t rnd = stochastic ? fx_random(key, c->index_offset + (uint64_t)i) : 0;
-    uint64_t mag = fx_round_scaled(x.neg, x.mag, c->shift, c->round_mode, rnd, &big, inexact);
-    return fx_apply_overflow(x.neg, mag, big, bounds, overflow);
 }
 
 static int result_bits(int op, const fixpt_operand *a, const fixpt_operand *b)
@@ -149,30 +115,80 @@ static void exact_block(int op, const int64_t *restrict x, const int64_t *restri
         negc += below;                                                                    \
         int64_t clamped = v > hi ? hi : (v < lo ? lo : v);                                \
         e[i] = (over & zero_on_overflow) ? 0 : clamped;                                   \
-        z += 0x9e3779b97f4a7c15ULL;                                                       \
+        z += FX_GAMMA;                                                                    \
     }
 
-typedef struct {
-    int64_t pos, neg, inexact;
-} counts_t;
-
 FIXPT_MULTIVERSION
-static counts_t round_block(int64_t *restrict e, int64_t n, int k, int mode, const fx_bounds *b,
-                            uint64_t key, uint64_t index0)
+static fx_counts round_block(int64_t *restrict e, int64_t n, int k, int mode, const fx_bounds *b,
+                             uint64_t key, uint64_t index0)
 {
     /* k = 0 drops nothing: round (2m) * 2^-1, which is exact */
     const uint64_t pre = k == 0, kk = k == 0 ? 1 : (uint64_t)k;
     const int64_t hi = b->max_mag > (1ULL << 62) ? (int64_t)1 << 62 : (int64_t)b->max_mag;
     const int64_t lo = b->min_mag > (1ULL << 62) ? -((int64_t)1 << 62) : -(int64_t)b->min_mag;
     const int64_t zero_on_overflow = b->mode == FIXPT_SATURATE_ZERO;
-    uint64_t z = key + (index0 + 1) * 0x9e3779b97f4a7c15ULL;
+    uint64_t z = fx_counter(key, index0); /* advanced by FX_GAMMA per element */
     uint64_t pos = 0, negc = 0, inexact = 0; /* unsigned like the terms: vectorisable */
     switch (mode) {
         FIXPT_FOR_EACH_ROUND_MODE(ROUND_LOOP)
     default: break;
     }
-    counts_t c = {(int64_t)pos, (int64_t)negc, (int64_t)inexact};
+    fx_counts c = {(int64_t)inexact, (int64_t)pos, (int64_t)negc};
     return c;
+}
+
+/* ---- the kernel ---- */
+
+typedef struct {
+    int op, binary, fast_ok;
+    const fixpt_operand *a, *b;
+    const fixpt_cast *cast;
+    fx_bounds bounds;
+    uint64_t key;
+} arith_ctx;
+
+static int arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts)
+{
+    const arith_ctx *c = vctx;
+    if (!c->fast_ok)
+        return 0;
+    int64_t ta[FX_BLOCK], tb[FX_BLOCK];
+    fx_load_block_int64(c->a, start, n, ta);
+    if (c->binary)
+        fx_load_block_int64(c->b, start, n, tb);
+    exact_block(c->op, ta, tb, v, n, c->a->align, c->binary ? c->b->align : 0);
+    *counts = round_block(v, n, -c->cast->shift, c->cast->round_mode, &c->bounds, c->key,
+                          c->cast->index_offset + (uint64_t)start);
+    return 1;
+}
+
+static uint64_t arith_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)
+{
+    const arith_ctx *c = vctx;
+    const fixpt_cast *cast = c->cast;
+    uint64_t rnd = fx_random_if(cast->round_mode, c->key, cast->index_offset + (uint64_t)i);
+    int overflow, inexact, big;
+    uint64_t raw;
+    if (c->op == FIXPT_OP_DIV) {
+        fx_exact num = load_one(c->a, i), den = load_one(c->b, i);
+        if (den.mag == 0) { /* no value: 0, counted; the caller applies its policy */
+            st->n_divide_by_zero++;
+            fx_note(st, mask, 0, 0, i);
+            return 0;
+        }
+        int neg = num.neg != den.neg;
+        uint64_t f;
+        fx_u128 q = divide_magnitude(num.mag, den.mag, &f); /* < 2^127 */
+        q += fx_round_up((uint64_t)neg, (uint64_t)q & 1, f, cast->round_mode, rnd);
+        raw = fx_apply_overflow(neg, (uint64_t)q, (q >> 64) != 0, &c->bounds, &overflow);
+        inexact = f != 0;
+    } else {
+        fx_exact x = exact_one(c->op, c->a, c->b, i);
+        uint64_t mag = fx_round_scaled(x.neg, x.mag, cast->shift, cast->round_mode, rnd, &big, &inexact);
+        raw = fx_apply_overflow(x.neg, mag, big, &c->bounds, &overflow);
+    }
+    fx_note(st, mask, overflow, inexact, i);
+    return raw;
 }
 
 int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b, void *out,
@@ -187,71 +203,22 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
         return FIXPT_E_OPERAND;
     if (op == FIXPT_OP_MUL && operand_bits(a) + operand_bits(b) > 128)
         return FIXPT_E_OPERAND_WIDTH; /* the exact product would not fit 128 bits */
-    int err = fx_check_cast(c);
+    int err = fx_check_cast(c, n);
     if (err)
         return err;
-    if (n < 0)
-        return FIXPT_E_LENGTH;
-
-    const fx_bounds bounds = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
-    const uint64_t key = fx_stream_key(c->seed, c->stream);
-    const int stochastic = c->round_mode == FIXPT_STOCHASTIC || c->round_mode == FIXPT_STOCHASTIC_EQUAL;
-    const int bits = result_bits(op, a, binary ? b : NULL);
-    /* fast path: exact results below 2^62, dropping 0..63 bits, no wrap */
-    const int fast = !fx_exact_only() && op != FIXPT_OP_DIV && bits <= 62 && c->shift <= 0 && c->shift >= -63 &&
-                     c->overflow_mode != FIXPT_WRAP && !(a->bytes == 8 && !a->is_signed) &&
-                     !(binary && b->bytes == 8 && !b->is_signed);
-    int64_t ta[BLOCK], tb[BLOCK], e[BLOCK];
-    for (int64_t start = 0; start < n; start += BLOCK) {
-        int64_t len = n - start < BLOCK ? n - start : BLOCK;
-        if (fast) {
-            load_block(a, start, len, ta);
-            if (binary)
-                load_block(b, start, len, tb);
-            exact_block(op, ta, tb, e, len, a->align, binary ? b->align : 0);
-            counts_t cnt = round_block(e, len, -c->shift, c->round_mode, &bounds, key,
-                                       c->index_offset + (uint64_t)start);
-            st->n_inexact += cnt.inexact;
-            st->n_overflow_pos += cnt.pos;
-            st->n_overflow_neg += cnt.neg;
-            if ((cnt.pos | cnt.neg) && (overflow_mask || st->first_overflow < 0)) {
-                /* find which elements overflowed (rare): redo them one by one */
-                for (int64_t i = 0; i < len; i++) {
-                    int inexact, overflow;
-                    exact_element(op, a, b, start + i, c, &bounds, key, stochastic, &overflow, &inexact);
-                    if (overflow_mask)
-                        overflow_mask[start + i] = overflow != 0;
-                    if (overflow && st->first_overflow < 0)
-                        st->first_overflow = start + i;
-                }
-            } else if (overflow_mask) {
-                memset(overflow_mask + start, 0, (size_t)len);
-            }
-        } else if (op == FIXPT_OP_DIV) {
-            for (int64_t i = 0; i < len; i++) {
-                fx_exact num = load_one(a, start + i), den = load_one(b, start + i);
-                if (den.mag == 0) { /* no value: 0, counted; the caller applies its policy */
-                    st->n_divide_by_zero++;
-                    e[i] = 0;
-                    fx_note(st, overflow_mask, 0, 0, start + i);
-                    continue;
-                }
-                int neg = num.neg != den.neg, overflow;
-                uint64_t f, rnd = stochastic ? fx_random(key, c->index_offset + (uint64_t)(start + i)) : 0;
-                fx_u128 q = divide_magnitude(num.mag, den.mag, &f);
-                q += fx_round_up((uint64_t)neg, (uint64_t)q & 1, f, c->round_mode, rnd);
-                e[i] = (int64_t)fx_apply_overflow(neg, (uint64_t)q, (q >> 64) != 0, &bounds, &overflow);
-                fx_note(st, overflow_mask, overflow, f != 0, start + i);
-            }
-        } else {
-            for (int64_t i = 0; i < len; i++) {
-                int inexact, overflow;
-                e[i] = (int64_t)exact_element(op, a, b, start + i, c, &bounds, key, stochastic,
-                                              &overflow, &inexact);
-                fx_note(st, overflow_mask, overflow, inexact, start + i);
-            }
-        }
-        fx_store_block(e, (char *)out + start * c->out_bytes, len, c->out_bytes);
-    }
+    arith_ctx ctx;
+    ctx.op = op;
+    ctx.binary = binary;
+    ctx.a = a;
+    ctx.b = binary ? b : a;
+    ctx.cast = c;
+    ctx.bounds = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
+    ctx.key = fx_stream_key(c->seed, c->stream);
+    /* fast path: exact results below 2^62 (no uint64 operand), dropping 0..63 bits, no wrap */
+    ctx.fast_ok = op != FIXPT_OP_DIV && result_bits(op, a, binary ? b : NULL) <= 62 && c->shift <= 0 &&
+                  c->shift >= -63 && c->overflow_mode != FIXPT_WRAP && !(a->bytes == 8 && !a->is_signed) &&
+                  !(binary && b->bytes == 8 && !b->is_signed);
+    fx_kernel kernel = {arith_fast, arith_exact, &ctx};
+    fx_run(&kernel, n, out, c->out_stride ? c->out_stride : c->out_bytes, c->out_bytes, st, overflow_mask);
     return FIXPT_OK;
 }

@@ -1,35 +1,19 @@
 /*
- * convert.c - float64 -> WL-bit fixed-point raw integers (fixpt_cast_f64).
+ * convert.c - float64 (and exact values in parts) -> WL-bit fixed-point raw integers.
  * Integer and fixed -> fixed casts are fixpt_elementwise(FIXPT_OP_COPY) in arith.c.
  *
- * The float path works in blocks.  A vectorisable fast loop handles the
- * elements whose scaled value y = x * 2^shift is an exact double with
- * |y| < 2^51 (then floor(y) and y - floor(y) are exact and every rounding
- * decision can be taken in double arithmetic); a block holding any other
- * element (NaN, inf, huge, or scaled into the subnormal range) is redone
- * element by element with the exact integer engine of engine.h.  Both paths
- * implement the same rules, so the result does not depend on the path.
+ * The fast loop handles a block when every scaled value y = x * 2^shift is an
+ * exact double with |y| < 2^51 (then floor(|y|) and |y| - floor(|y|) are exact and
+ * every rounding decision can be taken in double arithmetic); a block holding any
+ * other element (NaN, inf, huge, or scaled into the subnormal range) goes through
+ * the exact integer engine of engine.h element by element (driver.h).
  */
 #include <float.h>
 #include <math.h>
-#include <string.h>
 
-#include "engine.h"
+#include "driver.h"
 
-#define BLOCK 1024
-
-static int check_cast(const fixpt_cast *c, int64_t n)
-{
-    int err = fx_check_cast(c);
-    return err ? err : (n < 0 ? FIXPT_E_LENGTH : FIXPT_OK);
-}
-
-static int is_stochastic(int mode)
-{
-    return mode == FIXPT_STOCHASTIC || mode == FIXPT_STOCHASTIC_EQUAL;
-}
-
-/* ---- exact paths ---- */
+/* ---- the test hook ---- */
 
 int fx_exact_only_flag = 0;
 
@@ -37,6 +21,8 @@ void fixpt_set_exact_only(int32_t on)
 {
     fx_exact_only_flag = on != 0;
 }
+
+/* ---- exact paths ---- */
 
 /*
  * One exact value through the integer engine; returns the raw bit pattern.
@@ -61,8 +47,7 @@ static uint64_t exact_value(int kind, int neg, fx_u128 m, int64_t s, const fixpt
         st->n_inf++;
         big = 1; /* an infinitely large magnitude */
     } else {
-        uint64_t rnd = is_stochastic(c->round_mode)
-                           ? fx_random(key, c->index_offset + (uint64_t)index) : 0;
+        uint64_t rnd = fx_random_if(c->round_mode, key, c->index_offset + (uint64_t)index);
         mag = fx_round_scaled(neg, m, s, c->round_mode, rnd, &big, &inexact);
     }
     uint64_t raw = fx_apply_overflow(neg, mag, big, b, &overflow);
@@ -70,29 +55,12 @@ static uint64_t exact_value(int kind, int neg, fx_u128 m, int64_t s, const fixpt
     return raw;
 }
 
-/* One float64 through the exact engine. */
-static uint64_t exact_f64(double x, const fixpt_cast *c, const fx_bounds *b, uint64_t key,
-                          int64_t index, fixpt_status *st, uint8_t *mask)
-{
-    uint64_t bits = fx_bits_of(x);
-    int neg = (int)(bits >> 63);
-    int biased = (int)((bits >> 52) & 0x7ff);
-    uint64_t m = bits & ((1ULL << 52) - 1);
-    if (biased == 0x7ff)
-        return exact_value(m ? FIXPT_VALUE_NAN : FIXPT_VALUE_INF, neg, 0, 0, c, b, key, index, st,
-                           mask);
-    int64_t e = biased ? biased - 1075 : -1074;
-    if (biased)
-        m |= 1ULL << 52;
-    return exact_value(FIXPT_VALUE_FINITE, neg, m, e + c->shift, c, b, key, index, st, mask);
-}
-
 /* ---- vectorisable fast loop ---- */
 
 /*
  * Round x[i] * scale, saturate to [lo, hi] and write the integers to v[i].
  * Elements needing the exact path (|y| >= 2^51, NaN, inf, scaled into the
- * subnormal range) are counted in *hard; v is then meaningless for the block.
+ * subnormal range) are counted in `hard`; v is then meaningless for the block.
  *
  * Every decision is taken on the magnitude a = |y|, as the engine takes it:
  * y = x * 2^shift is exact (no overflow, no underflow: else the element is
@@ -121,7 +89,7 @@ static uint64_t exact_f64(double x, const fixpt_cast *c, const fx_bounds *b, uin
         r = r < lo ? lo : r;                                                   \
         r = ok ? r : 0.0;                                                      \
         v[i] = (int64_t)fx_bits_of(r + 0x1.8p52) - magic_bits;                 \
-        z += 0x9e3779b97f4a7c15ULL;                                            \
+        z += FX_GAMMA;                                                         \
     }
 
 #define IS_EVEN(f) (floor((f) * 0.5) * 2.0 == (f))
@@ -140,8 +108,7 @@ static fast_counts fast_round_block(const double *restrict x, int64_t *restrict 
 {
     const int64_t magic_bits = (int64_t)fx_bits_of(0x1.8p52);
     int64_t hard = 0, inexact = 0, pos = 0, negc = 0;
-    /* Weyl counter of fx_random: z = key + (index + 1) * gamma, advanced per element */
-    uint64_t z = key + (index0 + 1) * 0x9e3779b97f4a7c15ULL;
+    uint64_t z = fx_counter(key, index0); /* advanced by FX_GAMMA per element */
     switch (mode) {
     case FIXPT_NEAREST_EVEN: FAST_LOOP((d > 0.5) | ((d == 0.5) & !IS_EVEN(f))) break;
     case FIXPT_NEAREST_AWAY: FAST_LOOP(d >= 0.5) break;
@@ -168,79 +135,114 @@ static fast_counts fast_round_block(const double *restrict x, int64_t *restrict 
     return counts;
 }
 
-/* ---- public kernels ---- */
+/* ---- the kernels ---- */
 
-int fixpt_cast_f64(const double *in, void *out, int64_t n, const fixpt_cast *c,
+typedef struct {
+    const double *in;
+    int64_t stride;
+    const fixpt_cast *cast;
+    fx_bounds bounds;
+    uint64_t key;
+    int fast_ok, saturating;
+    double scale, lo, hi;
+    const fixpt_parts *parts;
+} cast_ctx;
+
+static int cast_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts)
+{
+    const cast_ctx *c = vctx;
+    if (!c->fast_ok)
+        return 0;
+    double buf[FX_BLOCK];
+    const double *x = fx_doubles(c->in, c->stride, start, n, buf);
+    fast_counts fc = fast_round_block(x, v, n, c->cast->round_mode, c->scale, c->lo, c->hi, c->key,
+                                      c->cast->index_offset + (uint64_t)start);
+    /* wrap and saturate_zero blocks with an overflow take the exact path */
+    if (fc.hard || (!c->saturating && (fc.pos | fc.neg)))
+        return 0;
+    counts->inexact = fc.inexact;
+    counts->pos = fc.pos;
+    counts->neg = fc.neg;
+    return 1;
+}
+
+static uint64_t cast_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)
+{
+    const cast_ctx *c = vctx;
+    uint64_t bits = fx_bits_of(FX_AT(double, c->in, c->stride, i));
+    int neg = (int)(bits >> 63);
+    int biased = (int)((bits >> 52) & 0x7ff);
+    uint64_t m = bits & ((1ULL << 52) - 1);
+    if (biased == 0x7ff)
+        return exact_value(m ? FIXPT_VALUE_NAN : FIXPT_VALUE_INF, neg, 0, 0, c->cast, &c->bounds,
+                           c->key, i, st, mask);
+    int64_t e = biased ? biased - 1075 : -1074;
+    if (biased)
+        m |= 1ULL << 52;
+    return exact_value(FIXPT_VALUE_FINITE, neg, m, e + c->cast->shift, c->cast, &c->bounds, c->key, i,
+                       st, mask);
+}
+
+static uint64_t parts_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)
+{
+    const cast_ctx *c = vctx;
+    const fixpt_parts *p = c->parts;
+    fx_u128 m = ((fx_u128)p->hi[i] << 64) | p->lo[i];
+    return exact_value(p->kind[i], p->neg[i] != 0, m, p->exp[i] + c->cast->shift, c->cast, &c->bounds,
+                       c->key, i, st, mask);
+}
+
+static cast_ctx make_ctx(const fixpt_cast *c)
+{
+    cast_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.cast = c;
+    ctx.bounds = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
+    ctx.key = fx_stream_key(c->seed, c->stream);
+    return ctx;
+}
+
+static int64_t out_stride(const fixpt_cast *c)
+{
+    return c->out_stride ? c->out_stride : c->out_bytes;
+}
+
+int fixpt_cast_f64(const double *in, int64_t in_stride, void *out, int64_t n, const fixpt_cast *c,
                    fixpt_status *st, uint8_t *mask)
 {
-    int err = check_cast(c, n);
     fx_reset_status(st);
+    int err = fx_check_cast(c, n);
     if (err)
         return err;
-    const fx_bounds b = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
-    const uint64_t key = fx_stream_key(c->seed, c->stream);
-    const int fast_ok = !fx_exact_only() && c->shift >= -1022 && c->shift <= 1023;
-    const double scale = fast_ok ? ldexp(1.0, c->shift) : 0.0;
+    cast_ctx ctx = make_ctx(c);
+    ctx.in = in;
+    ctx.stride = in_stride;
+    ctx.fast_ok = c->shift >= -1022 && c->shift <= 1023;
+    ctx.scale = ctx.fast_ok ? ldexp(1.0, c->shift) : 0.0;
     /* fast-path values have |v| <= 2^51, so bounds above 2^52 never bite */
-    const double hi = b.max_mag > (1ULL << 52) ? 0x1p52 : (double)b.max_mag;
-    const double lo = b.min_mag > (1ULL << 52) ? -0x1p52 : -(double)b.min_mag;
-    const int saturating = c->overflow_mode == FIXPT_SATURATE ||
-                           c->overflow_mode == FIXPT_SATURATE_SYMMETRIC ||
-                           c->overflow_mode == FIXPT_RAISE;
-    int64_t tmp[BLOCK];
-    for (int64_t start = 0; start < n; start += BLOCK) {
-        int64_t len = n - start < BLOCK ? n - start : BLOCK;
-        fast_counts fc = {len, 0, 0, 0};
-        if (fast_ok)
-            fc = fast_round_block(in + start, tmp, len, c->round_mode, scale, lo, hi, key,
-                                  c->index_offset + (uint64_t)start);
-        /* wrap and saturate_zero blocks with an overflow take the exact path too */
-        if (fc.hard == 0 && (saturating || (fc.pos | fc.neg) == 0)) {
-            st->n_inexact += fc.inexact;
-            st->n_overflow_pos += fc.pos;
-            st->n_overflow_neg += fc.neg;
-            if ((fc.pos | fc.neg) && (mask || st->first_overflow < 0)) {
-                /* which elements overflowed (rare): redo the block one by one */
-                fixpt_status scratch;
-                fx_reset_status(&scratch);
-                for (int64_t i = 0; i < len && (mask || scratch.first_overflow < 0); i++)
-                    exact_f64(in[start + i], c, &b, key, start + i, &scratch, mask);
-                if (st->first_overflow < 0)
-                    st->first_overflow = scratch.first_overflow;
-            } else if (mask) {
-                memset(mask + start, 0, (size_t)len);
-            }
-        } else {
-            for (int64_t i = 0; i < len; i++)
-                tmp[i] = (int64_t)exact_f64(in[start + i], c, &b, key, start + i, st, mask);
-        }
-        fx_store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
-    }
+    ctx.hi = ctx.bounds.max_mag > (1ULL << 52) ? 0x1p52 : (double)ctx.bounds.max_mag;
+    ctx.lo = ctx.bounds.min_mag > (1ULL << 52) ? -0x1p52 : -(double)ctx.bounds.min_mag;
+    ctx.saturating = c->overflow_mode == FIXPT_SATURATE || c->overflow_mode == FIXPT_SATURATE_SYMMETRIC ||
+                     c->overflow_mode == FIXPT_RAISE;
+    fx_kernel kernel = {cast_fast, cast_exact, &ctx};
+    fx_run(&kernel, n, out, out_stride(c), c->out_bytes, st, mask);
     return FIXPT_OK;
 }
 
 int fixpt_cast_parts(const fixpt_parts *v, void *out, int64_t n, const fixpt_cast *c,
                      fixpt_status *st, uint8_t *mask)
 {
-    int err = check_cast(c, n);
     fx_reset_status(st);
+    int err = fx_check_cast(c, n);
     if (err)
         return err;
     for (int64_t i = 0; i < n; i++)
         if (v->exp[i] < -FIXPT_MAX_PART_EXP || v->exp[i] > FIXPT_MAX_PART_EXP)
             return FIXPT_E_SHIFT;
-    const fx_bounds b = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
-    const uint64_t key = fx_stream_key(c->seed, c->stream);
-    int64_t tmp[BLOCK];
-    for (int64_t start = 0; start < n; start += BLOCK) {
-        int64_t len = n - start < BLOCK ? n - start : BLOCK;
-        for (int64_t i = start; i < start + len; i++) {
-            fx_u128 m = ((fx_u128)v->hi[i] << 64) | v->lo[i];
-            tmp[i - start] = (int64_t)exact_value(v->kind[i], v->neg[i] != 0, m, v->exp[i] + c->shift,
-                                                  c, &b, key, i, st, mask);
-        }
-        fx_store_block(tmp, (char *)out + start * c->out_bytes, len, c->out_bytes);
-    }
+    cast_ctx ctx = make_ctx(c);
+    ctx.parts = v;
+    fx_kernel kernel = {NULL, parts_exact, &ctx};
+    fx_run(&kernel, n, out, out_stride(c), c->out_bytes, st, mask);
     return FIXPT_OK;
 }
 

@@ -60,10 +60,30 @@ static inline uint64_t fx_stream_key(uint64_t seed, uint64_t stream)
     return fx_mix64(seed ^ fx_mix64(stream ^ 0x6a09e667f3bcc909ULL));
 }
 
+/* The Weyl increment: element i's counter is key + (i + 1) * FX_GAMMA. */
+#define FX_GAMMA 0x9e3779b97f4a7c15ULL
+
+/* The counter of element `index`; a loop adds FX_GAMMA per element. */
+static inline uint64_t fx_counter(uint64_t key, uint64_t index)
+{
+    return key + (index + 1) * FX_GAMMA;
+}
+
 /* Random word of element `index`: a pure function of (key, index). */
 static inline uint64_t fx_random(uint64_t key, uint64_t index)
 {
-    return fx_mix64(key + (index + 1) * 0x9e3779b97f4a7c15ULL);
+    return fx_mix64(fx_counter(key, index));
+}
+
+static inline int fx_is_stochastic(int mode)
+{
+    return mode == FIXPT_STOCHASTIC || mode == FIXPT_STOCHASTIC_EQUAL;
+}
+
+/* The random word of element `index` when the mode is stochastic, else 0 (not drawn). */
+static inline uint64_t fx_random_if(int mode, uint64_t key, uint64_t index)
+{
+    return fx_is_stochastic(mode) ? fx_random(key, index) : 0;
 }
 
 /* ---- bit access ---- */
@@ -316,8 +336,14 @@ static inline uint64_t fx_apply_overflow(int neg, uint64_t mag, int big,
     }
 }
 
-/* Validate a cast description (everything but the element count). */
-static inline int fx_check_cast(const fixpt_cast *c)
+/* Is this a container size (bytes) of the core: 1, 2, 4 or 8? */
+static inline int fx_valid_bytes(int64_t bytes)
+{
+    return bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8;
+}
+
+/* Validate a cast description and an element count. */
+static inline int fx_check_cast(const fixpt_cast *c, int64_t n)
 {
     if (c->word_length < 1 || c->word_length > 64)
         return FIXPT_E_WORD_LENGTH;
@@ -325,100 +351,11 @@ static inline int fx_check_cast(const fixpt_cast *c)
         return FIXPT_E_ROUND_MODE;
     if (c->overflow_mode < 0 || c->overflow_mode >= FIXPT_N_OVERFLOW_MODES)
         return FIXPT_E_OVERFLOW_MODE;
-    if (!(c->out_bytes == 1 || c->out_bytes == 2 || c->out_bytes == 4 || c->out_bytes == 8) ||
-        c->out_bytes * 8 < c->word_length)
+    if (!fx_valid_bytes(c->out_bytes) || c->out_bytes * 8 < c->word_length)
         return FIXPT_E_CONTAINER;
     if (c->shift < -100000 || c->shift > 100000)
         return FIXPT_E_SHIFT;
-    return FIXPT_OK;
-}
-
-/* Start a status record: no events, no first indices. */
-static inline void fx_reset_status(fixpt_status *st)
-{
-    memset(st, 0, sizeof *st);
-    st->first_nan = -1;
-    st->first_overflow = -1;
-}
-
-/* Record one element's overflow (+1 / -1 / 0) and inexactness; mask may be NULL. */
-static inline void fx_note(fixpt_status *st, uint8_t *mask, int overflow, int inexact, int64_t index)
-{
-    st->n_inexact += inexact;
-    if (mask)
-        mask[index] = overflow != 0;
-    if (overflow) {
-        if (overflow > 0)
-            st->n_overflow_pos++;
-        else
-            st->n_overflow_neg++;
-        if (st->first_overflow < 0)
-            st->first_overflow = index;
-    }
-}
-
-/* Expands to one `case KEY: BODY(TYPE) break;` per raw container type, keyed by
- * FX_CONTAINER_KEY(operand): every loop over operands of any container dispatches here. */
-#define FX_CONTAINER_KEY(x) ((x)->bytes * 2 + ((x)->is_signed != 0))
-#define FX_FOR_EACH_CONTAINER(BODY)                                            \
-    case 3: BODY(int8_t) break;                                                \
-    case 2: BODY(uint8_t) break;                                               \
-    case 5: BODY(int16_t) break;                                               \
-    case 4: BODY(uint16_t) break;                                              \
-    case 9: BODY(int32_t) break;                                               \
-    case 8: BODY(uint32_t) break;                                              \
-    case 17: BODY(int64_t) break;                                              \
-    default: BODY(uint64_t) break;
-
-/* Element i of a raw operand as a 128-bit signed integer (no alignment). */
-static inline __int128 fx_load_raw(const fixpt_operand *x, int64_t i)
-{
-#define FX_RETURN_RAW(TYPE) return ((const TYPE *)x->data)[i];
-    switch (FX_CONTAINER_KEY(x)) {
-        FX_FOR_EACH_CONTAINER(FX_RETURN_RAW)
-    }
-#undef FX_RETURN_RAW
-}
-
-/* Element i of a raw operand as a double (exact for containers up to 32 bits;
- * converted directly, not through a slow 128-bit conversion). */
-static inline double fx_load_double(const fixpt_operand *x, int64_t i)
-{
-#define FX_RETURN_DOUBLE(TYPE) return (double)((const TYPE *)x->data)[i];
-    switch (FX_CONTAINER_KEY(x)) {
-        FX_FOR_EACH_CONTAINER(FX_RETURN_DOUBLE)
-    }
-#undef FX_RETURN_DOUBLE
-}
-
-/* Elements start..start+n-1 of a raw operand as doubles (one loop per type,
- * so the conversion vectorises). */
-#define FX_LOAD_DOUBLE(TYPE)                                                   \
-    {                                                                          \
-        const TYPE *restrict p = (const TYPE *)x->data + start;                \
-        for (int64_t i = 0; i < n; i++)                                        \
-            out[i] = (double)p[i];                                             \
-    }
-
-FIXPT_MULTIVERSION __attribute__((unused))
-static void fx_load_block_double(const fixpt_operand *x, int64_t start, int64_t n, double *restrict out)
-{
-    switch (FX_CONTAINER_KEY(x)) {
-        FX_FOR_EACH_CONTAINER(FX_LOAD_DOUBLE)
-    }
-}
-
-/* Store raw bit patterns into a container of 1, 2, 4 or 8 bytes
- * (truncation keeps the low bits). */
-FIXPT_MULTIVERSION __attribute__((unused))
-static void fx_store_block(const int64_t *restrict v, void *restrict out, int64_t n, int bytes)
-{
-    switch (bytes) {
-    case 1: { uint8_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint8_t)v[i]; break; }
-    case 2: { uint16_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint16_t)v[i]; break; }
-    case 4: { uint32_t *o = out; for (int64_t i = 0; i < n; i++) o[i] = (uint32_t)v[i]; break; }
-    default: memcpy(out, v, (size_t)n * 8); break;
-    }
+    return n < 0 ? FIXPT_E_LENGTH : FIXPT_OK;
 }
 
 #endif

@@ -1,11 +1,12 @@
 /*
  * fixpt.h - the public interface of the fixpt C core.
  *
- * Every kernel works on whole contiguous arrays, never allocates, never prints
- * and never aborts: it returns a status code (FIXPT_OK or one of the
- * FIXPT_E* codes) and fills a fixpt_status record with what happened
- * (overflows, NaN, inf, inexact results).  The Python binding turns both into
- * exceptions or report objects.
+ * Every kernel works on whole arrays, never allocates, never prints and never
+ * aborts: it returns a status code (FIXPT_OK or one of the FIXPT_E* codes) and
+ * fills a fixpt_status record with what happened (overflows, NaN, inf, inexact
+ * results).  The Python binding turns both into exceptions or report objects.
+ * Elementwise kernels take strided arrays (a byte step between elements; 0
+ * repeats one element), as NumPy's ufunc loops do.
  *
  * The part between CDEF BEGIN and CDEF END is read verbatim by the cffi build
  * script (csrc/build_ffi.py), so it holds plain C declarations only.
@@ -84,11 +85,13 @@ typedef struct {
 /*
  * A cast: result = overflow(round(value * 2^shift)) stored in WL bits.
  * For float -> Q(IL, FL) the shift is FL; for an exact integer result with
- * FLe fraction bits going to Q(.., FLb) it is FLb - FLe.  Results are written as WL-bit two's complement
- * (or unsigned) integers into containers of out_bytes bytes.
+ * FLe fraction bits going to Q(.., FLb) it is FLb - FLe.  Results are written as
+ * WL-bit two's complement (or unsigned) integers into containers of out_bytes
+ * bytes, out_stride bytes apart.
  * Stochastic modes draw the random word of element i from
  * (seed, stream, index_offset + i) with a counter-based generator.
- * overflow_mask, when not NULL, receives 1 for each element that overflowed.
+ * overflow_mask, when not NULL, receives 1 for each element that overflowed
+ * (a contiguous array of n bytes).
  */
 typedef struct {
     int32_t word_length;
@@ -97,12 +100,14 @@ typedef struct {
     int32_t round_mode;
     int32_t overflow_mode;
     int32_t out_bytes;
+    int64_t out_stride;
     uint64_t seed;
     uint64_t stream;
     uint64_t index_offset;
 } fixpt_cast;
 
-int fixpt_cast_f64(const double *in, void *out, int64_t n,
+/* float64 values in_stride bytes apart -> raw integers. */
+int fixpt_cast_f64(const double *in, int64_t in_stride, void *out, int64_t n,
                    const fixpt_cast *cast, fixpt_status *status, uint8_t *overflow_mask);
 
 /* ---- exact values beyond float64 (decimal strings, fractions, big integers) ---- */
@@ -150,10 +155,12 @@ typedef enum {
     FIXPT_OP_DIV = 6   /* a / b       (exact quotient, rounded once; b = 0 gives 0 and is counted) */
 } fixpt_op;
 
-/* One operand: n raw integers in a container of `bytes` bytes; `align` is a
- * left shift (0..63) applied before adding or subtracting. */
+/* One operand: raw integers in a container of `bytes` bytes, `stride` bytes apart (0
+ * repeats one element); `align` is a left shift (0..63) applied before adding or
+ * subtracting. */
 typedef struct {
     const void *data;
+    int64_t stride;
     int32_t bytes;
     int32_t is_signed;
     int32_t align;
@@ -206,15 +213,16 @@ typedef struct {
     int32_t max_acc_bits;       /* bits needed by the largest |partial sum| seen (sign excluded) */
 } fixpt_mac_status;
 
-/* out[b, i, j] = cast(sum_k A[b, i, k] * B[b, k, j]); A is (batch, m, k) with a batch
- * stride of a_batch_stride elements (0 broadcasts), B likewise (batch, k, n). */
+/* out[b, i, j] = cast(sum_k A[b, i, k] * B[b, k, j]) for an output (batch, m, n) stored
+ * contiguously.  A is (batch, m, k) with element strides a_strides = {batch, row, column}
+ * (in elements of a->stride bytes; 0 broadcasts), B likewise (batch, k, n). */
 int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int64_t batch,
-                 int64_t m, int64_t k, int64_t n, int64_t a_batch_stride, int64_t b_batch_stride,
+                 int64_t m, int64_t k, int64_t n, const int64_t *a_strides, const int64_t *b_strides,
                  const fixpt_mac *mac, const fixpt_cast *out_cast, fixpt_status *out_status,
                  fixpt_mac_status *mac_status);
 
 /* FIR: out[i] = cast(sum_{t=0}^{K-1} h[t] * x[i + K - 1 - t]) for i in 0..n_out-1 over a
- * (pre-padded) x of n_out + K - 1 samples. */
+ * (pre-padded) x of n_out + K - 1 samples; the output is contiguous. */
 int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t n_out, int64_t k,
               const fixpt_mac *mac, const fixpt_cast *out_cast, fixpt_status *out_status,
               fixpt_mac_status *mac_status);
@@ -317,24 +325,33 @@ typedef struct {
     int32_t overflow;
 } fixpt_float_format;
 
-/* float64 -> encodings of the format (out_bytes 1, 2, 4 or 8). */
-int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_float_format *fmt,
-                      int32_t out_bytes, int32_t round_mode, uint64_t seed, uint64_t stream,
-                      uint64_t index_offset, fixpt_status *status);
+/* How values round into a float format (the random word of element i is drawn from
+ * (seed, stream, index_offset + i) in the stochastic modes). */
+typedef struct {
+    int32_t mode;
+    uint64_t seed;
+    uint64_t stream;
+    uint64_t index_offset;
+} fixpt_rounding;
+
+/* float64 values in_stride bytes apart -> encodings (out_bytes 1, 2, 4 or 8, out_stride apart). */
+int fixpt_float_round(const double *in, int64_t in_stride, void *out, int64_t out_stride,
+                      int32_t out_bytes, int64_t n, const fixpt_float_format *fmt,
+                      const fixpt_rounding *rounding, fixpt_status *status);
 /* fixpt_float_round for values in parts (see fixpt_parts; NaN parts give the canonical NaN). */
-int fixpt_float_round_parts(const fixpt_parts *values, void *out_bits, int64_t n,
-                            const fixpt_float_format *fmt, int32_t out_bytes, int32_t round_mode,
-                            uint64_t seed, uint64_t stream, uint64_t index_offset,
-                            fixpt_status *status);
-/* encodings -> float64 values (exact: every value of a valid format is a float64). */
-int fixpt_float_decode(const uint64_t *bits, double *out, int64_t n,
+int fixpt_float_round_parts(const fixpt_parts *values, void *out, int64_t out_stride,
+                            int32_t out_bytes, int64_t n, const fixpt_float_format *fmt,
+                            const fixpt_rounding *rounding, fixpt_status *status);
+/* Encodings (an unsigned operand of the format's container) -> float64 values (exact:
+ * every value of a valid format is a float64). */
+int fixpt_float_decode(const fixpt_operand *bits, double *out, int64_t n,
                        const fixpt_float_format *fmt);
-/* encodings -> fields (any output pointer may be NULL). */
-int fixpt_float_decompose(const uint64_t *bits, int64_t n, const fixpt_float_format *fmt,
+/* Encodings -> fields (any output pointer may be NULL; outputs are contiguous). */
+int fixpt_float_decompose(const fixpt_operand *bits, int64_t n, const fixpt_float_format *fmt,
                           uint8_t *sign, int32_t *biased_exponent, int32_t *exponent,
                           uint64_t *trailing, uint64_t *significand, uint8_t *cls);
-/* next encoding toward +inf (direction +1) or -inf (direction -1). */
-int fixpt_float_next(const uint64_t *bits, uint64_t *out, int64_t n,
+/* Next encoding toward +inf (direction +1) or -inf (direction -1). */
+int fixpt_float_next(const fixpt_operand *bits, uint64_t *out, int64_t n,
                      const fixpt_float_format *fmt, int32_t direction);
 
 /* CDEF END */

@@ -8,11 +8,8 @@
  * so rounding into the format is rounding x * 2^-q to an integer.
  */
 #include <math.h>
-#include <string.h>
 
-#include "engine.h"
-
-#define BLOCK 1024
+#include "driver.h"
 
 /* Everything derived from a fixpt_float_format. */
 typedef struct {
@@ -70,12 +67,6 @@ static int ff_init(const fixpt_float_format *f, ff_t *o)
     return FIXPT_OK;
 }
 
-/* Shared start of the per-encoding kernels: derive the format, check the count. */
-static int ff_begin(const fixpt_float_format *fmt, int64_t n, ff_t *f)
-{
-    int err = ff_init(fmt, f);
-    return err ? err : (n < 0 ? FIXPT_E_LENGTH : FIXPT_OK);
-}
 
 static inline int ff_is_nan(const ff_t *f, uint64_t b)
 {
@@ -215,7 +206,7 @@ static uint64_t ff_round_exact(const ff_t *f, double x, int mode, uint64_t rnd,
         inexact += (zero ^ 1) & ((m << (64 - k)) != 0);                               \
         hard += (!zero) & ((!normal) | (!in_range) | (mag > max_mag) | ((!subn) & (!is_normal_range))); \
         v[i] = (int64_t)((zero | (mag == 0)) ? zero_bits * neg : (neg << sign_shift) | mag); \
-        z += 0x9e3779b97f4a7c15ULL;                                                    \
+        z += FX_GAMMA;                                                                 \
     }
 
 FIXPT_MULTIVERSION
@@ -228,7 +219,7 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
     const uint64_t hidden = 1ULL << f->M, max_mag = f->max_mag;
     const uint64_t zero_bits = f->kind == FIXPT_SPECIAL_FNUZ ? 0 : f->sign_bit;
     const uint64_t subn = (uint64_t)f->subnormals;
-    uint64_t z = key + (index0 + 1) * 0x9e3779b97f4a7c15ULL;
+    uint64_t z = fx_counter(key, index0); /* advanced by FX_GAMMA per element */
     int64_t hard = 0, inexact = 0;
     switch (mode) {
     FIXPT_FOR_EACH_ROUND_MODE(FLOAT_FAST_LOOP)
@@ -238,80 +229,121 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
     *n_inexact = inexact;
 }
 
+/* ---- the rounding kernels ---- */
+
+typedef struct {
+    ff_t f;
+    const double *in;
+    int64_t stride;
+    const fixpt_parts *parts;
+    int mode;
+    uint64_t key, index_offset;
+} round_ctx;
+
+static int round_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts)
+{
+    const round_ctx *c = vctx;
+    if (c->f.M > 51)
+        return 0;
+    double buf[FX_BLOCK];
+    const double *x = fx_doubles(c->in, c->stride, start, n, buf);
+    int64_t hard, inexact;
+    float_fast_block(&c->f, x, v, n, c->mode, c->key, c->index_offset + (uint64_t)start, &hard, &inexact);
+    counts->inexact = inexact; /* overflowing elements are hard: no overflow counts here */
+    return hard == 0;
+}
+
+static uint64_t round_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)
+{
+    const round_ctx *c = vctx;
+    (void)mask;
+    uint64_t rnd = fx_random_if(c->mode, c->key, c->index_offset + (uint64_t)i);
+    return ff_round_exact(&c->f, FX_AT(double, c->in, c->stride, i), c->mode, rnd, st, i);
+}
+
+static uint64_t round_parts_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)
+{
+    const round_ctx *c = vctx;
+    const fixpt_parts *p = c->parts;
+    int neg = p->neg[i] != 0;
+    (void)mask;
+    if (p->kind[i] == FIXPT_VALUE_NAN)
+        return ff_nan_of(&c->f, neg, 0, st, i);
+    if (p->kind[i] == FIXPT_VALUE_INF)
+        return ff_inf_of(&c->f, neg, st);
+    uint64_t rnd = fx_random_if(c->mode, c->key, c->index_offset + (uint64_t)i);
+    fx_u128 m = ((fx_u128)p->hi[i] << 64) | p->lo[i];
+    return ff_round_finite(&c->f, neg, m, p->exp[i], c->mode, rnd, st, i);
+}
+
 /* Shared start of the two rounding kernels: derive the format, check the arguments. */
-static int ff_round_begin(const fixpt_float_format *fmt, int64_t n, int32_t out_bytes, int32_t round_mode,
-                          fixpt_status *st, ff_t *f)
+static int round_begin(const fixpt_float_format *fmt, int64_t n, int32_t out_bytes,
+                       const fixpt_rounding *r, fixpt_status *st, round_ctx *c)
 {
     fx_reset_status(st);
-    int err = ff_init(fmt, f);
+    memset(c, 0, sizeof *c);
+    int err = ff_init(fmt, &c->f);
     if (err)
         return err;
-    if (round_mode < 0 || round_mode >= FIXPT_N_ROUND_MODES)
+    if (r->mode < 0 || r->mode >= FIXPT_N_ROUND_MODES)
         return FIXPT_E_ROUND_MODE;
-    if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8) ||
-        out_bytes * 8 < 1 + f->E + f->M)
+    if (!fx_valid_bytes(out_bytes) || out_bytes * 8 < 1 + c->f.E + c->f.M)
         return FIXPT_E_CONTAINER;
+    c->mode = r->mode;
+    c->key = fx_stream_key(r->seed, r->stream);
+    c->index_offset = r->index_offset;
     return n < 0 ? FIXPT_E_LENGTH : FIXPT_OK;
 }
 
-int fixpt_float_round(const double *in, void *out_bits, int64_t n, const fixpt_float_format *fmt,
-                      int32_t out_bytes, int32_t round_mode, uint64_t seed, uint64_t stream,
-                      uint64_t index_offset, fixpt_status *st)
+int fixpt_float_round(const double *in, int64_t in_stride, void *out, int64_t out_stride,
+                      int32_t out_bytes, int64_t n, const fixpt_float_format *fmt,
+                      const fixpt_rounding *rounding, fixpt_status *st)
 {
-    ff_t f;
-    int err = ff_round_begin(fmt, n, out_bytes, round_mode, st, &f);
+    round_ctx ctx;
+    int err = round_begin(fmt, n, out_bytes, rounding, st, &ctx);
     if (err)
         return err;
-    const uint64_t key = fx_stream_key(seed, stream);
-    const int stochastic = round_mode == FIXPT_STOCHASTIC || round_mode == FIXPT_STOCHASTIC_EQUAL;
-    int64_t tmp[BLOCK];
-    for (int64_t start = 0; start < n; start += BLOCK) {
-        int64_t len = n - start < BLOCK ? n - start : BLOCK;
-        int64_t hard = len, inexact = 0;
-        if (f.M <= 51 && !fx_exact_only())
-            float_fast_block(&f, in + start, tmp, len, round_mode, key,
-                             index_offset + (uint64_t)start, &hard, &inexact);
-        if (hard == 0) {
-            st->n_inexact += inexact;
-        } else {
-            for (int64_t i = 0; i < len; i++) {
-                uint64_t rnd = stochastic ? fx_random(key, index_offset + (uint64_t)(start + i)) : 0;
-                tmp[i] = (int64_t)ff_round_exact(&f, in[start + i], round_mode, rnd, st, start + i);
-            }
-        }
-        fx_store_block(tmp, (char *)out_bits + start * out_bytes, len, out_bytes);
-    }
+    ctx.in = in;
+    ctx.stride = in_stride;
+    fx_kernel kernel = {round_fast, round_exact, &ctx};
+    fx_run(&kernel, n, out, out_stride, out_bytes, st, NULL);
     return FIXPT_OK;
 }
 
-int fixpt_float_round_parts(const fixpt_parts *v, void *out_bits, int64_t n,
-                            const fixpt_float_format *fmt, int32_t out_bytes, int32_t round_mode,
-                            uint64_t seed, uint64_t stream, uint64_t index_offset, fixpt_status *st)
+int fixpt_float_round_parts(const fixpt_parts *v, void *out, int64_t out_stride, int32_t out_bytes,
+                            int64_t n, const fixpt_float_format *fmt, const fixpt_rounding *rounding,
+                            fixpt_status *st)
 {
-    ff_t f;
-    int err = ff_round_begin(fmt, n, out_bytes, round_mode, st, &f);
+    round_ctx ctx;
+    int err = round_begin(fmt, n, out_bytes, rounding, st, &ctx);
     if (err)
         return err;
     for (int64_t i = 0; i < n; i++)
         if (v->exp[i] < -FIXPT_MAX_PART_EXP || v->exp[i] > FIXPT_MAX_PART_EXP)
             return FIXPT_E_SHIFT;
-    const uint64_t key = fx_stream_key(seed, stream);
-    const int stochastic = round_mode == FIXPT_STOCHASTIC || round_mode == FIXPT_STOCHASTIC_EQUAL;
-    int64_t tmp[BLOCK];
-    for (int64_t start = 0; start < n; start += BLOCK) {
-        int64_t len = n - start < BLOCK ? n - start : BLOCK;
-        for (int64_t i = start; i < start + len; i++) {
-            int neg = v->neg[i] != 0;
-            uint64_t rnd = stochastic ? fx_random(key, index_offset + (uint64_t)i) : 0;
-            fx_u128 m = ((fx_u128)v->hi[i] << 64) | v->lo[i];
-            tmp[i - start] = (int64_t)(v->kind[i] == FIXPT_VALUE_NAN ? ff_nan_of(&f, neg, 0, st, i)
-                                       : v->kind[i] == FIXPT_VALUE_INF
-                                           ? ff_inf_of(&f, neg, st)
-                                           : ff_round_finite(&f, neg, m, v->exp[i], round_mode, rnd, st, i));
-        }
-        fx_store_block(tmp, (char *)out_bits + start * out_bytes, len, out_bytes);
-    }
+    ctx.parts = v;
+    fx_kernel kernel = {NULL, round_parts_exact, &ctx};
+    fx_run(&kernel, n, out, out_stride, out_bytes, st, NULL);
     return FIXPT_OK;
+}
+
+/* ---- encodings ---- */
+
+/* Encoding i of an unsigned operand (any container), widened. */
+static inline uint64_t ff_bits_at(const fixpt_operand *bits, int64_t i)
+{
+    return (uint64_t)fx_load_raw(bits, i);
+}
+
+/* Shared start of the per-encoding kernels: derive the format, check the operand and count. */
+static int ff_begin(const fixpt_float_format *fmt, const fixpt_operand *bits, int64_t n, ff_t *f)
+{
+    int err = ff_init(fmt, f);
+    if (err)
+        return err;
+    if (!fx_valid_operand(bits) || bits->is_signed)
+        return FIXPT_E_OPERAND;
+    return n < 0 ? FIXPT_E_LENGTH : FIXPT_OK;
 }
 
 static double ff_decode_one(const ff_t *f, uint64_t b)
@@ -332,27 +364,27 @@ static double ff_decode_one(const ff_t *f, uint64_t b)
     return neg ? -v : v;
 }
 
-int fixpt_float_decode(const uint64_t *bits, double *out, int64_t n, const fixpt_float_format *fmt)
+int fixpt_float_decode(const fixpt_operand *bits, double *out, int64_t n, const fixpt_float_format *fmt)
 {
     ff_t f;
-    int err = ff_begin(fmt, n, &f);
+    int err = ff_begin(fmt, bits, n, &f);
     if (err)
         return err;
     for (int64_t i = 0; i < n; i++)
-        out[i] = ff_decode_one(&f, bits[i]);
+        out[i] = ff_decode_one(&f, ff_bits_at(bits, i));
     return FIXPT_OK;
 }
 
-int fixpt_float_decompose(const uint64_t *bits, int64_t n, const fixpt_float_format *fmt,
+int fixpt_float_decompose(const fixpt_operand *bits, int64_t n, const fixpt_float_format *fmt,
                           uint8_t *sign, int32_t *biased_exponent, int32_t *exponent,
                           uint64_t *trailing, uint64_t *significand, uint8_t *cls)
 {
     ff_t f;
-    int err = ff_begin(fmt, n, &f);
+    int err = ff_begin(fmt, bits, n, &f);
     if (err)
         return err;
     for (int64_t i = 0; i < n; i++) {
-        uint64_t b = bits[i], mag = b & ~f.sign_bit;
+        uint64_t b = ff_bits_at(bits, i), mag = b & ~f.sign_bit;
         uint64_t field = mag >> f.M, man = mag & f.man_mask;
         int c;
         if (ff_is_nan(&f, b))
@@ -401,19 +433,18 @@ static uint64_t ff_negate(const ff_t *f, uint64_t b)
     return b ^ f->sign_bit;
 }
 
-int fixpt_float_next(const uint64_t *bits, uint64_t *out, int64_t n,
+int fixpt_float_next(const fixpt_operand *bits, uint64_t *out, int64_t n,
                      const fixpt_float_format *fmt, int32_t direction)
 {
     ff_t f;
-    int err = ff_init(fmt, &f);
+    int err = ff_begin(fmt, bits, n, &f);
     if (err)
         return err;
     if (direction != 1 && direction != -1)
         return FIXPT_E_DIRECTION;
-    if (n < 0)
-        return FIXPT_E_LENGTH;
-    for (int64_t i = 0; i < n; i++)
-        out[i] = direction > 0 ? ff_next_up(&f, bits[i])
-                               : ff_negate(&f, ff_next_up(&f, ff_negate(&f, bits[i])));
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t b = ff_bits_at(bits, i);
+        out[i] = direction > 0 ? ff_next_up(&f, b) : ff_negate(&f, ff_next_up(&f, ff_negate(&f, b)));
+    }
     return FIXPT_OK;
 }

@@ -12,9 +12,8 @@
  * only.  (For matrix products that case is handed to float BLAS by Python.)
  */
 #include <math.h>
-#include <string.h>
 
-#include "engine.h"
+#include "driver.h"
 
 typedef __int128 i128;
 
@@ -126,8 +125,7 @@ static inline int64_t mac_finish(i128 acc, const fixpt_cast *oc, const fx_bounds
                                  int64_t index, fixpt_status *st)
 {
     int neg = acc < 0, big, inexact, overflow;
-    uint64_t rnd = (oc->round_mode == FIXPT_STOCHASTIC || oc->round_mode == FIXPT_STOCHASTIC_EQUAL)
-                       ? fx_random(out_key, oc->index_offset + (uint64_t)index) : 0;
+    uint64_t rnd = fx_random_if(oc->round_mode, out_key, oc->index_offset + (uint64_t)index);
     uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)acc : (fx_u128)acc, oc->shift, oc->round_mode,
                                    rnd, &big, &inexact);
     uint64_t raw = fx_apply_overflow(neg, mag, big, ob, &overflow);
@@ -170,12 +168,17 @@ static void note_acc(fixpt_mac_status *ms, int overflowed, fx_u128 peak, int64_t
         ms->max_acc_bits = b;
 }
 
-/* acc[j] += a * row[j] for a tile (vectorised: converts the row to double). */
+/* acc[j] += a * x[start + j] for a tile (vectorised: converts the row to double). */
 #define AXPY_ROW(TYPE)                                                         \
     {                                                                          \
-        const TYPE *restrict r = (const TYPE *)x->data + start;                \
-        for (int64_t j = 0; j < len; j++)                                      \
-            acc[j] += a * (double)r[j];                                        \
+        if (x->stride == (int64_t)sizeof(TYPE)) {                              \
+            const TYPE *restrict r = (const TYPE *)x->data + start;            \
+            for (int64_t j = 0; j < len; j++)                                  \
+                acc[j] += a * (double)r[j];                                    \
+        } else {                                                               \
+            for (int64_t j = 0; j < len; j++)                                  \
+                acc[j] += a * (double)FX_AT(TYPE, x->data, x->stride, start + j); \
+        }                                                                      \
     }
 
 FIXPT_MULTIVERSION
@@ -213,7 +216,7 @@ static int finish_integers(const double *restrict acc, int64_t len, void *out, c
     }
     if (top > hi || bottom < lo)
         return 0;
-    fx_store_block(v, (char *)out + i0 * oc->out_bytes, len, oc->out_bytes);
+    fx_store_block(v, out, oc->out_bytes, i0, len, oc->out_bytes);
     int b = bits_of((fx_u128)(top > -bottom ? top : -bottom));
     if (b > ms->max_acc_bits)
         ms->max_acc_bits = b;
@@ -222,11 +225,6 @@ static int finish_integers(const double *restrict acc, int64_t len, void *out, c
 
 static void reset_mac(fixpt_mac_status *ms);
 
-static int valid_container(const fixpt_operand *x)
-{
-    return x->bytes == 1 || x->bytes == 2 || x->bytes == 4 || x->bytes == 8;
-}
-
 /* Shared start of the MAC kernels: clear the records, validate and derive the model.
  * Products of two raw integers must fit a signed 128-bit integer: not both uint64. */
 static int mac_begin(const fixpt_operand *a, const fixpt_operand *b, const fixpt_mac *mac,
@@ -234,12 +232,12 @@ static int mac_begin(const fixpt_operand *a, const fixpt_operand *b, const fixpt
 {
     fx_reset_status(st);
     reset_mac(ms);
-    if (!valid_container(a) || !valid_container(b))
+    if (!fx_valid_operand(a) || !fx_valid_operand(b))
         return FIXPT_E_OPERAND;
     if (a->bytes == 8 && !a->is_signed && b->bytes == 8 && !b->is_signed)
         return FIXPT_E_OPERAND_WIDTH;
     int err = mac_init(mac, c);
-    return err ? err : fx_check_cast(oc);
+    return err ? err : fx_check_cast(oc, 0);
 }
 
 static void reset_mac(fixpt_mac_status *ms)
@@ -270,7 +268,7 @@ static i128 mac_sum(const mac_ctx *c, const fixpt_operand *a, int64_t a0, int64_
 }
 
 int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int64_t batch,
-                 int64_t m, int64_t k, int64_t n, int64_t a_stride, int64_t b_stride,
+                 int64_t m, int64_t k, int64_t n, const int64_t *as, const int64_t *bs,
                  const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st,
                  fixpt_mac_status *ms)
 {
@@ -284,11 +282,11 @@ int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int6
     const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
     int too_wide = 0;
     for (int64_t bt = 0; bt < batch; bt++) {
-        const int64_t a0 = bt * a_stride, b0 = bt * b_stride;
         for (int64_t i = 0; i < m; i++) {
             for (int64_t j = 0; j < n; j++) {
                 const int64_t o = (bt * m + i) * n + j;
-                i128 s = mac_sum(&c, a, a0 + i * k, 1, b, b0 + j, n, k, o, ms, &too_wide);
+                i128 s = mac_sum(&c, a, bt * as[0] + i * as[1], as[2], b, bt * bs[0] + j * bs[2], bs[1], k,
+                                 o, ms, &too_wide);
                 store_one(out, oc->out_bytes, o, mac_finish(s, oc, &ob, out_key, o, st));
             }
         }

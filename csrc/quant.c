@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine.h"
+#include "arrays.h"
 
 #define BLOCK 1024
 
@@ -92,7 +92,7 @@ int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
         if (!(scale[c] > 0.0f) || isinf(scale[c]))
             return FIXPT_E_SCALE;
     }
-    if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8))
+    if (!fx_valid_bytes(out_bytes))
         return FIXPT_E_CONTAINER;
     int32_t tmp[BLOCK];
     /* walk runs of constant parameters, at most BLOCK long */
@@ -209,7 +209,7 @@ int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *mu
         return FIXPT_E_CHANNELS;
     if (qmin > qmax)
         return FIXPT_E_QRANGE;
-    if (!(out_bytes == 1 || out_bytes == 2 || out_bytes == 4 || out_bytes == 8))
+    if (!fx_valid_bytes(out_bytes))
         return FIXPT_E_CONTAINER;
     const int integer = preset < FIXPT_REQUANT_FLOAT;
     for (int64_t c = 0; c < channels; c++) {
@@ -240,7 +240,7 @@ int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *mu
         clamped += requantize_run(acc + start, tmp, len, preset, integer ? multiplier[ch] : 0,
                                   integer ? shift[ch] : 0, integer ? 0.0f : float_multiplier[ch],
                                   zero_point[ch], qmin, qmax);
-        fx_store_block(tmp, (char *)out + start * out_bytes, len, out_bytes);
+        fx_store_block(tmp, out, out_bytes, start, len, out_bytes);
         start += len;
     }
     *n_clamped = clamped;

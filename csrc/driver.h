@@ -1,0 +1,91 @@
+/*
+ * driver.h - private to the C core: status records and the one block driver that every
+ * elementwise kernel (float -> fixed, fixed -> fixed arithmetic, float -> float format)
+ * runs through.
+ *
+ * A kernel supplies two functions: `fast`, a vectorised loop over a block that either
+ * handles every element of the block (and returns 1) or gives up (returns 0); and
+ * `exact`, the integer engine for one element.  The driver tries the fast loop on each
+ * block, falls back to the exact engine element by element when the block needs it,
+ * finds the overflowing elements of a fast block when a mask or a first index is
+ * wanted, and stores the block.  Both functions implement the same rules, so a result
+ * never depends on the path (the tests compare them: fixpt_set_exact_only).
+ */
+#ifndef FIXPT_DRIVER_H
+#define FIXPT_DRIVER_H
+
+#include "arrays.h"
+
+#define FX_BLOCK 1024
+
+/* Start a status record: no events, no first indices. */
+static inline void fx_reset_status(fixpt_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->first_nan = -1;
+    st->first_overflow = -1;
+}
+
+/* Record one element's overflow (+1 / -1 / 0) and inexactness; mask may be NULL. */
+static inline void fx_note(fixpt_status *st, uint8_t *mask, int overflow, int inexact, int64_t index)
+{
+    st->n_inexact += inexact;
+    if (mask)
+        mask[index] = overflow != 0;
+    if (overflow) {
+        if (overflow > 0)
+            st->n_overflow_pos++;
+        else
+            st->n_overflow_neg++;
+        if (st->first_overflow < 0)
+            st->first_overflow = index;
+    }
+}
+
+/* What a fast block saw. */
+typedef struct {
+    int64_t inexact, pos, neg;
+} fx_counts;
+
+typedef struct {
+    /* Elements [start, start + n) into v[0..n), counting events; 0 when the block needs the
+     * exact engine (v and the counts are then ignored).  NULL: no fast path. */
+    int (*fast)(const void *ctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts);
+    /* One element through the exact engine: its raw bits, its events noted in st (and mask). */
+    uint64_t (*exact)(const void *ctx, int64_t i, fixpt_status *st, uint8_t *mask);
+    const void *ctx;
+} fx_kernel;
+
+/* Run a kernel over n elements into an output of `bytes` bytes per element, `stride` apart. */
+static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stride, int bytes,
+                          fixpt_status *st, uint8_t *mask)
+{
+    int64_t v[FX_BLOCK];
+    const int try_fast = k->fast != NULL && !fx_exact_only();
+    for (int64_t start = 0; start < n; start += FX_BLOCK) {
+        int64_t len = n - start < FX_BLOCK ? n - start : FX_BLOCK;
+        fx_counts counts = {0, 0, 0};
+        if (try_fast && k->fast(k->ctx, start, len, v, &counts)) {
+            st->n_inexact += counts.inexact;
+            st->n_overflow_pos += counts.pos;
+            st->n_overflow_neg += counts.neg;
+            if ((counts.pos | counts.neg) && (mask || st->first_overflow < 0)) {
+                /* which elements overflowed (rare): ask the exact engine, which agrees */
+                fixpt_status scratch;
+                fx_reset_status(&scratch);
+                for (int64_t i = start; i < start + len && (mask || scratch.first_overflow < 0); i++)
+                    k->exact(k->ctx, i, &scratch, mask);
+                if (st->first_overflow < 0)
+                    st->first_overflow = scratch.first_overflow;
+            } else if (mask) {
+                memset(mask + start, 0, (size_t)len);
+            }
+        } else {
+            for (int64_t i = 0; i < len; i++)
+                v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
+        }
+        fx_store_block(v, out, stride, start, len, bytes);
+    }
+}
+
+#endif
