@@ -1,52 +1,78 @@
 """fixpt: bit-accurate fixed-point and floating-point arithmetic for NumPy, with a C core.
 
+The package is layered, each layer importing only the ones below it:
+
+* ``fixpt.base``: argument checks, broadcasting, the status record;
+* ``fixpt.formats``: fixed-point and float formats, rounding and overflow modes;
+* ``fixpt.convert``: exact conversions (to fixed point, to float formats), random streams;
+* ``fixpt.fixed``: FixedArray, exact arithmetic, multiply-accumulate, bit I/O;
+* ``fixpt.diagnostics``: cancellation, running error bounds, error statistics;
+* ``fixpt.quant``: quantization as runtimes do it, calibration, training pieces;
+* ``fixpt.deploy``: integer-only deployment of networks (NEMO);
+* ``fixpt.teach``: explain and the teaching plots;
+
+with ``fixpt.torch``, ``fixpt.cli`` and ``fixpt.demo`` on top.  The C core is reached only
+through ``fixpt._binding``.
+
 >>> import fixpt
 >>> x = fixpt.array([0.1, -0.7], fixpt.Q(1, 7))
 >>> x.raw
 array([ 13, -90], dtype=int8)
 """
-from fixpt.array import FixedArray, arange, array, from_raw, full, ones, zeros
-from fixpt.bits import from_bin, from_hex, load_mem, save_mem
-from fixpt.cancellation import CancellationReport, cancellation, watch_cancellation
-from fixpt.convert import CastStatus, raw_to_float, recast_raw, to_raw
-from fixpt.explain import Explanation, explain
-from fixpt.floatformat import (
-    NAMED_FORMATS, FloatFormat, FloatInfo, bfloat16, binary16, binary32, binary64, e4m3fn,
-    e4m3fnuz, e5m2, e5m2fnuz, parse_float_format, tf32,
-)
-from fixpt.floats import (
-    FloatFields, compose, decompose, decompose_bits, exact_value, from_bits, next_down, next_up,
-    representation_error, round_to_format, to_bits, ulp,
-)
-from fixpt.formats import AccumulatorFormat, FixedFormat, Q, UQ, parse_format
-from fixpt.mac import MacStatus, accumulator_bits, accumulator_format, conv2d, convolve, dot, matmul
-from fixpt.modes import OverflowMode, RoundMode
-from fixpt.ops import (
-    ErrorStats, absolute, add, amax, amin, as_fixed, common_format, compare, concatenate,
-    cumsum, divide, error_stats, exact_format_of, mean, multiply, negative, prod, stack,
-    subtract, sum, where,
-)
-from fixpt.record import record
-from fixpt import calibrate, deploy, nemo, quant, train
-from fixpt.rng import Generator
-from fixpt.teaching import expected_rounding, slope_bias_table
-from fixpt.tracked import SignificantDigits, Simulated, Tracked
+import importlib as _importlib
+import warnings as _warnings
 
-__version__ = "0.1.0"
+from fixpt import deploy, quant
+from fixpt.base.status import CastStatus
+from fixpt.convert import (
+    FloatFields, Generator, compose, decompose, decompose_bits, exact_value, from_bits, next_down,
+    next_up, raw_to_float, recast_raw, representation_error, round_to_format, to_bits, to_raw, ulp,
+)
+from fixpt.diagnostics import (
+    CancellationReport, ErrorStats, SignificantDigits, Simulated, Tracked, cancellation, error_stats,
+    watch_cancellation,
+)
+from fixpt.fixed import (
+    FixedArray, MacStatus, absolute, accumulator_bits, accumulator_format, add, amax, amin, arange,
+    array, as_fixed, common_format, compare, concatenate, conv2d, convolve, cumsum, divide, dot,
+    exact_format_of, from_bin, from_hex, from_raw, full, load_mem, matmul, mean, multiply, negative,
+    ones, prod, record, save_mem, stack, subtract, sum, where, zeros,
+)
+from fixpt.formats import (
+    NAMED_FORMATS, AccumulatorFormat, FixedFormat, FloatFormat, FloatInfo, OverflowMode, Q, RoundMode,
+    UQ, bfloat16, binary16, binary32, binary64, e4m3fn, e4m3fnuz, e5m2, e5m2fnuz, parse_float_format,
+    parse_format, tf32,
+)
+from fixpt.teach import Explanation, expected_rounding, explain, slope_bias_table
+
+__version__ = "0.2.0"
+
+# Module paths that moved in 0.2; the aliases go in 0.3.
+_MOVED = {"calibrate": "fixpt.quant.calibrate", "train": "fixpt.quant.train",
+          "nemo": "fixpt.deploy.nemo", "network": "fixpt.deploy.network",
+          "teaching": "fixpt.teach.plots"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        _warnings.warn(f"fixpt.{name} moved to {_MOVED[name]}; the old name goes in fixpt 0.3",
+                       DeprecationWarning, stacklevel=2)
+        return _importlib.import_module(_MOVED[name])
+    raise AttributeError(f"module 'fixpt' has no attribute {name!r}")
+
 
 __all__ = [
-    "calibrate", "deploy", "nemo", "quant", "train",
-    "CancellationReport", "cancellation", "watch_cancellation", "SignificantDigits", "Simulated",
-    "Tracked", "expected_rounding", "slope_bias_table",
-    "AccumulatorFormat", "MacStatus", "accumulator_bits", "accumulator_format", "conv2d", "convolve", "dot", "matmul",
-    "ErrorStats", "absolute", "add", "amax", "amin", "arange", "as_fixed", "common_format",
-    "compare", "concatenate", "cumsum", "divide", "error_stats", "exact_format_of", "from_bin",
-    "from_hex", "full", "load_mem", "mean", "multiply", "negative", "ones", "prod", "record",
-    "save_mem", "stack", "subtract", "sum", "where", "zeros",
-    "CastStatus", "Explanation", "FixedArray", "FixedFormat", "FloatFields", "FloatFormat", "FloatInfo",
-    "Generator", "NAMED_FORMATS", "OverflowMode", "Q", "RoundMode", "UQ", "array", "bfloat16",
-    "binary16", "binary32", "binary64", "compose", "decompose", "decompose_bits", "e4m3fn",
-    "e4m3fnuz", "e5m2", "e5m2fnuz", "exact_value", "explain", "from_bits", "from_raw", "next_down",
-    "next_up", "parse_float_format", "parse_format", "raw_to_float", "recast_raw",
-    "representation_error", "round_to_format", "tf32", "to_bits", "to_raw", "ulp",
+    "deploy", "quant", "CastStatus", "FloatFields", "Generator", "compose", "decompose",
+    "decompose_bits", "exact_value", "from_bits", "next_down", "next_up", "raw_to_float",
+    "recast_raw", "representation_error", "round_to_format", "to_bits", "to_raw", "ulp",
+    "CancellationReport", "ErrorStats", "SignificantDigits", "Simulated", "Tracked", "cancellation",
+    "error_stats", "watch_cancellation", "FixedArray", "MacStatus", "absolute", "accumulator_bits",
+    "accumulator_format", "add", "amax", "amin", "arange", "array", "as_fixed", "common_format",
+    "compare", "concatenate", "conv2d", "convolve", "cumsum", "divide", "dot", "exact_format_of",
+    "from_bin", "from_hex", "from_raw", "full", "load_mem", "matmul", "mean", "multiply",
+    "negative", "ones", "prod", "record", "save_mem", "stack", "subtract", "sum", "where", "zeros",
+    "NAMED_FORMATS", "AccumulatorFormat", "FixedFormat", "FloatFormat", "FloatInfo", "OverflowMode",
+    "Q", "RoundMode", "UQ", "bfloat16", "binary16", "binary32", "binary64", "e4m3fn", "e4m3fnuz",
+    "e5m2", "e5m2fnuz", "parse_float_format", "parse_format", "tf32", "Explanation",
+    "expected_rounding", "explain", "slope_bias_table",
 ]

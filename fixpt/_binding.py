@@ -1,19 +1,23 @@
-"""The one module that touches the compiled C core (``fixpt._core``).
+"""The one module that calls the compiled C core (``fixpt._core``).
 
-Everything here is thin: check the arrays handed to C, call the kernel (cffi
-releases the GIL during the call), and turn the C status code into a Python
-exception.  Policies (what to do about NaN, overflow in raise mode, ...)
-belong to the callers.
+Everything here is thin: hand arrays to C in a layout it reads (native byte order, aligned,
+and contiguous or with one stride), call the kernel (cffi releases the GIL during the call),
+turn the C status code into a Python exception and the C record into a :class:`CastStatus`.
+Policies (what to do about NaN, overflow in raise mode, ...) belong to the callers.
+
+A cast is described by a *spec*: any object with ``format`` (``wl``, ``signed``,
+``container``), ``round_mode``, ``overflow_mode``, ``seed`` and ``stream``
+(see :class:`fixpt.convert.spec.CastSpec`).
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from fixpt._core import ffi, lib
+from fixpt.base.status import CastStatus, from_record
 
 # One message per C status code (fixpt.h), with the exception it becomes.  The Python
 # callers validate their arguments first with messages naming them; these are the
@@ -45,34 +49,20 @@ _ERRORS = {
 }
 
 
-def c_array(values, dtype=None) -> np.ndarray:
-    """``values`` as an array the C core can read: native byte order, aligned, C-contiguous
-    (0-d arrays stay 0-d).  Every array handed to C passes through here, so a big-endian,
-    strided or misaligned input is converted once at this boundary, never misread."""
-    arr = np.asarray(values)
-    target = np.dtype(dtype) if dtype is not None else arr.dtype
-    if not target.isnative:
-        target = target.newbyteorder("=")
-    return np.require(arr, dtype=target, requirements=["C_CONTIGUOUS", "ALIGNED"])
-
-
-@dataclass(frozen=True)
-class KernelStatus:
-    """What a conversion kernel saw (first_* are flat indices or -1)."""
-
-    n_nan: int
-    n_inf: int
-    n_overflow_pos: int
-    n_overflow_neg: int
-    n_inexact: int
-    first_nan: int
-    first_overflow: int
-
-
 def _check(code: int) -> None:
     if code != lib.FIXPT_OK:
         error, message = _ERRORS.get(code, (RuntimeError, f"unknown status code {code}"))
         raise error(f"fixpt C core: {message}")
+
+
+def enum_values(c_type: str) -> dict[str, int]:
+    """The members of a C enum of fixpt.h as {name without the FIXPT_ prefix: value}: the one
+    source of every mode and code Python uses.
+
+    >>> enum_values("fixpt_overflow_mode")["WRAP"]
+    3
+    """
+    return {name.removeprefix("FIXPT_"): value for name, value in ffi.typeof(c_type).relements.items()}
 
 
 @contextmanager
@@ -86,29 +76,63 @@ def exact_paths_only():
         lib.fixpt_set_exact_only(0)
 
 
-def _status(st) -> KernelStatus:
-    return KernelStatus(
-        int(st.n_nan), int(st.n_inf), int(st.n_overflow_pos), int(st.n_overflow_neg),
-        int(st.n_inexact), int(st.first_nan), int(st.first_overflow),
-    )
+# ---- arrays handed to C ----
+
+def c_array(values, dtype=None) -> np.ndarray:
+    """``values`` as an array the C core can read: native byte order, aligned, C-contiguous
+    (0-d arrays stay 0-d).  A big-endian, strided or misaligned input is converted once at
+    this boundary, never misread."""
+    arr = np.asarray(values)
+    target = np.dtype(dtype) if dtype is not None else arr.dtype
+    if not target.isnative:
+        target = target.newbyteorder("=")
+    return np.require(arr, dtype=target, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
-def _cast_spec(word_length, signed, shift, round_code, overflow_code, out_bytes, seed, stream,
-               index_offset):
-    spec = ffi.new("fixpt_cast *")
-    spec.word_length = word_length
-    spec.is_signed = int(signed)
-    spec.shift = shift
-    spec.round_mode = round_code
-    spec.overflow_mode = overflow_code
-    spec.out_bytes = out_bytes
-    spec.seed = seed
-    spec.stream = stream
-    spec.index_offset = index_offset
-    return spec
+def _flat_stride(arr: np.ndarray) -> Optional[int]:
+    """The one byte stride that walks all elements of ``arr`` in C order, if there is one:
+    contiguous arrays, broadcast scalars (0) and 1-d views; None otherwise."""
+    if arr.flags.c_contiguous:
+        return arr.itemsize
+    if arr.ndim == 1:
+        return arr.strides[0]
+    if all(s == 0 for s in arr.strides):
+        return 0
+    return None
 
 
-def _overflow_mask(shape: tuple, wanted: bool):
+def strided(values, dtype=None) -> tuple[np.ndarray, int]:
+    """(array, byte stride) for a kernel that reads one stride: native and aligned, and
+    copied to contiguous memory only when no single stride walks it."""
+    arr = np.asarray(values)
+    target = np.dtype(dtype) if dtype is not None else arr.dtype
+    if not target.isnative:
+        target = target.newbyteorder("=")
+    if arr.dtype != target or not arr.flags.aligned:
+        arr = arr.astype(target)
+    stride = _flat_stride(arr)
+    if stride is None:
+        arr = np.ascontiguousarray(arr)
+        stride = arr.itemsize
+    return arr, stride
+
+
+def _ptr(arr: np.ndarray, c_type: str = "void *"):
+    """A C pointer to the first element of ``arr`` (which may be a strided view)."""
+    return ffi.cast(c_type, arr.__array_interface__["data"][0])
+
+
+def _operand(raw: np.ndarray, stride: int, align: int = 0):
+    operand = ffi.new("fixpt_operand *")
+    operand.data = _ptr(raw)
+    operand.stride = stride
+    operand.bytes = raw.dtype.itemsize
+    operand.is_signed = int(raw.dtype.kind == "i")
+    operand.align = align
+    return operand
+
+
+def _mask(shape: tuple, wanted: bool):
     """(mask array or None, the pointer C fills: NULL when no mask is wanted)."""
     if not wanted:
         return None, ffi.NULL
@@ -116,33 +140,35 @@ def _overflow_mask(shape: tuple, wanted: bool):
     return mask, ffi.cast("uint8_t *", ffi.from_buffer(mask))
 
 
-def cast(
-    values: np.ndarray,
-    out_dtype: np.dtype,
-    *,
-    word_length: int,
-    signed: bool,
-    shift: int,
-    round_code: int,
-    overflow_code: int,
-    seed: int = 0,
-    stream: int = 0,
-    index_offset: int = 0,
-    want_mask: bool = False,
-) -> tuple[np.ndarray, KernelStatus, Optional[np.ndarray]]:
-    """Run the C cast ``overflow(round(values * 2**shift))`` of float64 values into
-    WL-bit raw integers of dtype ``out_dtype``, same shape; optionally the overflow mask."""
-    src = c_array(values, np.float64)
-    out = np.empty(src.shape, dtype=out_dtype)
-    mask, mask_ptr = _overflow_mask(src.shape, want_mask)
-    spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
-                      seed, stream, index_offset)
+def _cast_struct(spec, shift: int, index_offset: int = 0):
+    fmt = spec.format
+    c = ffi.new("fixpt_cast *")
+    c.word_length = fmt.wl
+    c.is_signed = int(fmt.signed)
+    c.shift = shift
+    c.round_mode = int(spec.round_mode)
+    c.overflow_mode = int(spec.overflow_mode)
+    c.out_bytes = fmt.container.itemsize
+    c.out_stride = fmt.container.itemsize
+    c.seed = spec.seed
+    c.stream = spec.stream
+    c.index_offset = index_offset
+    return c
+
+
+# ---- casts into fixed point ----
+
+def cast(values, spec, shift: int, *, mask: bool = False,
+         index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
+    """``overflow(round(values * 2**shift))`` of float64 values into raw integers of
+    ``spec.format`` (same shape), in one C pass; the status carries the mask if asked for."""
+    src, stride = strided(values, np.float64)
+    out = np.empty(src.shape, dtype=spec.format.container)
+    overflow_mask, mask_ptr = _mask(src.shape, mask)
     st = ffi.new("fixpt_status *")
-    code = lib.fixpt_cast_f64(ffi.cast("double *", ffi.from_buffer(src)), ffi.from_buffer(out),
-                              src.size, spec, st,
-                              mask_ptr)
-    _check(code)
-    return out, _status(st), mask
+    _check(lib.fixpt_cast_f64(_ptr(src, "double *"), stride, ffi.from_buffer(out), src.size,
+                              _cast_struct(spec, shift, index_offset), st, mask_ptr))
+    return out, from_record(st, spec.format, src.shape, overflow_mask)
 
 
 def _parts_struct(parts: dict):
@@ -159,75 +185,44 @@ def _parts_struct(parts: dict):
     return struct, arrays
 
 
-def cast_parts(parts: dict, out_dtype: np.dtype, *, word_length: int, signed: bool, shift: int,
-               round_code: int, overflow_code: int, seed: int = 0, stream: int = 0,
-               index_offset: int = 0, want_mask: bool = False):
-    """``cast`` for exact values given in parts (see fixpt.exact)."""
+def cast_parts(parts: dict, spec, shift: int, *, mask: bool = False,
+               index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
+    """``cast`` for exact values given in parts (see fixpt.convert.exact)."""
     struct, arrays = _parts_struct(parts)
     shape = arrays["kind"].shape
-    out = np.empty(shape, dtype=out_dtype)
-    mask, mask_ptr = _overflow_mask(shape, want_mask)
-    spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
-                      seed, stream, index_offset)
+    out = np.empty(shape, dtype=spec.format.container)
+    overflow_mask, mask_ptr = _mask(shape, mask)
     st = ffi.new("fixpt_status *")
-    _check(lib.fixpt_cast_parts(struct, ffi.from_buffer(out), out.size, spec, st, mask_ptr))
-    return out, _status(st), mask
+    _check(lib.fixpt_cast_parts(struct, ffi.from_buffer(out), out.size,
+                                _cast_struct(spec, shift, index_offset), st, mask_ptr))
+    return out, from_record(st, spec.format, shape, overflow_mask)
 
 
-OPS = {"copy": lib.FIXPT_OP_COPY, "add": lib.FIXPT_OP_ADD, "sub": lib.FIXPT_OP_SUB,
-       "mul": lib.FIXPT_OP_MUL, "neg": lib.FIXPT_OP_NEG, "abs": lib.FIXPT_OP_ABS,
-       "div": lib.FIXPT_OP_DIV}
+OPS = {name.removeprefix("OP_").lower(): value
+       for name, value in enum_values("fixpt_op").items()}
 
 
-def _operand(raw: np.ndarray, align: int):
-    operand = ffi.new("fixpt_operand *")
-    operand.data = ffi.cast("void *", ffi.from_buffer(raw))
-    operand.bytes = raw.dtype.itemsize
-    operand.is_signed = int(raw.dtype.kind == "i")
-    operand.align = align
-    return operand
-
-
-def elementwise(
-    op: str,
-    a: np.ndarray,
-    b: Optional[np.ndarray],
-    out_dtype: np.dtype,
-    *,
-    a_align: int = 0,
-    b_align: int = 0,
-    word_length: int,
-    signed: bool,
-    shift: int,
-    round_code: int,
-    overflow_code: int,
-    seed: int = 0,
-    stream: int = 0,
-    want_mask: bool = False,
-) -> tuple[np.ndarray, KernelStatus, Optional[np.ndarray], int]:
-    """Run ``cast(a op b)`` in C over raw integer arrays of one shape.
-
-    Returns (result, status, overflow mask or None, number of divisions by zero).
-    """
-    a = c_array(a)
+def elementwise(op: str, a: np.ndarray, b: Optional[np.ndarray], spec, shift: int, *,
+                a_align: int = 0, b_align: int = 0, mask: bool = False,
+                index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
+    """``cast(a op b)`` in C over raw integer arrays of one shape (broadcast views welcome:
+    one stride each, 0 for a repeated scalar); divisions by zero are counted in the status."""
+    for raw in (a,) if b is None else (a, b):
+        if np.asarray(raw).dtype.kind not in "iu":
+            raise TypeError(f"raw operands must be integer arrays, got dtype {np.asarray(raw).dtype}")
+    a, a_stride = strided(a)
     if b is not None:
-        b = c_array(b)
+        b, b_stride = strided(b)
         if b.shape != a.shape:
             raise ValueError(f"operands must have one shape, got {a.shape} and {b.shape}")
-    for raw in (a,) if b is None else (a, b):
-        if raw.dtype.kind not in "iu":
-            raise TypeError(f"raw operands must be integer arrays, got dtype {raw.dtype}")
-    out = np.empty(a.shape, dtype=out_dtype)
-    mask, mask_ptr = _overflow_mask(a.shape, want_mask)
-    spec = _cast_spec(word_length, signed, shift, round_code, overflow_code, out.dtype.itemsize,
-                      seed, stream, 0)
+    out = np.empty(a.shape, dtype=spec.format.container)
+    overflow_mask, mask_ptr = _mask(a.shape, mask)
     st = ffi.new("fixpt_status *")
-    code = lib.fixpt_elementwise(
-        OPS[op], _operand(a, a_align), _operand(a if b is None else b, b_align),
-        ffi.from_buffer(out), a.size, spec, st,
-        mask_ptr)
-    _check(code)
-    return out, _status(st), mask, int(st.n_divide_by_zero)
+    a_op = _operand(a, a_stride, a_align)
+    b_op = a_op if b is None else _operand(b, b_stride, b_align)
+    _check(lib.fixpt_elementwise(OPS[op], a_op, b_op, ffi.from_buffer(out), a.size,
+                                 _cast_struct(spec, shift, index_offset), st, mask_ptr))
+    return out, from_record(st, spec.format, a.shape, overflow_mask)
 
 
 def random_word(seed: int, stream: int, index: int) -> int:
@@ -237,85 +232,91 @@ def random_word(seed: int, stream: int, index: int) -> int:
 
 # ---- binary floating-point formats ----
 
-FloatSpec = tuple  # (exp_bits, man_bits, bias, subnormals, special_code, overflow_code)
-
-
-def _float_spec(spec: FloatSpec):
+def _float_struct(fmt):
+    """The C description of a FloatFormat (its ``spec`` tuple of C codes)."""
     f = ffi.new("fixpt_float_format *")
-    (f.exp_bits, f.man_bits, f.bias, f.subnormals, f.special, f.overflow) = (int(v) for v in spec)
+    (f.exp_bits, f.man_bits, f.bias, f.subnormals, f.special, f.overflow) = (int(v) for v in fmt.spec)
     return f
 
 
-def _u64(bits) -> np.ndarray:
-    return c_array(bits, np.uint64)
+def _rounding_struct(round_mode: int, seed: int, stream: int, index_offset: int = 0):
+    r = ffi.new("fixpt_rounding *")
+    r.mode, r.seed, r.stream, r.index_offset = int(round_mode), seed, stream, index_offset
+    return r
 
 
-def float_round(values: np.ndarray, spec: FloatSpec, out_dtype: np.dtype, *, round_code: int,
-                seed: int = 0, stream: int = 0) -> tuple[np.ndarray, KernelStatus]:
-    """Round float64 values into encodings of a float format (C: fixpt_float_round)."""
-    src = c_array(values, np.float64)
-    out = np.empty(src.shape, dtype=out_dtype)
+def float_round(values, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
+                index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
+    """Round float64 values into encodings of FloatFormat ``fmt`` (in ``fmt.container``)."""
+    src, stride = strided(values, np.float64)
+    out = np.empty(src.shape, dtype=fmt.container)
     st = ffi.new("fixpt_status *")
-    code = lib.fixpt_float_round(ffi.cast("double *", ffi.from_buffer(src)), ffi.from_buffer(out),
-                                 src.size, _float_spec(spec), out.dtype.itemsize, round_code,
-                                 seed, stream, 0, st)
-    _check(code)
-    return out, _status(st)
+    _check(lib.fixpt_float_round(_ptr(src, "double *"), stride, ffi.from_buffer(out), out.itemsize,
+                                 out.itemsize, src.size, _float_struct(fmt),
+                                 _rounding_struct(round_mode, seed, stream, index_offset), st))
+    return out, from_record(st, fmt, src.shape)
 
 
-def float_round_parts(parts: dict, spec: FloatSpec, out_dtype: np.dtype, *, round_code: int,
-                      seed: int = 0, stream: int = 0) -> tuple[np.ndarray, KernelStatus]:
-    """``float_round`` for exact values given in parts (see fixpt.exact)."""
+def float_round_parts(parts: dict, fmt, *, round_mode: int, seed: int = 0,
+                      stream: int = 0) -> tuple[np.ndarray, CastStatus]:
+    """``float_round`` for exact values given in parts (see fixpt.convert.exact)."""
     struct, arrays = _parts_struct(parts)
-    out = np.empty(arrays["kind"].shape, dtype=out_dtype)
+    out = np.empty(arrays["kind"].shape, dtype=fmt.container)
     st = ffi.new("fixpt_status *")
-    _check(lib.fixpt_float_round_parts(struct, ffi.from_buffer(out), out.size, _float_spec(spec),
-                                       out.dtype.itemsize, round_code, seed, stream, 0, st))
-    return out, _status(st)
+    _check(lib.fixpt_float_round_parts(struct, ffi.from_buffer(out), out.itemsize, out.itemsize,
+                                       out.size, _float_struct(fmt),
+                                       _rounding_struct(round_mode, seed, stream), st))
+    return out, from_record(st, fmt, out.shape)
 
 
-def float_decode(bits, spec: FloatSpec) -> np.ndarray:
-    """Encodings -> float64 values (C: fixpt_float_decode)."""
-    src = _u64(bits)
-    out = np.empty(src.shape, dtype=np.float64)
-    _check(lib.fixpt_float_decode(ffi.cast("uint64_t *", ffi.from_buffer(src)),
-                                  ffi.cast("double *", ffi.from_buffer(out)), src.size,
-                                  _float_spec(spec)))
+def _bits_operand(bits) -> tuple:
+    """(array, operand) for encodings held in any unsigned container."""
+    arr = np.asarray(bits)
+    if arr.dtype.kind != "u":
+        arr = arr.astype(np.uint64)
+    arr, stride = strided(arr)
+    return arr, _operand(arr, stride)
+
+
+def float_decode(bits, fmt) -> np.ndarray:
+    """Encodings -> float64 values."""
+    arr, operand = _bits_operand(bits)
+    out = np.empty(arr.shape, dtype=np.float64)
+    _check(lib.fixpt_float_decode(operand, ffi.cast("double *", ffi.from_buffer(out)), arr.size,
+                                  _float_struct(fmt)))
     return out
 
 
-def float_decompose(bits, spec: FloatSpec) -> dict:
+def float_decompose(bits, fmt) -> dict:
     """Encodings -> sign, biased exponent, exponent, trailing, significand, class arrays."""
-    src = _u64(bits)
+    arr, operand = _bits_operand(bits)
     fields = {
-        "sign": np.empty(src.shape, np.uint8), "biased_exponent": np.empty(src.shape, np.int32),
-        "exponent": np.empty(src.shape, np.int32), "trailing": np.empty(src.shape, np.uint64),
-        "significand": np.empty(src.shape, np.uint64), "cls": np.empty(src.shape, np.uint8),
+        "sign": np.empty(arr.shape, np.uint8), "biased_exponent": np.empty(arr.shape, np.int32),
+        "exponent": np.empty(arr.shape, np.int32), "trailing": np.empty(arr.shape, np.uint64),
+        "significand": np.empty(arr.shape, np.uint64), "cls": np.empty(arr.shape, np.uint8),
     }
     ptr = {k: ffi.from_buffer(v) for k, v in fields.items()}
     _check(lib.fixpt_float_decompose(
-        ffi.cast("uint64_t *", ffi.from_buffer(src)), src.size, _float_spec(spec),
+        operand, arr.size, _float_struct(fmt),
         ffi.cast("uint8_t *", ptr["sign"]), ffi.cast("int32_t *", ptr["biased_exponent"]),
         ffi.cast("int32_t *", ptr["exponent"]), ffi.cast("uint64_t *", ptr["trailing"]),
         ffi.cast("uint64_t *", ptr["significand"]), ffi.cast("uint8_t *", ptr["cls"])))
     return fields
 
 
-def float_next(bits, spec: FloatSpec, direction: int) -> np.ndarray:
-    """Next encodings toward +inf (direction +1) or -inf (-1) (C: fixpt_float_next)."""
-    src = _u64(bits)
-    out = np.empty(src.shape, dtype=np.uint64)
-    _check(lib.fixpt_float_next(ffi.cast("uint64_t *", ffi.from_buffer(src)),
-                                ffi.cast("uint64_t *", ffi.from_buffer(out)), src.size,
-                                _float_spec(spec), direction))
+def float_next(bits, fmt, direction: int) -> np.ndarray:
+    """Next encodings toward +inf (direction +1) or -inf (-1), as uint64."""
+    arr, operand = _bits_operand(bits)
+    out = np.empty(arr.shape, dtype=np.uint64)
+    _check(lib.fixpt_float_next(operand, ffi.cast("uint64_t *", ffi.from_buffer(out)), arr.size,
+                                _float_struct(fmt), direction))
     return out
 
 
 # ---- multiply-accumulate ----
 
-@dataclass(frozen=True)
-class MacStatus:
-    """What the accumulators saw."""
+class AccumulatorCounts(NamedTuple):
+    """What the accumulators of a MAC call saw (first_acc_overflow: flat output index or -1)."""
 
     n_acc_overflow: int
     first_acc_overflow: int
@@ -323,43 +324,60 @@ class MacStatus:
     max_acc_bits: int
 
 
-def _mac_spec(mac: dict):
+def _mac_struct(mac: dict):
     spec = ffi.new("fixpt_mac *")
     for name, value in mac.items():
         setattr(spec, name, value)
     return spec
 
 
-def _mac_call(kernel, args, out, out_cast: dict, mac: dict):
-    spec = _cast_spec(out_bytes=out.dtype.itemsize, index_offset=0, **out_cast)
+def _mac_call(kernel, args, shape: tuple, out_spec, out_shift: int, mac: dict):
     st, ms = ffi.new("fixpt_status *"), ffi.new("fixpt_mac_status *")
-    _check(kernel(*args, _mac_spec(mac), spec, st, ms))
-    return _status(st), MacStatus(int(ms.n_acc_overflow), int(ms.first_acc_overflow),
-                                  int(ms.n_product_overflow), int(ms.max_acc_bits))
+    _check(kernel(*args, _mac_struct(mac), _cast_struct(out_spec, out_shift), st, ms))
+    counts = AccumulatorCounts(int(ms.n_acc_overflow), int(ms.first_acc_overflow),
+                               int(ms.n_product_overflow), int(ms.max_acc_bits))
+    return from_record(st, out_spec.format, shape), counts
 
 
-def matmul(a: np.ndarray, b: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cast: dict):
-    """Stepwise MAC matrix product of contiguous (batch, m, k) @ (batch, k, n) raw arrays."""
-    a, b = c_array(a), c_array(b)
+def _element_strides(arr: np.ndarray) -> list[int]:
+    return [s // arr.itemsize for s in arr.strides]
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out_spec, out_shift: int, *, mac: dict,
+           shape: Optional[tuple] = None):
+    """Stepwise MAC matrix product of (batch, m, k) @ (batch, k, n) raw arrays, which may be
+    strided views (a batch stride of 0 broadcasts); the output is (batch, m, n), and the
+    status indexes it as ``shape`` (the caller's final shape, same elements in C order)."""
+    a, b = np.asarray(a), np.asarray(b)
+    a = a if a.dtype.isnative and a.flags.aligned and all(s % a.itemsize == 0 for s in a.strides) \
+        else c_array(a)
+    b = b if b.dtype.isnative and b.flags.aligned and all(s % b.itemsize == 0 for s in b.strides) \
+        else c_array(b)
     batch, m, k = a.shape
     n = b.shape[2]
-    out = np.empty((batch, m, n), dtype=out_dtype)
-    status, mac_status = _mac_call(
-        lib.fixpt_matmul, (_operand(a, 0), _operand(b, 0), ffi.from_buffer(out), batch, m, k, n,
-                           m * k, k * n), out, out_cast, mac)
-    return out, status, mac_status
+    out = np.empty((batch, m, n), dtype=out_spec.format.container)
+    a_strides = ffi.new("int64_t[3]", _element_strides(a))
+    b_strides = ffi.new("int64_t[3]", _element_strides(b))
+    status, counts = _mac_call(
+        lib.fixpt_matmul, (_operand(a, a.itemsize), _operand(b, b.itemsize), ffi.from_buffer(out),
+                           batch, m, k, n, a_strides, b_strides), shape or out.shape, out_spec,
+        out_shift, mac)
+    return out, status, counts
 
 
-def fir(x: np.ndarray, h: np.ndarray, out_dtype: np.dtype, *, mac: dict, out_cast: dict):
-    """FIR over a pre-padded x: out[i] = sum_t h[t] x[i + K - 1 - t]."""
-    x, h = c_array(x), c_array(h)
+def fir(x: np.ndarray, h: np.ndarray, out_spec, out_shift: int, *, mac: dict):
+    """FIR over a pre-padded x: out[i] = sum_t h[t] x[i + K - 1 - t] (1-d, strided welcome)."""
+    x, x_stride = strided(x)
+    h, h_stride = strided(h)
     n_out = x.size - h.size + 1
-    out = np.empty(n_out, dtype=out_dtype)
-    status, mac_status = _mac_call(
-        lib.fixpt_fir, (_operand(x, 0), _operand(h, 0), ffi.from_buffer(out), n_out, h.size),
-        out, out_cast, mac)
-    return out, status, mac_status
+    out = np.empty(n_out, dtype=out_spec.format.container)
+    status, counts = _mac_call(
+        lib.fixpt_fir, (_operand(x, x_stride), _operand(h, h_stride), ffi.from_buffer(out), n_out,
+                        h.size), out.shape, out_spec, out_shift, mac)
+    return out, status, counts
 
+
+# ---- cancellation diagnostics ----
 
 def cancellation(a: np.ndarray, b: np.ndarray, op: str, total_lost: int):
     """(result, lost bits int16, class uint8, n exact zero, n not applicable) of a +/- b;
@@ -380,12 +398,18 @@ def cancellation(a: np.ndarray, b: np.ndarray, op: str, total_lost: int):
 
 # ---- quantization ----
 
-QUANT_PRESETS = {"onnx": lib.FIXPT_QUANT_ONNX, "torch": lib.FIXPT_QUANT_TORCH,
-                 "tflite": lib.FIXPT_QUANT_TFLITE, "nemo": lib.FIXPT_QUANT_NEMO}
-REQUANT_PRESETS = {"gemmlowp": lib.FIXPT_REQUANT_GEMMLOWP,
-                   "single_rounding": lib.FIXPT_REQUANT_SINGLE_ROUNDING,
-                   "nemo": lib.FIXPT_REQUANT_NEMO, "float": lib.FIXPT_REQUANT_FLOAT,
-                   "onnx": lib.FIXPT_REQUANT_ONNX}
+QUANT_PRESETS = {name.removeprefix("QUANT_").lower(): value
+                 for name, value in enum_values("fixpt_quant_preset").items()}
+REQUANT_PRESETS = {name.removeprefix("REQUANT_").lower(): value
+                   for name, value in enum_values("fixpt_requant_preset").items()}
+
+
+def _channel_params(arrays: dict, count: int) -> None:
+    """Every per-channel parameter array must have ``count`` entries (checked here, at the
+    boundary, so that C never reads past one)."""
+    for name, values in arrays.items():
+        if values.size != count:
+            raise ValueError(f"{name}: {values.size} per-channel values for {count} channels")
 
 
 def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int,
@@ -395,8 +419,9 @@ def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner
 
     Returns (integers, number clamped, number of NaN inputs, written as the zero point)."""
     x = c_array(x, np.float32)
-    scale = c_array(scale, np.float32)
-    zero_point = c_array(zero_point, np.int32)
+    scale = c_array(scale, np.float32).ravel()
+    zero_point = c_array(zero_point, np.int32).ravel()
+    _channel_params({"zero_point": zero_point}, scale.size)
     out = np.empty(x.shape, dtype=out_dtype)
     clamped, nans = ffi.new("int64_t *"), ffi.new("int64_t *")
     _check(lib.fixpt_quantize_f32(
@@ -411,13 +436,18 @@ def requantize(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray,
                qmin: int, qmax: int, out_dtype: np.dtype) -> tuple[np.ndarray, int]:
     """Integer requantization of accumulators with per-channel multipliers."""
     acc = c_array(acc, np.int64)
-    arrays = [c_array(multiplier, np.int32), c_array(shift, np.int32),
-              c_array(float_multiplier, np.float32), c_array(zero_point, np.int32)]
+    params = {"multiplier": c_array(multiplier, np.int32).ravel(), "shift": c_array(shift, np.int32).ravel(),
+              "float_multiplier": c_array(float_multiplier, np.float32).ravel(),
+              "zero_point": c_array(zero_point, np.int32).ravel()}
+    channels = params["zero_point"].size
+    _channel_params(params, channels)
     out = np.empty(acc.shape, dtype=out_dtype)
     clamped = ffi.new("int64_t *")
     _check(lib.fixpt_requantize(
         ffi.cast("int64_t *", ffi.from_buffer(acc)), ffi.from_buffer(out), acc.size,
-        ffi.cast("int32_t *", ffi.from_buffer(arrays[0])), ffi.cast("int32_t *", ffi.from_buffer(arrays[1])),
-        ffi.cast("float *", ffi.from_buffer(arrays[2])), ffi.cast("int32_t *", ffi.from_buffer(arrays[3])),
-        arrays[3].size, inner, REQUANT_PRESETS[preset], qmin, qmax, out.dtype.itemsize, clamped))
+        ffi.cast("int32_t *", ffi.from_buffer(params["multiplier"])),
+        ffi.cast("int32_t *", ffi.from_buffer(params["shift"])),
+        ffi.cast("float *", ffi.from_buffer(params["float_multiplier"])),
+        ffi.cast("int32_t *", ffi.from_buffer(params["zero_point"])),
+        channels, inner, REQUANT_PRESETS[preset], qmin, qmax, out.dtype.itemsize, clamped))
     return out, int(clamped[0])

@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 import fixpt
+from fixpt.demo import run as run_demo
 
 
 def tour() -> None:
@@ -65,9 +66,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.command == "demo":
-        from fixpt.demo import run
         try:
-            run(plot=args.plot)
+            run_demo(plot=args.plot)
         except RuntimeError as error:
             parser.exit(2, f"fixpt demo: {error}\n")
     elif args.command == "tour":

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from fixpt import deploy
-from fixpt.network import patches
+from fixpt.deploy.network import patches
 
 BITS = (8, 4)
 FACTORS = (16, 2**16)

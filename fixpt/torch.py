@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from fixpt import network, quant, train
+from fixpt import quant
+from fixpt.deploy import network
+from fixpt.quant import train
 
 
 class FakeQuantizeSTE(torch.autograd.Function):
@@ -34,7 +36,7 @@ class FakeQuantizeSTE(torch.autograd.Function):
 
 
 class PACTFunction(torch.autograd.Function):
-    """PACT forward (fixpt.train.pact) with its gradients for x and alpha."""
+    """PACT forward (fixpt.quant.train.pact) with its gradients for x and alpha."""
 
     @staticmethod
     def forward(ctx, x, alpha, bits: int):
@@ -79,7 +81,7 @@ def _int_pair(value, name: str, module) -> int:
 
 
 def to_network(model: torch.nn.Module) -> network.Network:
-    """A ``fixpt.network.Network`` (FullPrecision, float64) from a ``torch.nn.Sequential``
+    """A ``fixpt.deploy.Network`` (FullPrecision, float64) from a ``torch.nn.Sequential``
     (nested ones flattened) of Linear, Conv2d (no groups or dilation), BatchNorm1d/2d (running
     statistics), ReLU, PACT (``Act(alpha)``), MaxPool2d/AvgPool2d (stride = kernel, no padding)
     and Flatten (from dim 1). Residual networks: describe them with ``Add`` and fill them

@@ -92,7 +92,7 @@ def draw_value(rng, fmt: FixedFormat, exact_kinds: bool):
 def _exact(v):
     """The oracle's view of an input: a Fraction, or a float NaN / inf / zero."""
     if isinstance(v, str):
-        return fixpt.exact.parse_string(v)
+        return fixpt.convert.exact.parse_string(v)
     if isinstance(v, float) and (not math.isfinite(v) or v == 0):
         return v
     return Fraction(v)

@@ -4,7 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from fixpt import calibrate, quant, train
+from fixpt import quant
+
+from fixpt.quant import calibrate, train
 
 
 def test_aciq_reproduces_the_published_optima():

@@ -153,7 +153,7 @@ def test_simulated_stochastic_is_reproducible():
 
 def test_plots_are_written(tmp_path):
     pytest.importorskip("matplotlib")
-    from fixpt import teaching
+    from fixpt.teach import plots as teaching
     teaching.plot_rounding(fixpt.Q(4, 2), -1, 1, str(tmp_path / "rounding.png"), samples=200)
     report = fixpt.cancellation(np.random.default_rng(0).uniform(1, 2, 1000),
                                 np.random.default_rng(1).uniform(1, 2, 1000))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from fixpt import deploy, nemo
+from fixpt import deploy
+from fixpt.deploy import nemo
 
 
 def mlp(rng, sizes, scale=0.5):
@@ -256,7 +257,7 @@ def test_residual_network_with_exact_requantizations_equals_the_deployable_image
     # the add's image is Eq. 24 on the branch images
     q1 = fq.layers[1].exact(fq.layers[0].exact(fq.quantize_input(x)))
     branch = deploy.QuantizedNetwork(add.branches[0], 1.0)
-    q_b0 = deploy._run(branch.layers, q1, "exact")
+    q_b0 = deploy.layers._run(branch.layers, q1, "exact")
     assert add.exact(q1).tolist() == (q_b0 + 2 * q1).tolist()
 
 
@@ -520,12 +521,12 @@ def test_floor_ratio_equals_the_rational_oracle(values, bits, eps_in, eps_out):
     want = [[int(v) * (Fraction(eps_in[c]) / Fraction(eps_out)) for v in image[:, c]] for c in range(channels)]
     if any(not -2**63 <= math.floor(w) < 2**63 for row in want for w in row):
         with pytest.raises(OverflowError, match="int64"):       # refused, never wrapped
-            deploy._floor_ratio(image, quantum, eps_out)
+            deploy.layers._floor_ratio(image, quantum, eps_out)
         return
-    got = deploy._floor_ratio(image, quantum, eps_out)
+    got = deploy.layers._floor_ratio(image, quantum, eps_out)
     for c in range(channels):
         assert got[:, c].tolist() == [math.floor(w) for w in want[c]]
     # products that are exactly integers sit on the float path's boundaries
-    third = deploy._floor_ratio(np.array([3, -3, 3 * 2**40, 2**55]), 0.1, 0.3)
+    third = deploy.layers._floor_ratio(np.array([3, -3, 3 * 2**40, 2**55]), 0.1, 0.3)
     ratio = Fraction(0.1) / Fraction(0.3)
     assert third.tolist() == [v * ratio.numerator // ratio.denominator for v in (3, -3, 3 * 2**40, 2**55)]

@@ -245,7 +245,7 @@ def test_extreme_formats_and_alignments_match_the_oracle(data, op, rounding, ove
 
 
 def test_calibration_refuses_nan_and_wrapped_axes():
-    from fixpt import calibrate
+    from fixpt.quant import calibrate
     x = np.array([0.5, np.nan, -1.0])
     for call in (lambda: calibrate.MinMaxObserver().update(x), lambda: calibrate.percentile_threshold(x),
                  lambda: calibrate.mse_threshold(x), lambda: calibrate.kl_threshold(x),
@@ -269,10 +269,11 @@ def test_explain_measures_guard_round_sticky_on_the_magnitude():
 
 
 def test_integer_images_refuse_nan_and_values_beyond_int64():
-    from fixpt import deploy, nemo
+    from fixpt import deploy
+    from fixpt.deploy import nemo
     with pytest.raises(ValueError, match=r"weight: 1 element\(s\) are NaN"):
         deploy.quantize_weight(np.array([[1.0, np.nan]]), 8)
     with pytest.raises(ValueError, match=r"t: 1 element\(s\) are NaN"):
         nemo.linear_quantize(np.array([0.5, np.nan]), 0.25, -1.0, 1.0)
     with pytest.raises(ValueError, match=r"x: 1 element\(s\) are NaN, infinite or beyond int64"):
-        fixpt.exact.integral_int64(np.array([1.0, 1e30]), "x")
+        fixpt.convert.exact.integral_int64(np.array([1.0, 1e30]), "x")

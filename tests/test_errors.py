@@ -76,16 +76,28 @@ def test_from_raw_checks_the_range():
 
 
 def test_c_core_rejects_bad_parameters_with_a_status():
+    from types import SimpleNamespace
+
     from fixpt import _binding
+
+    def spec(wl, container, round_mode=0):
+        fmt = SimpleNamespace(wl=wl, signed=True, container=np.dtype(container))
+        return SimpleNamespace(format=fmt, round_mode=round_mode, overflow_mode=0, seed=0, stream=0)
+
     with pytest.raises(ValueError, match="word length must be between 1 and 64"):
-        _binding.cast(np.zeros(2), np.dtype(np.int64), word_length=65, signed=True, shift=0,
-                      round_code=0, overflow_code=0)
+        _binding.cast(np.zeros(2), spec(65, np.int64), 0)
     with pytest.raises(ValueError, match="unknown rounding mode"):
-        _binding.cast(np.zeros(2), np.dtype(np.int8), word_length=8, signed=True, shift=0,
-                      round_code=99, overflow_code=0)
+        _binding.cast(np.zeros(2), spec(8, np.int8, round_mode=99), 0)
     with pytest.raises(ValueError, match="container"):
-        _binding.cast(np.zeros(2), np.dtype(np.int8), word_length=9, signed=True, shift=0,
-                      round_code=0, overflow_code=0)
+        _binding.cast(np.zeros(2), spec(9, np.int8), 0)
+
+
+def test_every_c_status_code_has_its_own_message():
+    from fixpt import _binding
+    codes = {name: value for name, value in _binding.enum_values("fixpt_error").items() if name != "OK"}
+    assert set(codes.values()) == set(_binding._ERRORS)
+    messages = [message for _, message in _binding._ERRORS.values()]
+    assert len(set(messages)) == len(messages)
 
 
 def _raises(error, words, call):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixpt import nemo
+from fixpt.deploy import nemo
 
 eps_values = st.floats(1e-6, 10.0)
 

@@ -115,7 +115,7 @@ def test_torch_fake_quantize_and_observers():
 def test_torch_adapter_matches_numpy():
     torch = pytest.importorskip("torch")
     import fixpt.torch as ft
-    from fixpt import train
+    from fixpt.quant import train
     x = torch.tensor([-1.0, 0.3, 1.0, 2.5], requires_grad=True)
     act = ft.PACT(alpha=2.0, bits=2)
     y = act(x)

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 import fixpt
 from fixpt import _binding
+from fixpt.convert.spec import CastSpec
 
 
 def test_unbiased_in_expectation():
@@ -50,9 +51,8 @@ def test_same_seed_same_result_and_independent_of_chunking():
     # chunked calls with the matching element offsets reproduce the one-shot result
     pieces = []
     for start in range(0, x.size, 777):
-        raw, _, _ = _binding.cast(x[start:start + 777], np.dtype(np.int8), word_length=8, signed=True,
-                               shift=4, round_code=int(fixpt.RoundMode.STOCHASTIC),
-                               overflow_code=0, seed=42, stream=0, index_offset=start)
+        spec = CastSpec.resolve("Q4.4", "stochastic", seed=42)
+        raw, _ = _binding.cast(x[start:start + 777], spec, 4, index_offset=start)
         pieces.append(raw)
     assert np.array_equal(np.concatenate(pieces), a)
     # element i depends only on element i: a prefix gives the same prefix

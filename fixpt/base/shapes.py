@@ -31,3 +31,18 @@ def broadcast_arrays(*arrays) -> list[np.ndarray]:
     arrays = [np.asarray(a) for a in arrays]
     shape = broadcast_shape(*(a.shape for a in arrays))
     return [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
+
+
+def unravel(flat: int, shape: tuple):
+    """The index tuple of flat (C-order) index ``flat`` in ``shape``; None for -1.
+
+    >>> unravel(5, (2, 3)), unravel(-1, (2, 3)), unravel(0, ())
+    ((1, 2), None, ())
+    """
+    if flat < 0:
+        return None
+    index = []
+    for size in reversed(shape):
+        flat, i = divmod(flat, size) if size else (flat, 0)
+        index.append(int(i))
+    return tuple(reversed(index))

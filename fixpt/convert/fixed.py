@@ -21,98 +21,40 @@ array([  5, -24, 127], dtype=int8)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 
 from fixpt import _binding
-from fixpt.exact import ExactArray, classify, parts_for_fixed
-from fixpt.formats import FixedFormat, FormatLike, parse_format
-from fixpt.modes import OverflowLike, OverflowMode, RoundLike, RoundMode
-from fixpt.rng import SeedLike, resolve_seed
+from fixpt.base.status import CastStatus
+from fixpt.convert.exact import ExactArray, classify, parts_for_fixed
+from fixpt.convert.rng import SeedLike
+from fixpt.convert.spec import CastSpec
+from fixpt.formats import FixedFormat, FormatLike, OverflowLike, OverflowMode, RoundLike
+from fixpt.formats import parse_format  # noqa: F401  (doctest name)
 
 NAN_POLICIES = ("raise", "zero")
 
 
-@dataclass(frozen=True)
-class CastStatus:
-    """What happened in one cast: overflow, NaN, inf and rounding counts.
-
-    ``first_overflow`` and ``first_nan`` are the index tuples of the first
-    such element (C order), or None.
-    """
-
-    format: FixedFormat
-    size: int
-    n_overflow_pos: int
-    n_overflow_neg: int
-    n_nan: int
-    n_inf: int
-    n_inexact: int
-    first_overflow: Optional[tuple]
-    first_nan: Optional[tuple]
-    overflow_mask: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
-
-    @property
-    def n_overflow(self) -> int:
-        """Elements outside the range (saturated, zeroed or wrapped)."""
-        return self.n_overflow_pos + self.n_overflow_neg
-
-    def __str__(self) -> str:
-        return (
-            f"cast to {self.format!r}: {self.size} elements, {self.n_overflow} overflowed "
-            f"({self.n_overflow_pos} above, {self.n_overflow_neg} below), "
-            f"{self.n_inexact} rounded, {self.n_nan} NaN, {self.n_inf} inf"
-        )
-
-
-def _index(flat: int, shape: tuple) -> Optional[tuple]:
-    if flat < 0:
-        return None
-    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
-
-
-def resolve_modes(rounding: RoundLike, overflow: OverflowLike,
-                  seed: SeedLike) -> tuple[RoundMode, OverflowMode, int, int]:
-    """Parse the mode arguments; draw (seed, stream) only for stochastic rounding."""
-    round_mode = RoundMode.parse(rounding, "rounding")
-    overflow_mode = OverflowMode.parse(overflow, "overflow")
-    seed_value, stream = resolve_seed(seed) if round_mode.is_stochastic else (0, 0)
-    return round_mode, overflow_mode, seed_value, stream
-
-
-def make_status(fmt: FixedFormat, shape: tuple, kst, mask: Optional[np.ndarray] = None) -> CastStatus:
-    """A CastStatus from the C kernel's record (flat indices become index tuples)."""
-    return CastStatus(
-        fmt, int(np.prod(shape, dtype=np.int64)), kst.n_overflow_pos, kst.n_overflow_neg,
-        kst.n_nan, kst.n_inf, kst.n_inexact, _index(kst.first_overflow, shape),
-        _index(kst.first_nan, shape), mask,
-    )
-
-
-def _cast(src: np.ndarray, fmt: FixedFormat, shift: int, rounding: RoundLike,
-          overflow: OverflowLike, seed: SeedLike, nan: str,
-          mask: bool = False) -> tuple[np.ndarray, CastStatus]:
+def cast_values(src, spec: CastSpec, shift: int, *, nan: str = "raise",
+                mask: bool = False) -> tuple[np.ndarray, CastStatus]:
+    """Cast classified inputs (float64 / int arrays or an ExactArray, see
+    ``fixpt.convert.exact.classify``) with ``spec``: one C pass, then the policies."""
     if nan not in NAN_POLICIES:
         raise ValueError(f"nan={nan!r} is not one of: {', '.join(NAN_POLICIES)}")
-    round_mode, overflow_mode, seed_value, stream = resolve_modes(rounding, overflow, seed)
-    kwargs = dict(word_length=fmt.wl, signed=fmt.signed, shift=shift, round_code=int(round_mode),
-                  overflow_code=int(overflow_mode), seed=seed_value, stream=stream, want_mask=mask)
     if isinstance(src, ExactArray):  # beyond float64: exact parts, rounded once in C
-        raw, kst, overflow_mask = _binding.cast_parts(parts_for_fixed(src.values, shift),
-                                                      fmt.container, **kwargs)
+        raw, status = _binding.cast_parts(parts_for_fixed(src.values, shift), spec, shift, mask=mask)
     elif src.dtype.kind == "f":
-        raw, kst, overflow_mask = _binding.cast(src, fmt.container, **kwargs)
+        raw, status = _binding.cast(src, spec, shift, mask=mask)
     else:  # integers (raw values of another format, or plain integers): an exact copy-cast
-        raw, kst, overflow_mask, _ = _binding.elementwise("copy", src, None, fmt.container, **kwargs)
-    status = make_status(fmt, src.shape, kst, overflow_mask)
-    _apply_policies(src, status, overflow_mode, nan)
+        raw, status = _binding.elementwise("copy", src, None, spec, shift, mask=mask)
+    apply_policies(status, spec.overflow_mode, nan, src)
     return raw, status
 
 
-def _apply_policies(src: Optional[np.ndarray], status: CastStatus, overflow_mode: OverflowMode,
-                    nan: str) -> None:
+def apply_policies(status: CastStatus, overflow_mode: OverflowMode, nan: str = "raise",
+                   src=None) -> None:
+    """Raise what the documented policies say a status must raise (docs/policy.md): NaN
+    (unless nan="zero"), an infinity under wrap, any overflow under raise."""
     if status.n_nan and nan == "raise":
         raise ValueError(
             f"values: {status.n_nan} NaN element(s), first at index {status.first_nan}; NaN has "
@@ -146,8 +88,8 @@ def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
     >>> to_raw([0.5, 1.5, 2.5], "Q8.0", rounding="nearest_even")[0]
     array([0, 2, 2], dtype=int8)
     """
-    fmt = parse_format(fmt)
-    return _cast(classify(values), fmt, fmt.fl, rounding, overflow, seed, nan, mask)
+    spec = CastSpec.resolve(fmt, rounding, overflow, seed)
+    return cast_values(classify(values), spec, spec.format.fl, nan=nan, mask=mask)
 
 
 def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
@@ -158,11 +100,11 @@ def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
     >>> recast_raw(np.array([7, -7], dtype=np.int8), parse_format("Q4.2"), "Q4.0")[0]
     array([ 2, -2], dtype=int8)
     """
-    fmt = parse_format(fmt)
+    spec = CastSpec.resolve(fmt, rounding, overflow, seed)
     arr = np.asarray(raw)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"raw must be an integer array, got dtype {arr.dtype}")
-    return _cast(arr, fmt, fmt.fl - src.fl, rounding, overflow, seed, "raise", mask)
+    return cast_values(arr, spec, spec.format.fl - src.fl, mask=mask)
 
 
 def raw_to_float(raw: np.ndarray, fmt: FixedFormat) -> np.ndarray:

@@ -20,13 +20,11 @@ import numpy as np
 
 
 from fixpt import _binding
-from fixpt.convert import CastStatus
-from fixpt.exact import ExactArray, classify, parse_array, parts_for_float
-from fixpt.floatformat import FloatFormat, FloatFormatLike, parse_float_format
-from fixpt.floatformat import binary16, binary32, bfloat16  # noqa: F401  (doctest names)
-from fixpt.modes import RoundLike, RoundMode
-from fixpt.rng import SeedLike, resolve_seed
-from fixpt.shapes import broadcast_arrays
+from fixpt.base.shapes import broadcast_arrays
+from fixpt.convert.exact import ExactArray, classify, parse_array, parts_for_float
+from fixpt.convert.rng import SeedLike, resolve_seed
+from fixpt.formats import FloatFormat, FloatFormatLike, RoundLike, RoundMode, parse_float_format
+from fixpt.formats import binary16, binary32, bfloat16  # noqa: F401  (doctest names)
 
 CLASS_NAMES = ("zero", "subnormal", "normal", "inf", "quiet_nan", "signaling_nan")
 
@@ -53,12 +51,14 @@ def _as_float64(values, argument: str = "values") -> np.ndarray:
 
 
 def _check_bits(bits, fmt: FloatFormat) -> np.ndarray:
+    """Encodings as an unsigned array (the container they came in when it is unsigned),
+    each checked to be a pattern of the format's width."""
     arr = np.asarray(bits)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"bits must be unsigned integers, got dtype {arr.dtype}")
     if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= 1 << fmt.width):
         raise ValueError(f"bits must be in 0..2**{fmt.width}-1 for {fmt!r}")
-    return arr.astype(np.uint64)
+    return arr if arr.dtype.kind == "u" else arr.astype(np.uint64)
 
 
 def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
@@ -80,17 +80,11 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
     seed_value, stream = resolve_seed(seed) if mode.is_stochastic else (0, 0)
     src = _as_input(values)
     if isinstance(src, ExactArray):
-        bits, kst = _binding.float_round_parts(parts_for_float(src.values), fmt.spec, fmt.container,
-                                               round_code=int(mode), seed=seed_value, stream=stream)
+        bits, status = _binding.float_round_parts(parts_for_float(src.values), fmt, round_mode=mode,
+                                                  seed=seed_value, stream=stream)
     else:
-        bits, kst = _binding.float_round(src, fmt.spec, fmt.container, round_code=int(mode),
-                                         seed=seed_value, stream=stream)
-    if not return_status:
-        return bits
-    idx = (lambda flat: None if flat < 0 else tuple(int(i) for i in np.unravel_index(flat, src.shape)))
-    status = CastStatus(fmt, int(src.size), kst.n_overflow_pos, kst.n_overflow_neg, kst.n_nan,
-                        kst.n_inf, kst.n_inexact, idx(kst.first_overflow), idx(kst.first_nan))
-    return bits, status
+        bits, status = _binding.float_round(src, fmt, round_mode=mode, seed=seed_value, stream=stream)
+    return (bits, status) if return_status else bits
 
 
 def from_bits(bits, fmt: FloatFormatLike) -> np.ndarray:
@@ -100,7 +94,7 @@ def from_bits(bits, fmt: FloatFormatLike) -> np.ndarray:
     [6.0, -0.5]
     """
     fmt = parse_float_format(fmt)
-    return _binding.float_decode(_check_bits(bits, fmt), fmt.spec)
+    return _binding.float_decode(_check_bits(bits, fmt), fmt)
 
 
 def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
@@ -114,7 +108,7 @@ def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "near
     """
     fmt = parse_float_format(fmt)
     bits = to_bits(values, fmt, rounding=rounding, seed=seed)
-    rounded = _binding.float_decode(bits, fmt.spec)
+    rounded = _binding.float_decode(bits, fmt)
     return (rounded, bits) if return_bits else rounded
 
 
@@ -149,7 +143,7 @@ def decompose_bits(bits, fmt: FloatFormatLike) -> FloatFields:
     """
     fmt = parse_float_format(fmt)
     arr = _check_bits(bits, fmt)
-    fields = _binding.float_decompose(arr, fmt.spec)
+    fields = _binding.float_decompose(arr, fmt)
     return FloatFields(bits=arr.astype(fmt.container), **fields)
 
 
@@ -189,12 +183,12 @@ def _step(values, fmt: FloatFormat, direction: int) -> np.ndarray:
     x = _as_float64(values)
     toward = "ceil" if direction > 0 else "floor"
     bits = to_bits(x, fmt, rounding=toward)
-    landed = _binding.float_decode(bits, fmt.spec)
+    landed = _binding.float_decode(bits, fmt)
     # a value of the format steps to its neighbour; any other value's directed
     # rounding already is the next value beyond it
     on_grid = (landed == x) | np.isnan(x) | ((landed == 0) & (x == 0))
-    stepped = _binding.float_next(bits, fmt.spec, direction)
-    return _binding.float_decode(np.where(on_grid, stepped, bits), fmt.spec)
+    stepped = _binding.float_next(bits, fmt, direction)
+    return _binding.float_decode(np.where(on_grid, stepped, bits), fmt)
 
 
 def next_up(values, fmt: FloatFormatLike) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import Optional, Union
 import numpy as np
 
 from fixpt import _binding
-from fixpt.formats import check_int
+from fixpt.base.checks import check_int
 
 _MASK64 = (1 << 64) - 1
 

@@ -20,8 +20,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from fixpt.exact import integral_int64
-from fixpt.quant import requantize
+from fixpt.convert.exact import integral_int64
+from fixpt.quant.affine import requantize
 
 
 def requant_shift(eps_in: float, eps_out: float, factor: float = 16) -> int:

@@ -17,7 +17,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from fixpt import nemo
+from fixpt.deploy import nemo
 
 
 def patches(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Integer-only deployment of a network, after the NEMO report (shared/seeds): FullPrecision
-(``fixpt.network``) -> FakeQuantized -> QuantizedDeployable -> IntegerDeployable.
+(``fixpt.deploy.network``) -> FakeQuantized -> QuantizedDeployable -> IntegerDeployable.
 
 ``fake_quantize`` turns a float network into a ``QuantizedNetwork``: weights quantized
 symmetrically (per layer or per output channel), activations clipped and quantized as PACT
@@ -22,48 +22,23 @@ multiplier and a right shift (Eq. 11-14).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import numpy as np
 
-from fixpt import calibrate, nemo
-from fixpt.array import from_raw
-from fixpt.exact import integral_int64
-from fixpt.formats import AccumulatorFormat, FixedFormat, check_int
-from fixpt.mac import accumulator_bits, matmul
-from fixpt.network import (Act, Add, AvgPool, BatchNorm, Conv2d, Flatten, Linear, MaxPool, Network,
-                           _map_layers, _pair, add_input_bias, channel_shape, fold_bn, load_state_dict,
-                           patches, run_layers)
-
-Eps = Union[float, np.ndarray]
-"""A quantum: a scalar, or one per channel (axis 1 of the tensor)."""
-
-
-def quantize_weight(weight, bits: int = 8, per_channel: bool = False) -> tuple[np.ndarray, Eps]:
-    """Symmetric weight quantization: eps_w = max|w| / (2^(bits-1) - 1), per layer or per
-    output channel (axis 0), round to nearest. Returns (Q_w as int64, eps_w).
-
-    >>> q, eps = quantize_weight(np.array([[0.5, -1.0], [0.25, 0.1]]), bits=4)
-    >>> q.tolist(), eps
-    ([[4, -7], [2, 1]], 0.14285714285714285)
-    """
-    bits = check_int("weight_bits", bits, 2, 32)
-    w = np.asarray(weight, np.float64)
-    top = 2 ** (bits - 1) - 1
-    rows = np.abs(w.reshape(w.shape[0], -1))
-    peak = rows.max(axis=1) if per_channel else np.max(rows, initial=0.0)
-    eps = np.where(peak > 0, peak / top, 1.0)
-    eps = eps if per_channel else float(eps)
-    return integral_int64(np.clip(np.rint(w / _per_row(eps, w.ndim)), -top, top), "weight"), eps
-
-
-def _per_row(eps: Eps, ndim: int) -> Eps:
-    """A per-output-channel quantum shaped to scale the rows (axis 0) of an ndim-D weight."""
-    return np.reshape(eps, (-1,) + (1,) * (ndim - 1)) if np.ndim(eps) else eps
-
+from fixpt.base.checks import check_int
+from fixpt.convert.exact import integral_int64
+from fixpt.deploy import nemo
+from fixpt.deploy.layers import (Eps, IntegerContext, QuantAct, QuantAdd, QuantAvgPool, QuantBN,
+                                 QuantLinear, QuantShape, QuantThreshold, _bits_of, _per_row, _propagate,
+                                 _run, quantize_weight)
+from fixpt.deploy.network import (Act, Add, AvgPool, BatchNorm, Conv2d, Flatten, Linear, MaxPool, Network,
+                                  _map_layers, add_input_bias, channel_shape, fold_bn, load_state_dict,
+                                  run_layers)
+from fixpt.diagnostics.errors import error_stats
+from fixpt.formats import FixedFormat
+from fixpt.quant import calibrate
 
 def harden_weights(net: Network, weight_bits: int = 8, per_channel: bool = False) -> Network:
     """A float network whose Linear and Conv2d weights are replaced by their quantized values
@@ -77,356 +52,6 @@ def harden_weights(net: Network, weight_bits: int = 8, per_channel: bool = False
             out.append(layer)
         return out
     return Network(_map_layers(net.layers, harden))
-
-
-def _floor_ratio(q: np.ndarray, eps_in: Eps, eps_out: Eps) -> np.ndarray:
-    """floor(q * eps_in / eps_out) exactly (rational arithmetic on the quanta's float values),
-    per channel (axis 1) when a quantum is per channel.
-
-    Three paths, each exact: int64 when max|q| * numerator < 2^63; otherwise float64, where
-    t = q * fl(ratio) is within |t| 2^-51 of the exact product (q exact below 2^53, two
-    roundings of 2^-53), so floor(t) is exact wherever [t - |t| 2^-50, t + |t| 2^-50] holds no
-    integer; the few elements near an integer (and every element when |q| >= 2^53) in Python
-    integers."""
-    pairs = np.broadcast_arrays(np.asarray(eps_in, np.float64), np.asarray(eps_out, np.float64))
-    ratios = [Fraction(float(a)) / Fraction(float(b)) for a, b in zip(pairs[0].ravel(), pairs[1].ravel())]
-    per_channel = pairs[0].ndim > 0
-    q = np.asarray(q, np.int64)
-    top = int(np.max(np.abs(q), initial=0))
-
-    def shaped(values, dtype):
-        array = np.array(values, dtype)
-        return channel_shape(array, q.ndim) if per_channel else array[0]
-
-    if max(top, 1) * max(r.numerator for r in ratios) < 2**63 and max(r.denominator for r in ratios) < 2**63:
-        return q * shaped([r.numerator for r in ratios], np.int64) // shaped([r.denominator for r in ratios],
-                                                                             np.int64)
-    unsure = np.ones(q.shape, bool)
-    out = np.zeros(q.shape, np.int64)
-    if top < 2**53:
-        t = q * shaped([float(r) for r in ratios], np.float64)
-        margin = np.abs(t) * 2.0**-50
-        low, high = np.floor(t - margin), np.floor(t + margin)
-        unsure = (low != high) | (np.abs(high) >= 2.0**62)
-        out = np.where(unsure, 0, high).astype(np.int64)
-    for index in zip(*np.nonzero(unsure)):
-        ratio = ratios[index[1] if per_channel else 0]
-        value = int(q[index]) * ratio.numerator // ratio.denominator
-        if not -2**63 <= value < 2**63:
-            raise OverflowError(f"requantized image value {value} does not fit an int64 image")
-        out[index] = value
-    return out
-
-
-def _exact_product(x: np.ndarray, w: np.ndarray, bias: Optional[np.ndarray]) -> np.ndarray:
-    """x @ w.T + bias on integers, exactly (Eq. 16): in int64 when the bound
-    k * max|x| * max|w| + max|bias| proves no partial sum reaches 2^63, else in Python ints."""
-    def top(a):
-        return int(np.max(np.abs(a), initial=0)) if a is not None else 0
-    if x.shape[-1] * top(x) * top(w) + top(bias) < 2**63:
-        y = x.astype(np.int64) @ w.T.astype(np.int64)
-        return y if bias is None else y + bias
-    y = x.astype(object) @ w.T.astype(object)
-    return (y if bias is None else y + bias.astype(object)).astype(np.int64)
-
-
-def _bits_of(values) -> int:
-    """Signed bits that hold every value of an integer array (at least 1)."""
-    return int(np.max(np.abs(values), initial=0)).bit_length() + 1
-
-
-@dataclass
-class IntegerContext:
-    """The IntegerDeployable settings: 1/eta of activations (``factor``) and of adds
-    (``add_factor``), Eq. 14; the shift d of average pooling, Eq. 25."""
-
-    factor: float = 16
-    add_factor: float = 256
-    pool_shift: int = 16
-
-
-@dataclass
-class QuantLinear:
-    """A Linear or Conv2d layer in quantized form: integer weights Q_w (out, in) with quantum
-    eps_w (scalar or per output channel), the bias quantized to eps_w * eps_in (Eq. 16)."""
-
-    q_weight: np.ndarray
-    eps_weight: Eps
-    bias: Optional[np.ndarray]
-    weight_bits: int
-    conv: Optional[tuple] = None  # (kh, kw, stride, padding) for a convolution
-    source: list = field(default_factory=list)
-    eps_in: float = 1.0
-    q_bias: Optional[np.ndarray] = None
-    kind = property(lambda self: "conv" if self.conv else "linear")
-
-    def propagate(self, eps_in: Eps) -> "QuantLinear":
-        if np.ndim(eps_in):
-            raise ValueError(f"a {self.kind} layer needs a scalar input quantum, got one per channel: "
-                             f"put an Act (or use per_channel=False) before it")
-        q_bias = None if self.bias is None else np.rint(np.asarray(self.bias) / (self.eps_weight * eps_in))
-        return replace(self, eps_in=float(eps_in),
-                       q_bias=None if q_bias is None else integral_int64(q_bias, "bias"))
-
-    @property
-    def eps_out(self) -> Eps:
-        """Eq. 16: the quantum of the accumulator, eps_w * eps_x."""
-        return self.eps_weight * self.eps_in
-
-    def _operand(self, x: np.ndarray) -> tuple[np.ndarray, Optional[tuple]]:
-        """The 2-D operand of the product (x, or its convolution windows) and the (N, OH, OW)
-        to restore afterwards."""
-        if self.conv is None:
-            return x, None
-        windows = patches(x, *self.conv)
-        return windows.reshape(-1, windows.shape[-1]), windows.shape[:3]
-
-    @staticmethod
-    def _restore(y: np.ndarray, spatial: Optional[tuple]) -> np.ndarray:
-        """Back from the 2-D product to the layer's output shape (NCHW for convolutions)."""
-        if spatial is None:
-            return y
-        return np.ascontiguousarray(y.reshape(*spatial, -1).transpose(0, 3, 1, 2))
-
-    def fake(self, y: np.ndarray) -> np.ndarray:
-        operand, spatial = self._operand(y)
-        z = operand @ (self.q_weight * _per_row(self.eps_weight, 2)).T
-        return self._restore(z if self.q_bias is None else z + self.q_bias * self.eps_out, spatial)
-
-    def exact(self, q: np.ndarray) -> np.ndarray:
-        operand, spatial = self._operand(q)
-        return self._restore(_exact_product(operand, self.q_weight, self.q_bias), spatial)
-
-    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
-        x_fmt = FixedFormat(bits, 0, True)
-        w_fmt = FixedFormat(self.weight_bits, 0, True)
-        acc_bits = accumulator_bits(x_fmt, w_fmt, self.q_weight.shape[1])
-        out_bits = acc_bits if self.q_bias is None else max(acc_bits, _bits_of(self.q_bias)) + 1
-        if out_bits > 64:
-            raise ValueError(f"{self.kind}: its output image needs {out_bits} bits by the accumulator bound, "
-                             f"above the 64 of an int64 image (requantize with an Act before it)")
-        operand, spatial = self._operand(q)
-        result, status = matmul(from_raw(operand, x_fmt), from_raw(np.ascontiguousarray(self.q_weight.T), w_fmt),
-                                acc_format=AccumulatorFormat(acc_bits, 0, True), acc_overflow="raise",
-                                out_format=FixedFormat(64, 0, True), overflow="raise", return_status=True)
-        y = result.raw                                      # int64: the image container
-        if self.q_bias is not None:
-            y += self.q_bias
-        y = self._restore(y, spatial)
-        return y, out_bits, {"acc_bits": acc_bits, "acc_bits_used": status.max_acc_bits + 1}
-
-
-@dataclass
-class QuantAct:
-    """PACT activation quantized to ``bits`` unsigned bits: eps_out = alpha / (2^bits - 1);
-    the integer network requantizes with Eq. 11 (per channel if eps_in is)."""
-
-    alpha: float
-    bits: int
-    source: list = field(default_factory=list)
-    eps_in: Eps = 1.0
-    kind = "act"
-
-    def propagate(self, eps_in: Eps) -> "QuantAct":
-        return replace(self, eps_in=eps_in)
-
-    @property
-    def eps_out(self) -> float:
-        return self.alpha / (2**self.bits - 1)
-
-    def fake(self, y: np.ndarray) -> np.ndarray:
-        return np.clip(np.floor(y / self.eps_out), 0, 2**self.bits - 1) * self.eps_out
-
-    def exact(self, q: np.ndarray) -> np.ndarray:
-        return np.clip(_floor_ratio(q, self.eps_in, self.eps_out), 0, 2**self.bits - 1)   # Eq. 10
-
-    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
-        beta = self.eps_out * 2**self.bits
-        y = nemo.integer_activation(q, self.eps_in, self.eps_out, 0.0, beta, ctx.factor)
-        m, d = nemo.requant_parameters(self.eps_in, self.eps_out, ctx.factor)
-        return y, self.bits + 1, {"multiplier": m, "d": d}
-
-
-@dataclass
-class QuantBN:
-    """Integer BN (Eq. 21-22): Q_phi = Q_kappa * Q_in + Q_phi(lambda), eps_out = eps_kappa * eps_in,
-    kappa and lambda quantized with ``bits`` bits."""
-
-    bn: BatchNorm
-    bits: int
-    source: list = field(default_factory=list)
-    eps_in: Eps = 1.0
-    q_kappa: Optional[np.ndarray] = None
-    eps_kappa: float = 1.0
-    q_lambda: Optional[np.ndarray] = None
-    eps_out: Eps = 1.0
-    kind = "bn"
-
-    def propagate(self, eps_in: Eps) -> "QuantBN":
-        q_kappa, eps_kappa, q_lambda, eps_out = nemo.bn_parameters(self.bn.kappa, self.bn.lam, eps_in, self.bits)
-        return replace(self, eps_in=eps_in, q_kappa=q_kappa, eps_kappa=eps_kappa, q_lambda=q_lambda,
-                       eps_out=eps_out)
-
-    def fake(self, y: np.ndarray) -> np.ndarray:
-        return (channel_shape(self.q_kappa * self.eps_kappa, y.ndim) * y
-                + channel_shape(self.q_lambda * self.eps_out, y.ndim))
-
-    def exact(self, q: np.ndarray) -> np.ndarray:
-        return nemo.integer_bn(q, self.q_kappa, self.q_lambda)
-
-    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
-        out_bits = max(bits + _bits_of(self.q_kappa) - 1, _bits_of(self.q_lambda)) + 1
-        return nemo.integer_bn(q, self.q_kappa, self.q_lambda), out_bits, {"kappa_bits": _bits_of(self.q_kappa)}
-
-
-@dataclass
-class QuantThreshold:
-    """A BatchNorm merged with the next PACT activation into integer thresholds (Eq. 19-20):
-    exact, no approximation; 2^bits + 1 thresholds per channel. A channel with gamma < 0
-    compares -Q_in (Eq. 19 with gamma, mu negated), one with gamma = 0 is a constant."""
-
-    bn: BatchNorm
-    alpha: float
-    bits: int
-    source: list = field(default_factory=list)
-    eps_in: Eps = 1.0
-    thresholds: Optional[np.ndarray] = None  # (C, 2^bits + 1)
-    signs: Optional[np.ndarray] = None       # (C,) in {-1, 0, 1}
-    kind = "bn+act"
-
-    @property
-    def eps_out(self) -> float:
-        return self.alpha / (2**self.bits - 1)
-
-    def propagate(self, eps_in: Eps) -> "QuantThreshold":
-        levels = 2**self.bits
-        gamma, beta, mean = (np.asarray(v, np.float64) for v in (self.bn.gamma, self.bn.beta, self.bn.mean))
-        sigma = self.bn.sigma
-        eps_phi = np.broadcast_to(np.asarray(eps_in, np.float64), gamma.shape)
-        rows, signs = [], np.sign(gamma).astype(np.int64)
-        for c in range(gamma.size):
-            if signs[c] == 0:   # y = beta: every threshold at or below 0 up to floor(beta / eps_y)
-                rows.append([0 if i * Fraction(self.eps_out) <= Fraction(float(beta[c])) else 1
-                             for i in range(levels + 1)])
-            else:
-                rows.append(nemo.bn_thresholds(abs(gamma[c]), beta[c], signs[c] * mean[c], sigma[c],
-                                               eps_phi[c], self.eps_out, levels))
-        thresholds = np.array(rows, np.int64)
-        return replace(self, eps_in=eps_in, thresholds=thresholds, signs=signs)
-
-    def fake(self, y: np.ndarray) -> np.ndarray:
-        return np.clip(np.floor(self.bn.forward(y) / self.eps_out), 0, 2**self.bits - 1) * self.eps_out
-
-    def exact(self, q: np.ndarray) -> np.ndarray:
-        """Eq. 20 (exact by the report's proof; tests check it against float BN in rationals)."""
-        q = np.asarray(q, np.int64)
-        out = np.empty_like(q)
-        for c in range(q.shape[1]):
-            out[:, c] = nemo.threshold_activation(self.signs[c] * q[:, c], self.thresholds[c])
-        return out
-
-    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
-        return self.exact(q), self.bits + 1, {"thresholds": self.thresholds.shape[1]}
-
-
-@dataclass
-class QuantAvgPool:
-    """Average pooling: the exact image is floor(sum / K); the integer network computes
-    (floor(2^d / K) * sum) >> d (Eq. 25), equal when K is a power of two."""
-
-    k: Union[int, tuple]
-    source: list = field(default_factory=list)
-    eps_in: Eps = 1.0
-    kind = "avgpool"
-
-    def propagate(self, eps_in: Eps) -> "QuantAvgPool":
-        return replace(self, eps_in=eps_in)
-
-    eps_out = property(lambda self: self.eps_in)
-
-    def fake(self, y: np.ndarray) -> np.ndarray:
-        return AvgPool(self.k).forward(y)
-
-    def exact(self, q: np.ndarray) -> np.ndarray:
-        kh, kw = _pair(self.k)
-        return np.floor_divide(nemo.window_sums(q, kh, kw), kh * kw)
-
-    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
-        kh, kw = _pair(self.k)
-        return nemo.integer_avgpool(q, kh, kw, ctx.pool_shift), bits, {"multiplier": 2**ctx.pool_shift // (kh * kw),
-                                                                       "d": ctx.pool_shift}
-
-
-@dataclass
-class QuantShape:
-    """MaxPool or Flatten: the same on floats and integer images; the quantum passes."""
-
-    layer: Union[MaxPool, Flatten]
-    source: list = field(default_factory=list)
-    eps_in: Eps = 1.0
-    kind = property(lambda self: type(self.layer).__name__.lower())
-
-    def propagate(self, eps_in: Eps) -> "QuantShape":
-        if np.ndim(eps_in) and isinstance(self.layer, Flatten):
-            raise ValueError("Flatten needs a scalar quantum, got one per channel: put an Act before it")
-        return replace(self, eps_in=eps_in)
-
-    eps_out = property(lambda self: self.eps_in)
-
-    def fake(self, y: np.ndarray) -> np.ndarray:
-        return self.layer.forward(y)
-
-    exact = fake
-
-    def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
-        return self.layer.forward(q), bits, {}
-
-
-def _run(layers: Sequence, x: np.ndarray, view: str) -> np.ndarray:
-    for layer in layers:
-        x = getattr(layer, view)(x)
-    return x
-
-
-def _propagate(layers: Sequence, eps: Eps) -> list:
-    """The layers with quanta derived from ``eps``, each from its predecessor's output."""
-    out = []
-    for layer in layers:
-        out.append(layer.propagate(eps))
-        eps = out[-1].eps_out
-    return out
-
-
-@dataclass
-class QuantAdd:
-    """An Add node: the sum lives in the quantum of branch 0; every other branch is requantized
-    into it (Eq. 24; exact floor in the QuantizedDeployable image)."""
-
-    branches: list
-    source: list = field(default_factory=list)
-    eps_in: Eps = 1.0
-    kind = "add"
-
-    def propagate(self, eps_in: Eps) -> "QuantAdd":
-        added = replace(self, eps_in=eps_in, branches=[_propagate(branch, eps_in) for branch in self.branches])
-        if np.ndim(added.eps_out):
-            raise ValueError("Add: the first branch must end with a scalar quantum (an Act, or per_channel=False)")
-        return added
-
-    @property
-    def branch_eps(self) -> list:
-        """The quantum of each branch's output (the Add's input for an identity branch)."""
-        return [branch[-1].eps_out if branch else self.eps_in for branch in self.branches]
-
-    eps_out = property(lambda self: self.branch_eps[0])
-
-    def fake(self, y: np.ndarray) -> np.ndarray:
-        return sum(_run(branch, y, "fake") for branch in self.branches)
-
-    def exact(self, q: np.ndarray) -> np.ndarray:
-        images = [_run(branch, q, "exact") for branch in self.branches]
-        return images[0] + sum(_floor_ratio(image, eps, self.eps_out)
-                               for image, eps in zip(images[1:], self.branch_eps[1:]))
 
 
 @dataclass
@@ -537,7 +162,7 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
     """Quantize a float network: weights symmetric (``quantize_weight``, per layer or per output
     channel), biases to eps_w * eps_x, each activation's PACT alpha (unless the Act sets one)
     calibrated on its float outputs for ``calibration_x`` by ``calibration``: "percentile" (the
-    ``percentile``; 100 is the maximum), "max", "mse" or "kl" (``fixpt.calibrate``); then
+    ``percentile``; 100 is the maximum), "max", "mse" or "kl" (``fixpt.quant.calibrate``); then
     eps_y = alpha / (2^act_bits - 1). A BatchNorm left in
     the network (``fold_bn`` folds them) becomes integer BN with ``bn_bits`` (``bn="integer"``)
     or is merged with the next Act into integer thresholds (``"thresholds"``; ``"auto"``: when
@@ -561,11 +186,6 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
                     bn=bn, bn_bits=bn_bits, thresholds=bn == "thresholds" or (bn == "auto" and act_bits <= 4))
     layers, _ = _quantize_layers(net.layers, np.asarray(calibration_x, np.float64) - input_offset, settings)
     return propagate_quanta(QuantizedNetwork(layers, float(input_eps), float(input_offset)))
-
-
-def _sqnr_db(reference: np.ndarray, value: np.ndarray) -> float:
-    noise = float(np.mean((value - reference) ** 2))
-    return math.inf if noise == 0 else float(10 * np.log10(np.mean(reference**2) / noise))
 
 
 @dataclass
@@ -601,7 +221,7 @@ class IntegerNetwork:
             image_format = str(FixedFormat(bits, 0, True)) if bits <= 64 else f"{bits}-bit integers"
             row = {"layer": layer.kind, "path": path, "eps": eps, "bits": bits, "format": image_format, **row}
             if y_float is not None:
-                row["sqnr_db"] = _sqnr_db(y_float, q * channel_shape(eps, q.ndim))
+                row["sqnr_db"] = error_stats(y_float, q * channel_shape(eps, q.ndim)).sqnr_db
             rows.append(row)
         return q, eps, bits, y_float
 

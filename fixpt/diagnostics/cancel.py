@@ -29,9 +29,9 @@ import numpy as np
 
 
 from fixpt import _binding
-from fixpt.floatformat import FloatFormat, FloatFormatLike, binary32, binary64, parse_float_format
-from fixpt.floats import round_to_format
-from fixpt.shapes import broadcast_arrays
+from fixpt.base.shapes import broadcast_arrays
+from fixpt.convert.floating import round_to_format
+from fixpt.formats import FloatFormat, FloatFormatLike, binary32, binary64, parse_float_format
 
 DIGITS_PER_BIT = math.log10(2)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -168,7 +168,7 @@ def cancellation(a, b, op: str = "sub", fmt: Optional[FloatFormatLike] = None, *
     err_a, err_b = (error_ulps if isinstance(error_ulps, tuple) else (error_ulps, error_ulps))
     operand_error = np.broadcast_to((np.asarray(err_a) > 0) | (np.asarray(err_b) > 0), result.shape)
     report = CancellationReport(op, fmt, result, lost, cls, int(threshold_bits), operand_error)
-    _notify(report)
+    notify(report)
     return report
 
 
@@ -238,6 +238,7 @@ def watch_cancellation(threshold_bits: int = 10) -> Iterator[CancellationWatch]:
         _watchers.reset(token)
 
 
-def _notify(report: CancellationReport) -> None:
+def notify(report: CancellationReport) -> None:
+    """Hand a report to every active ``watch_cancellation`` block."""
     for watch in _watchers.get():
         watch.record(report)

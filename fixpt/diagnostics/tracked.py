@@ -25,12 +25,11 @@ import numpy as np
 
 
 from fixpt import _binding
-from fixpt.cancellation import CancellationReport, _notify
-from fixpt.floatformat import FloatFormat, FloatFormatLike, binary64, parse_float_format
-from fixpt.floats import round_to_format
-from fixpt.modes import RoundLike
-from fixpt.rng import Generator, SeedLike
-from fixpt.shapes import broadcast_arrays
+from fixpt.base.shapes import broadcast_arrays
+from fixpt.convert.floating import round_to_format, ulp
+from fixpt.convert.rng import Generator, SeedLike
+from fixpt.diagnostics.cancel import CancellationReport, notify
+from fixpt.formats import FloatFormat, FloatFormatLike, RoundLike, binary64, parse_float_format
 
 _UP = 1 + 2.0**-50  # nudges float64-computed bounds up so they stay upper bounds
 
@@ -60,7 +59,6 @@ class Tracked:
         self.format = parse_float_format(fmt)
         self.values = _round(np.asarray(values, dtype=np.float64), self.format)
         if error_ulps is not None:
-            from fixpt.floats import ulp
             error = np.asarray(error_ulps, dtype=np.float64) * ulp(self.values, self.format)
         self.error = np.broadcast_to(np.asarray(error, dtype=np.float64), self.values.shape).copy()
         if np.any(self.error < 0):
@@ -88,7 +86,7 @@ class Tracked:
         delta = np.abs(rounded - exact_double) + np.abs(_two_sum_error(a, b, exact_double))
         error = (self.error + other.error + delta) * _UP
         _, lost, cls, _, _ = _binding.cancellation(a, b, "add", self.format.precision)
-        _notify(CancellationReport("sub" if sign < 0 else "add", self.format, rounded, lost, cls, 0,
+        notify(CancellationReport("sub" if sign < 0 else "add", self.format, rounded, lost, cls, 0,
                                    (self.error > 0) | (other.error > 0)))
         return Tracked._make(rounded, error, self.format)
 
@@ -196,7 +194,7 @@ class Simulated:
             report_b = b if name == "add" else -b
             result, lost, cls, _, _ = _binding.cancellation(*broadcast_arrays(a, report_b), "add",
                                                           self.format.precision)
-            _notify(CancellationReport(name, self.format, result, lost, cls, 0,
+            notify(CancellationReport(name, self.format, result, lost, cls, 0,
                                        np.ones(result.shape, bool)))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             exact = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}[name](a, b)

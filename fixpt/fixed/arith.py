@@ -22,11 +22,12 @@ import numpy as np
 
 
 from fixpt import _binding
-from fixpt.convert import CastStatus, _apply_policies, make_status, resolve_modes
-from fixpt.formats import FixedFormat, FormatLike, parse_format
-from fixpt.modes import OverflowLike, OverflowMode, RoundLike
-from fixpt.rng import SeedLike
-from fixpt.shapes import broadcast_arrays
+from fixpt.base.shapes import broadcast_arrays
+from fixpt.base.status import CastStatus
+from fixpt.convert.fixed import apply_policies
+from fixpt.convert.rng import SeedLike
+from fixpt.convert.spec import CastSpec
+from fixpt.formats import FixedFormat, FormatLike, OverflowLike, RoundLike, parse_format
 
 MAX_ALIGN = 63
 
@@ -75,8 +76,9 @@ def product_format(fa: FixedFormat, fb: FixedFormat) -> FixedFormat:
 def run(op: str, a_raw: np.ndarray, a_fmt: FixedFormat, b_raw: Optional[np.ndarray],
         b_fmt: Optional[FixedFormat], out_format: Optional[FormatLike] = None, *,
         rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate",
-        seed: SeedLike = None, mask: bool = False) -> tuple[np.ndarray, FixedFormat, CastStatus, int]:
-    """Compute ``cast(a op b)`` in C; returns (raw, format, status, divisions by zero)."""
+        seed: SeedLike = None, mask: bool = False) -> tuple[np.ndarray, FixedFormat, CastStatus]:
+    """Compute ``cast(a op b)`` in C; returns (raw, format, status); the status counts divisions
+    by zero."""
     if op in ("add", "sub"):
         parts = sum_format_parts(a_fmt, b_fmt, op == "sub")
         exact_fl = parts[1]
@@ -105,20 +107,17 @@ def run(op: str, a_raw: np.ndarray, a_fmt: FixedFormat, b_raw: Optional[np.ndarr
             f"the binary points of {a_fmt!r} and {b_fmt!r} are {max(a_align, b_align)} bits apart "
             f"for {op}; at most {MAX_ALIGN} are supported"
         )
-    round_mode, overflow_mode, seed_value, stream = resolve_modes(rounding, overflow, seed)
+    spec = CastSpec.resolve(fmt, rounding, overflow, seed)
     if out_format is None:
         # the exact format holds every result: no overflow mode may touch it (saturate_symmetric
         # would otherwise clamp the format's most negative value, which is a valid result)
-        overflow_mode = OverflowMode.SATURATE
+        spec = spec.exact()
     if b_raw is not None:
         a_raw, b_raw = broadcast_arrays(a_raw, b_raw)
-    raw, kst, overflow_mask, n_zero = _binding.elementwise(
-        op, a_raw, b_raw, fmt.container, a_align=a_align, b_align=b_align, word_length=fmt.wl,
-        signed=fmt.signed, shift=fmt.fl - exact_fl, round_code=int(round_mode),
-        overflow_code=int(overflow_mode), seed=seed_value, stream=stream, want_mask=mask)
-    status = make_status(fmt, raw.shape, kst, overflow_mask)
-    _apply_policies(None, status, overflow_mode, "raise")
-    return raw, fmt, status, n_zero
+    raw, status = _binding.elementwise(op, a_raw, b_raw, spec, fmt.fl - exact_fl, a_align=a_align,
+                                       b_align=b_align, mask=mask)
+    apply_policies(status, spec.overflow_mode)
+    return raw, fmt, status
 
 
 def compare_sign(a_raw: np.ndarray, a_fmt: FixedFormat, b_raw: np.ndarray,
@@ -128,6 +127,6 @@ def compare_sign(a_raw: np.ndarray, a_fmt: FixedFormat, b_raw: np.ndarray,
     Round-to-odd keeps every nonzero difference nonzero, and saturating into Q(2, 0)
     keeps its sign, so the result is exact whatever the widths.
     """
-    raw, _, _, _ = run("sub", a_raw, a_fmt, b_raw, b_fmt, FixedFormat(2, 0, True),
-                       rounding="odd", overflow="saturate")
+    raw, _, _ = run("sub", a_raw, a_fmt, b_raw, b_fmt, FixedFormat(2, 0, True),
+                    rounding="odd", overflow="saturate")
     return np.sign(raw)

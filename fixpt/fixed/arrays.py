@@ -1,6 +1,15 @@
 """FixedArray: a NumPy array of raw integers together with its fixed-point format.
 
->>> x = array([0.25, -1.5, 3.3], "Q4.4")
+The class holds data and speaks NumPy's protocols; the operations live in
+:mod:`fixpt.fixed.ops` and :mod:`fixpt.fixed.mac`, which register themselves here with
+:func:`implements` (NumPy functions) and :func:`implements_ufunc` (ufuncs), the pattern
+NumPy documents for ``__array_function__``.  Operators come from NumPy's
+``NDArrayOperatorsMixin``: ``a + b`` is ``np.add(a, b)``, which dispatches to the
+registered exact implementation.  So this module imports no operation, and no import
+runs in a circle.
+
+>>> import fixpt
+>>> x = fixpt.array([0.25, -1.5, 3.3], "Q4.4")
 >>> x
 FixedArray(Q(4,4),
   values=[ 0.25   -1.5     3.3125],
@@ -13,24 +22,80 @@ array([  4, -24,  53], dtype=int8)
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from fixpt import record
-from fixpt.convert import CastStatus, check_raw, raw_to_float, recast_raw, to_raw
-from fixpt.formats import FixedFormat, FormatLike, parse_format
-from fixpt.modes import OverflowLike, RoundLike
-from fixpt.rng import SeedLike
+from fixpt.base.checks import check_int
+from fixpt.base.status import CastStatus
+from fixpt.convert.fixed import check_raw, raw_to_float, recast_raw, to_raw
+from fixpt.convert.rng import SeedLike
+from fixpt.fixed import recording
+from fixpt.formats import FixedFormat, FormatLike, OverflowLike, RoundLike, parse_format
+
+# ---- the registries of exact implementations ----
+
+#: NumPy function -> its exact implementation on FixedArrays
+FUNCTIONS: dict = {}
+#: (ufunc, method) -> its exact implementation; method is "__call__", "reduce", ...
+UFUNCS: dict = {}
 
 
-class FixedArray:
+def implements(numpy_function: Callable) -> Callable:
+    """Register the decorated function as the exact implementation of ``numpy_function``
+    for FixedArrays (used by ``__array_function__`` and by the matching methods)."""
+    def register(func: Callable) -> Callable:
+        FUNCTIONS[numpy_function] = func
+        return func
+    return register
+
+
+def implements_ufunc(ufunc: np.ufunc, method: str = "__call__") -> Callable:
+    """Register the decorated function as the exact implementation of ``ufunc.method``."""
+    def register(func: Callable) -> Callable:
+        UFUNCS[(ufunc, method)] = func
+        return func
+    return register
+
+
+def refuse(name: str):
+    """The TypeError for a NumPy function or ufunc with no exact meaning on FixedArrays."""
+    raise TypeError(f"fixpt: numpy.{name} is not exact on FixedArray; use np.asarray(x) to "
+                    f"compute in float64")
+
+
+def _call(numpy_function: Callable, *args, **kwargs):
+    impl = FUNCTIONS.get(numpy_function)
+    if impl is None:
+        refuse(numpy_function.__name__)
+    return impl(*args, **kwargs)
+
+
+def bit_strings(raw: np.ndarray, fmt: FixedFormat, base: int) -> np.ndarray:
+    """Raw integers as base-16 or base-2 strings of the word length (two's complement)."""
+    width = (fmt.wl + 3) // 4 if base == 16 else fmt.wl
+    mask = (1 << fmt.wl) - 1
+    spec = f"0{width}{'x' if base == 16 else 'b'}"
+    out = np.empty(raw.shape, dtype=f"<U{width}")
+    out.ravel()[:] = [format(int(r) & mask, spec) for r in np.asarray(raw).ravel().tolist()]
+    return out
+
+
+class FixedArray(NDArrayOperatorsMixin):
     """Raw integers in the format's container dtype plus the format.
 
     Build one with :func:`array` (from real values), :func:`from_raw`, or the
     helpers :func:`zeros`, :func:`ones`, :func:`full`, :func:`arange`.
     Arithmetic is exact (the result format grows); comparisons compare exact values;
     NumPy functions either stay exact or raise ``TypeError``.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> a = fixpt.array([1.5, -0.25], "Q4.4")
+    >>> (a + 1).tolist(), (a + 1).format
+    ([2.5, 0.75], Q(5,4))
     """
 
     __slots__ = ("_raw", "_format")
@@ -54,14 +119,17 @@ class FixedArray:
 
     @property
     def shape(self) -> tuple:
+        """The array's shape."""
         return self._raw.shape
 
     @property
     def ndim(self) -> int:
+        """Number of dimensions."""
         return self._raw.ndim
 
     @property
     def size(self) -> int:
+        """Number of elements."""
         return self._raw.size
 
     def __len__(self) -> int:
@@ -88,25 +156,32 @@ class FixedArray:
         return FixedArray(raw, self._format)
 
     def reshape(self, *shape, order: str = "C") -> "FixedArray":
+        """The same values in a new shape (a view when NumPy can make one)."""
         return self._with(self._raw.reshape(*shape, order=order))
 
     def transpose(self, *axes) -> "FixedArray":
+        """Axes permuted (a view)."""
         return self._with(self._raw.transpose(*axes))
 
     @property
     def T(self) -> "FixedArray":
+        """The transpose (a view)."""
         return self._with(self._raw.T)
 
     def ravel(self, order: str = "C") -> "FixedArray":
+        """A 1-d view (or copy) of the values."""
         return self._with(self._raw.ravel(order))
 
     def flatten(self) -> "FixedArray":
+        """A 1-d copy of the values."""
         return self._with(self._raw.flatten())
 
     def squeeze(self, axis=None) -> "FixedArray":
+        """Length-1 axes removed."""
         return self._with(self._raw.squeeze(axis))
 
     def copy(self) -> "FixedArray":
+        """A copy with its own raw integers."""
         return self._with(self._raw.copy())
 
     # --- values out ---------------------------------------------------------
@@ -135,24 +210,39 @@ class FixedArray:
     def astype(self, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
                overflow: OverflowLike = "saturate", seed: SeedLike = None,
                return_status: bool = False):
-        """Convert to another fixed-point format, exactly rounded, in one C pass."""
-        fmt = parse_format(fmt)
+        """Convert to another fixed-point format, exactly rounded, in one C pass.
+
+        Parameters
+        ----------
+        fmt : FixedFormat or str
+            The target format.
+        rounding, overflow : str or mode
+            How to round and what to do beyond the target's range.
+        seed : int, Generator or None
+            The random stream of the stochastic modes.
+        return_status : bool
+            Also return the :class:`CastStatus` (with the overflow mask).
+
+        Examples
+        --------
+        >>> import fixpt
+        >>> fixpt.array([0.3, 1.7], "Q4.8").astype("Q4.2", rounding="floor").tolist()
+        [0.25, 1.5]
+        """
         raw, status = recast_raw(self._raw, self._format, fmt, rounding=rounding,
                                  overflow=overflow, seed=seed, mask=return_status)
-        result = FixedArray(raw, fmt)
-        record.note("astype", status, result.to_float() if record.is_recording() else None)
+        result = FixedArray(raw, status.format)
+        recording.note("astype", status, result.to_float() if recording.is_recording() else None)
         return (result, status) if return_status else result
 
     # --- display ------------------------------------------------------------
     def hex(self) -> np.ndarray:
         """Raw bits as zero-padded hex strings of the word length (two's complement)."""
-        from fixpt.bits import to_strings
-        return to_strings(self, 16)
+        return bit_strings(self._raw, self._format, 16)
 
     def bin(self) -> np.ndarray:
         """Raw bits as binary strings of the word length (two's complement)."""
-        from fixpt.bits import to_strings
-        return to_strings(self, 2)
+        return bit_strings(self._raw, self._format, 2)
 
     def __repr__(self) -> str:
         values = np.array2string(self.to_float(), separator=" ", prefix="  values=",
@@ -164,123 +254,111 @@ class FixedArray:
     def __bool__(self) -> bool:
         return bool(self._raw)
 
-    # --- arithmetic (see fixpt.ops) ---------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
+    __hash__ = None
 
-    def __radd__(self, other):
-        return _ops.add(other, self)
+    # --- in-place operators: a new array is bound to the name (the format may grow) ---
+    def __iadd__(self, other):
+        return NotImplemented
 
-    def __sub__(self, other):
-        return _ops.subtract(self, other)
-
-    def __rsub__(self, other):
-        return _ops.subtract(other, self)
-
-    def __mul__(self, other):
-        return _ops.multiply(self, other)
-
-    def __rmul__(self, other):
-        return _ops.multiply(other, self)
-
-    def __truediv__(self, other):
-        raise TypeError("a quotient has no exact fixed-point format: use "
-                        "fixpt.divide(a, b, out_format, rounding=..., overflow=...)")
-
-    __rtruediv__ = __floordiv__ = __rfloordiv__ = __truediv__
-
-    def __matmul__(self, other):
-        from fixpt.mac import matmul
-        return matmul(self, other)
-
-    def __rmatmul__(self, other):
-        from fixpt.mac import matmul
-        return matmul(other, self)
-
-    def __neg__(self):
-        return _ops.negative(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _ops.absolute(self)
-
-    def __lshift__(self, n: int):
-        """Multiply by 2**n exactly: the binary point moves, the raw integers stay."""
-        return _ops.scale_by_power_of_two(self, n)
-
-    def __rshift__(self, n: int):
-        """Divide by 2**n exactly: the binary point moves, the raw integers stay."""
-        return _ops.scale_by_power_of_two(self, -n)
+    __isub__ = __imul__ = __imatmul__ = __itruediv__ = __ifloordiv__ = __ilshift__ = __irshift__ = \
+        __imod__ = __ipow__ = __iand__ = __ior__ = __ixor__ = __iadd__
 
     def shift_raw(self, n: int, *, rounding: RoundLike = "floor",
                   overflow: OverflowLike = "wrap") -> "FixedArray":
         """Shift the raw integers by n bits keeping the format, like a hardware shifter
-        (left shifts wrap, right shifts floor, unless told otherwise)."""
-        return _ops.shift_raw(self, n, rounding=rounding, overflow=overflow)
+        (left shifts wrap, right shifts floor, unless told otherwise).
 
-    def __eq__(self, other):
-        return _ops.compare(self, other) == 0
+        >>> import fixpt
+        >>> fixpt.array([0.75, -0.75], "Q2.2").shift_raw(-1).tolist()
+        [0.25, -0.5]
+        """
+        n = check_int("shift", n)
+        shifted = FixedArray(self._raw, FixedFormat(self._format.il + n, self._format.fl - n,
+                                                    self._format.signed))
+        return shifted.astype(self._format, rounding=rounding, overflow=overflow)
 
-    def __ne__(self, other):
-        return _ops.compare(self, other) != 0
-
-    def __lt__(self, other):
-        return _ops.compare(self, other) < 0
-
-    def __le__(self, other):
-        return _ops.compare(self, other) <= 0
-
-    def __gt__(self, other):
-        return _ops.compare(self, other) > 0
-
-    def __ge__(self, other):
-        return _ops.compare(self, other) >= 0
-
-    __hash__ = None
-
-    # --- reductions -----------------------------------------------------------------
+    # --- reductions: the exact implementations registered for NumPy's functions ---
     def sum(self, axis=None, keepdims: bool = False, **kwargs):
-        return _ops.sum(self, axis=axis, keepdims=keepdims, **kwargs)
+        """Exact sum (see :func:`fixpt.sum`)."""
+        return _call(np.sum, self, axis=axis, keepdims=keepdims, **kwargs)
 
     def cumsum(self, axis=None, **kwargs):
-        return _ops.cumsum(self, axis=axis, **kwargs)
+        """Exact running sum (see :func:`fixpt.cumsum`)."""
+        return _call(np.cumsum, self, axis=axis, **kwargs)
 
     def mean(self, axis=None, keepdims: bool = False, **kwargs):
-        return _ops.mean(self, axis=axis, keepdims=keepdims, **kwargs)
+        """The exact mean rounded once (see :func:`fixpt.mean`)."""
+        return _call(np.mean, self, axis=axis, keepdims=keepdims, **kwargs)
 
     def min(self, axis=None, keepdims: bool = False):
-        return _ops.amin(self, axis=axis, keepdims=keepdims)
+        """Smallest element(s), same format."""
+        return _call(np.min, self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims: bool = False):
-        return _ops.amax(self, axis=axis, keepdims=keepdims)
+        """Largest element(s), same format."""
+        return _call(np.max, self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis=None, keepdims: bool = False, **kwargs):
-        return _ops.prod(self, axis=axis, keepdims=keepdims, **kwargs)
+        """Exact product (see :func:`fixpt.prod`)."""
+        return _call(np.prod, self, axis=axis, keepdims=keepdims, **kwargs)
 
     # --- NumPy protocol ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from fixpt.protocol import array_ufunc
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        if kwargs.get("out") is not None:
+            raise TypeError("fixpt: out= is not supported for FixedArray ufuncs; assign the result")
+        kwargs.pop("out", None)
+        impl = UFUNCS.get((ufunc, method))
+        if impl is None or (method == "__call__" and kwargs):
+            refuse(ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}")
+        return impl(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from fixpt.protocol import array_function
-        return array_function(func, args, kwargs)
+        impl = FUNCTIONS.get(func)
+        if impl is None:
+            refuse(func.__name__)
+        return impl(*args, **kwargs)
 
+
+# ---- constructors ----
 
 def array(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
           overflow: OverflowLike = "saturate", seed: SeedLike = None, nan: str = "raise",
           return_status: bool = False):
-    """Convert values (floats, integers or a FixedArray) to a FixedArray of ``fmt``.
+    """Convert values (floats, integers, decimal strings, fractions or a FixedArray) to a
+    FixedArray of ``fmt``, each value's exact value rounded once.
 
-    With ``return_status=True`` also returns the :class:`CastStatus`
-    (overflow, NaN, inf and rounding counts, and the per-element ``overflow_mask``).
+    Parameters
+    ----------
+    values : array_like or FixedArray
+        Real numbers (read exactly; see docs/policy.md).
+    fmt : FixedFormat or str
+        The format, e.g. ``"Q4.12"`` or ``fixpt.Q(4, 12)``.
+    rounding, overflow : str or mode
+        Rounding mode (12) and overflow mode (5), see docs/rounding.md.
+    seed : int, Generator or None
+        The random stream of the stochastic modes (reproducible by seed).
+    nan : {"raise", "zero"}
+        What a NaN becomes: an error (default) or 0.
+    return_status : bool
+        Also return the :class:`CastStatus` (overflow, NaN, inf and rounding counts, and
+        the per-element ``overflow_mask``).
 
+    Returns
+    -------
+    FixedArray, or (FixedArray, CastStatus)
+
+    Raises
+    ------
+    ValueError
+        NaN (unless ``nan="zero"``), inf under ``overflow="wrap"``, bad mode names.
+    OverflowError
+        Any overflow under ``overflow="raise"``.
+
+    Examples
+    --------
     >>> array([1.0, 2.0, 3.0], "Q2.2", overflow="saturate").tolist()
     [1.0, 1.75, 1.75]
     """
-    fmt = parse_format(fmt)
     status: Optional[CastStatus]
     if isinstance(values, FixedArray):
         raw, status = recast_raw(values.raw, values.format, fmt, rounding=rounding,
@@ -288,8 +366,8 @@ def array(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
     else:
         raw, status = to_raw(values, fmt, rounding=rounding, overflow=overflow, seed=seed,
                              nan=nan, mask=return_status)
-    result = FixedArray(raw, fmt)
-    record.note("array", status, result.to_float() if record.is_recording() else None)
+    result = FixedArray(raw, status.format)
+    recording.note("array", status, result.to_float() if recording.is_recording() else None)
     return (result, status) if return_status else result
 
 
@@ -314,7 +392,11 @@ def zeros(shape, fmt: FormatLike) -> FixedArray:
 
 
 def full(shape, value, fmt: FormatLike, **kwargs) -> FixedArray:
-    """Every element the value (converted exactly with the given modes)."""
+    """Every element the value (converted exactly with the given modes).
+
+    >>> full(2, 0.3, "Q1.3").tolist()
+    [0.25, 0.25]
+    """
     fmt = parse_format(fmt)
     one = array(value, fmt, **kwargs)
     return FixedArray(np.full(shape, one.raw, fmt.container), fmt)
@@ -337,6 +419,3 @@ def arange(start, stop=None, step=1, *, fmt: FormatLike, **kwargs) -> FixedArray
     [0.0, 0.25, 0.5, 0.75]
     """
     return array(np.arange(start, stop, step, dtype=np.float64), fmt, **kwargs)
-
-
-from fixpt import ops as _ops  # noqa: E402  (ops needs FixedArray defined above)

@@ -17,22 +17,11 @@ from typing import Union
 
 import numpy as np
 
+from fixpt.fixed.arrays import bit_strings, from_raw
 from fixpt.formats import FormatLike, parse_format
 
 
-def to_strings(x, base: int) -> np.ndarray:
-    """Raw bit patterns of a FixedArray as base-16 or base-2 strings of the word length."""
-    fmt = x.format
-    width = (fmt.wl + 3) // 4 if base == 16 else fmt.wl
-    mask = (1 << fmt.wl) - 1
-    spec = f"0{width}{'x' if base == 16 else 'b'}"
-    out = np.empty(x.shape, dtype=f"<U{width}")
-    out.ravel()[:] = [format(int(r) & mask, spec) for r in x.raw.ravel().tolist()]
-    return out
-
-
 def _from_strings(strings, fmt: FormatLike, base: int):
-    from fixpt.array import from_raw
     fmt = parse_format(fmt)
     arr = np.asarray(strings)
     patterns = []
@@ -65,7 +54,7 @@ def save_mem(path: Union[str, os.PathLike], x, base: int = 16) -> None:
     if base not in (2, 16):
         raise ValueError(f"base={base} must be 2 or 16")
     with open(path, "w", encoding="ascii") as handle:
-        for word in to_strings(x, base).ravel().tolist():
+        for word in bit_strings(x.raw, x.format, base).ravel().tolist():
             handle.write(word + "\n")
 
 

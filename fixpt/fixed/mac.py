@@ -28,14 +28,18 @@ from typing import Optional
 import numpy as np
 
 
-from fixpt import _binding, record
-from fixpt.array import FixedArray
-from fixpt.convert import CastStatus, _apply_policies, make_status, resolve_modes
-from fixpt.formats import AccumulatorFormat, FixedFormat, FormatLike, check_int, parse_format
-from fixpt.modes import OverflowLike, OverflowMode, RoundLike, RoundMode
-from fixpt.ops import as_fixed
-from fixpt.rng import SeedLike, resolve_seed
-from fixpt.shapes import broadcast_shape
+from fixpt import _binding
+from fixpt.base.checks import check_int
+from fixpt.base.shapes import broadcast_shape, unravel
+from fixpt.base.status import CastStatus
+from fixpt.convert.fixed import apply_policies
+from fixpt.convert.rng import SeedLike, resolve_seed
+from fixpt.convert.spec import CastSpec
+from fixpt.fixed import recording
+from fixpt.fixed.arrays import FixedArray
+from fixpt.fixed.ops import as_fixed
+from fixpt.formats import (AccumulatorFormat, FixedFormat, FormatLike, OverflowLike, OverflowMode,
+                           RoundLike, RoundMode, parse_format)
 
 ACC_OVERFLOWS = ("wrap", "saturate", "raise")
 
@@ -171,32 +175,29 @@ class _Plan:
             acc_overflow=int(OverflowMode.parse(self.acc_overflow)), exact_bits=self.exact_bits,
             seed=prod_seed, stream=prod_stream)
 
-    def out_cast(self) -> tuple[dict, OverflowMode]:
-        round_mode, overflow_mode, seed_value, stream = resolve_modes(self.rounding, self.overflow,
-                                                                      self.seed)
-        return dict(word_length=self.out.wl, signed=self.out.signed, shift=self.out.fl - self.acc.fl,
-                    round_code=int(round_mode), overflow_code=int(overflow_mode),
-                    seed=seed_value, stream=stream), overflow_mode
+    def out_spec(self) -> CastSpec:
+        """The final cast, resolved once (its shift is ``out.fl - acc.fl``)."""
+        return CastSpec.resolve(self.out, self.rounding, self.overflow, self.seed)
 
-    def finish(self, raw: np.ndarray, kst, mac_status, overflow_mode, what: str,
+    @property
+    def out_shift(self) -> int:
+        return self.out.fl - self.acc.fl
+
+    def finish(self, raw: np.ndarray, status: CastStatus, counts, spec: CastSpec, what: str,
                return_status: bool, first_index_shape):
-        status = make_status(self.out, raw.shape, kst)
-        if mac_status.n_acc_overflow and self.acc_overflow == "raise":
-            first = tuple(int(i) for i in np.unravel_index(mac_status.first_acc_overflow,
-                                                           first_index_shape))
+        first = unravel(counts.first_acc_overflow, first_index_shape)
+        if counts.n_acc_overflow and self.acc_overflow == "raise":
             raise OverflowError(
-                f"{what}: the accumulator {self.acc!r} overflowed in {mac_status.n_acc_overflow} "
+                f"{what}: the accumulator {self.acc!r} overflowed in {counts.n_acc_overflow} "
                 f"sum(s), first at output index {first}; widen acc_format or use "
                 f"acc_overflow='wrap'/'saturate'")
-        _apply_policies(None, status, overflow_mode, "raise")
+        apply_policies(status, spec.overflow_mode)
         result = FixedArray(raw, self.out)
-        record.note(what, status, result.to_float() if record.is_recording() else None)
+        recording.note(what, status, result.to_float() if recording.is_recording() else None)
         if not return_status:
             return result
-        first = (None if mac_status.first_acc_overflow < 0 else
-                 tuple(int(i) for i in np.unravel_index(mac_status.first_acc_overflow, first_index_shape)))
-        return result, MacStatus(self.acc, mac_status.n_acc_overflow, first,
-                                 mac_status.n_product_overflow, mac_status.max_acc_bits, status)
+        return result, MacStatus(self.acc, counts.n_acc_overflow, first, counts.n_product_overflow,
+                                 counts.max_acc_bits, status)
 
 
 def _blas_sums(a_raw: np.ndarray, b_raw: np.ndarray, exact_bits: int) -> Optional[np.ndarray]:
@@ -243,9 +244,13 @@ def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str =
     m, k, n = a_raw.shape[-2], a_raw.shape[-1], b_raw.shape[-1]
     plan = _Plan(a.format, b.format, max(k, 1), acc_format, acc_overflow, product_format,
                  product_rounding, out_format, rounding, overflow, seed)
-    out_cast, overflow_mode = plan.out_cast()
-    a3 = np.broadcast_to(a_raw, batch_shape + (m, k)).reshape(-1, m, k)
-    b3 = np.broadcast_to(b_raw, batch_shape + (k, n)).reshape(-1, k, n)
+    spec = plan.out_spec()
+    shape = batch_shape + (m, n)
+    if a.ndim == 1:
+        shape = shape[:-2] + shape[-1:]
+    if b.ndim == 1:
+        shape = shape[:-1]
+    a3, b3 = _as_batches(a_raw, batch_shape), _as_batches(b_raw, batch_shape)
     sums = _blas_sums(a3, b3, plan.exact_bits)
     if sums is not None:
         # the sums are in product units: cast them from there (shifting them into the
@@ -253,21 +258,29 @@ def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str =
         if plan.exact_bits <= 31:  # a narrow container keeps the cast on its fast path
             sums = sums.astype(np.int32)
         top = max(int(sums.max(initial=0)), -int(sums.min(initial=0))).bit_length()
-        max_bits = top + plan.align if top else 0
-        raw, kst, _, _ = _binding.elementwise("copy", sums, None, plan.out.container,
-                                              **{**out_cast, "shift": out_cast["shift"] + plan.align})
-        mac_status = _binding.MacStatus(0, -1, 0, max_bits)
+        raw, status = _binding.elementwise("copy", sums.reshape(shape), None, spec,
+                                           plan.out_shift + plan.align)
+        counts = _binding.AccumulatorCounts(0, -1, 0, top + plan.align if top else 0)
     else:
-        raw, kst, mac_status = _binding.matmul(a3, b3, plan.out.container, mac=plan.mac_spec(),
-                                               out_cast=out_cast)
-    shape = batch_shape + (m, n)
-    if a.ndim == 1:
-        shape = shape[:-2] + shape[-1:]
-    if b.ndim == 1:
-        shape = shape[:-1]
+        raw, status, counts = _binding.matmul(a3, b3, spec, plan.out_shift, mac=plan.mac_spec(),
+                                              shape=shape)
     raw = raw.reshape(shape)
-    return plan.finish(raw, kst, mac_status, overflow_mode, "matmul", return_status,
-                       raw.shape or (1,))
+    return plan.finish(raw, status, counts, spec, "matmul", return_status, raw.shape or (1,))
+
+
+def _as_batches(raw: np.ndarray, batch_shape: tuple) -> np.ndarray:
+    """``raw`` (..., rows, cols) broadcast to ``batch_shape`` as a (batch, rows, cols) view with
+    one batch stride (0 for a broadcast matrix), copied only when no single stride walks the
+    batches."""
+    full = np.broadcast_to(raw, batch_shape + raw.shape[-2:])
+    batch = int(np.prod(batch_shape, dtype=np.int64))
+    axes = [(size, stride) for size, stride in zip(batch_shape, full.strides[:-2]) if size > 1]
+    step = axes[-1][1] if axes else 0
+    for (size, stride), (inner_size, inner_stride) in zip(axes, axes[1:]):
+        if stride != inner_stride * inner_size:
+            return np.ascontiguousarray(full).reshape((batch,) + raw.shape[-2:])
+    return np.lib.stride_tricks.as_strided(full, (batch,) + raw.shape[-2:], (step,) + full.strides[-2:],
+                                           writeable=False)
 
 
 def dot(a, b, **kwargs):
@@ -308,10 +321,9 @@ def convolve(x, h, mode: str = "full", **kwargs):
     plan = _Plan(h.format, x.format, k, options["acc_format"], options["acc_overflow"],
                  options["product_format"], options["product_rounding"], options["out_format"],
                  options["rounding"], options["overflow"], options["seed"])
-    out_cast, overflow_mode = plan.out_cast()
+    spec = plan.out_spec()
     padded = np.concatenate([np.zeros(k - 1, x.raw.dtype), x.raw, np.zeros(k - 1, x.raw.dtype)])
-    raw, kst, mac_status = _binding.fir(padded, h.raw, plan.out.container, mac=plan.mac_spec(),
-                                        out_cast=out_cast)
+    raw, status, counts = _binding.fir(padded, h.raw, spec, plan.out_shift, mac=plan.mac_spec())
     n = x.size
     if mode == "same":
         start = (k - 1) // 2
@@ -319,8 +331,7 @@ def convolve(x, h, mode: str = "full", **kwargs):
     elif mode == "valid":
         raw = raw[k - 1:n]
     raw = np.ascontiguousarray(raw)
-    return plan.finish(raw, kst, mac_status, overflow_mode, "convolve", options["return_status"],
-                       (n + k - 1,))
+    return plan.finish(raw, status, counts, spec, "convolve", options["return_status"], (n + k - 1,))
 
 
 def _pair(name: str, value, lo: int) -> tuple[int, int]:

@@ -14,19 +14,18 @@ this module owns shapes and formats.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional, Sequence
 
 import numpy as np
 
-from fixpt import arith, record
-from fixpt.array import FixedArray
-from fixpt.convert import to_raw
-from fixpt.exact import ExactArray, classify
-from fixpt.formats import FixedFormat, FormatLike, check_int, normalize_axis
-from fixpt.modes import OverflowLike, RoundLike
-from fixpt.rng import SeedLike
+from fixpt.base.checks import check_int, normalize_axis
+from fixpt.convert.exact import ExactArray, classify
+from fixpt.convert.fixed import to_raw
+from fixpt.convert.rng import SeedLike
+from fixpt.fixed import arith, recording
+from fixpt.fixed.arrays import FixedArray
+from fixpt.formats import FixedFormat, FormatLike, OverflowLike, RoundLike
 
 
 # --- operands ----------------------------------------------------------------------
@@ -92,15 +91,14 @@ def as_fixed(x) -> FixedArray:
 
 def _finish(op: str, raw, fmt, status, return_status: bool):
     result = FixedArray(raw, fmt)
-    record.note(op, status, result.to_float() if record.is_recording() else None)
+    recording.note(op, status, result.to_float() if recording.is_recording() else None)
     return (result, status) if return_status else result
 
 
 def _binary(op: str, a, b, out_format, rounding, overflow, seed, return_status):
     a, b = as_fixed(a), as_fixed(b)
-    raw, fmt, status, _ = arith.run(op, a.raw, a.format, b.raw, b.format, out_format,
-                                    rounding=rounding, overflow=overflow, seed=seed,
-                                    mask=return_status)
+    raw, fmt, status = arith.run(op, a.raw, a.format, b.raw, b.format, out_format,
+                                 rounding=rounding, overflow=overflow, seed=seed, mask=return_status)
     return _finish(op, raw, fmt, status, return_status)
 
 
@@ -140,19 +138,19 @@ def divide(a, b, out_format: FormatLike, *, rounding: RoundLike = "nearest_even"
     Division by zero raises ZeroDivisionError naming the count and first index.
     """
     a, b = as_fixed(a), as_fixed(b)
-    raw, fmt, status, n_zero = arith.run("div", a.raw, a.format, b.raw, b.format, out_format,
-                                         rounding=rounding, overflow=overflow, seed=seed,
-                                         mask=return_status)
-    if n_zero:
+    raw, fmt, status = arith.run("div", a.raw, a.format, b.raw, b.format, out_format,
+                                 rounding=rounding, overflow=overflow, seed=seed, mask=return_status)
+    if status.n_divide_by_zero:
         first = tuple(int(i) for i in np.argwhere(np.broadcast_to(b.raw, raw.shape) == 0)[0])
-        raise ZeroDivisionError(f"divide: {n_zero} element(s) of b are zero, first at index {first}")
+        raise ZeroDivisionError(f"divide: {status.n_divide_by_zero} element(s) of b are zero, "
+                                f"first at index {first}")
     return _finish("div", raw, fmt, status, return_status)
 
 
 def _unary(op: str, a, out_format, rounding, overflow, return_status):
     a = as_fixed(a)
-    raw, fmt, status, _ = arith.run(op, a.raw, a.format, None, None, out_format,
-                                    rounding=rounding, overflow=overflow, mask=return_status)
+    raw, fmt, status = arith.run(op, a.raw, a.format, None, None, out_format,
+                                 rounding=rounding, overflow=overflow, mask=return_status)
     return _finish(op, raw, fmt, status, return_status)
 
 
@@ -174,15 +172,6 @@ def scale_by_power_of_two(a: FixedArray, n: int) -> FixedArray:
     fmt = a.format
     # a new array, as every arithmetic result is (a view would let writes to it change a)
     return FixedArray(a.raw.copy(), FixedFormat(fmt.il + int(n), fmt.fl - int(n), fmt.signed))
-
-
-def shift_raw(a: FixedArray, n: int, *, rounding: RoundLike = "floor",
-              overflow: OverflowLike = "wrap") -> FixedArray:
-    """Shift raw integers by n bits within the same format (value times 2**n, rounded and
-    overflow-handled in the format)."""
-    n = check_int("shift", n)
-    shifted = scale_by_power_of_two(a, int(n))
-    return shifted.astype(a.format, rounding=rounding, overflow=overflow)
 
 
 def compare(a, b) -> np.ndarray:
@@ -338,37 +327,3 @@ def prod(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] 
     dtype = np.uint64 if not fmt.signed else np.int64
     raw = np.asarray(np.prod(a.raw.astype(dtype), axis=axis, keepdims=keepdims))
     return _cast_result(raw, exact, out_format, rounding, overflow)
-
-
-# --- quantization error --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ErrorStats:
-    """Error of an approximation against a reference: max |e|, mean (bias), RMS, SQNR in dB."""
-
-    max_abs: float
-    mean: float
-    rms: float
-    sqnr_db: float
-
-    def __str__(self) -> str:
-        return (f"max |error| {self.max_abs:.6g}, mean (bias) {self.mean:.6g}, "
-                f"RMS {self.rms:.6g}, SQNR {self.sqnr_db:.2f} dB")
-
-
-def error_stats(reference, approx) -> ErrorStats:
-    """Quantization error statistics of ``approx`` (e.g. a FixedArray) against ``reference``.
-
-    >>> import fixpt, numpy as np
-    >>> x = np.linspace(-1, 1 - 2**-7, 1001)       # inside the range of Q1.7
-    >>> e = error_stats(x, fixpt.array(x, "Q1.7"))
-    >>> e.max_abs <= 2**-8, round(e.sqnr_db)        # theory: 10 log10(4 * 2**14) = 48.2
-    (True, 48)
-    """
-    ref = np.asarray(reference, dtype=np.float64)
-    err = np.asarray(approx, dtype=np.float64) - ref
-    signal = float(np.mean(ref**2))
-    noise = float(np.mean(err**2))
-    sqnr = math.inf if noise == 0 else (-math.inf if signal == 0 else 10 * math.log10(signal / noise))
-    return ErrorStats(float(np.max(np.abs(err))) if err.size else 0.0, float(np.mean(err)),
-                      math.sqrt(noise), sqnr)

@@ -1,5 +1,8 @@
-"""The NumPy protocol for FixedArray: ufuncs and functions that stay exact, and a clear
-TypeError for everything else (never a silent float computation).
+"""The NumPy protocol for FixedArray: which ufuncs and functions have an exact implementation.
+
+Importing this module registers them with :func:`fixpt.fixed.arrays.implements` and
+:func:`~fixpt.fixed.arrays.implements_ufunc` (``fixpt.fixed`` imports it); anything else raises
+a clear ``TypeError`` (never a silent float computation).
 
 >>> import fixpt, numpy as np
 >>> x = fixpt.array([0.5, 1.5], "Q4.4")
@@ -14,10 +17,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from fixpt import mac, ops
-from fixpt.array import FixedArray
+from fixpt.fixed import mac, ops
+from fixpt.fixed.arrays import implements, implements_ufunc
 
-_UFUNCS = {
+
+def _register_ufunc(ufunc, impl, method: str = "__call__") -> None:
+    implements_ufunc(ufunc, method)(impl)
+
+
+def _no_quotient(*args, **kwargs):
+    raise TypeError("a quotient has no exact fixed-point format: use "
+                    "fixpt.divide(a, b, out_format, rounding=..., overflow=...)")
+
+
+for _ufunc, _impl in {
     np.add: ops.add, np.subtract: ops.subtract, np.multiply: ops.multiply,
     np.negative: ops.negative, np.absolute: ops.absolute, np.positive: lambda x: x,
     np.equal: lambda a, b: ops.compare(a, b) == 0, np.not_equal: lambda a, b: ops.compare(a, b) != 0,
@@ -27,31 +40,46 @@ _UFUNCS = {
     np.maximum: lambda a, b: ops.where(ops.compare(a, b) >= 0, a, b),
     np.minimum: lambda a, b: ops.where(ops.compare(a, b) <= 0, a, b),
     np.matmul: mac.matmul,
-}
+    np.left_shift: lambda a, n: ops.scale_by_power_of_two(a, n),
+    np.right_shift: lambda a, n: ops.scale_by_power_of_two(a, -n),
+    np.true_divide: _no_quotient, np.floor_divide: _no_quotient,
+}.items():
+    _register_ufunc(_ufunc, _impl)
 
-_REDUCE = {np.add: ops.sum, np.maximum: ops.amax, np.minimum: ops.amin, np.multiply: ops.prod}
-
-
-def _refuse(name: str):
-    raise TypeError(f"fixpt: numpy.{name} is not exact on FixedArray; use np.asarray(x) to "
-                    f"compute in float64")
-
-
-def array_ufunc(ufunc, method, inputs, kwargs):
-    if kwargs.get("out") is not None:
-        raise TypeError("fixpt: out= is not supported for FixedArray ufuncs; assign the result")
-    if method == "__call__" and ufunc in _UFUNCS and not kwargs:
-        return _UFUNCS[ufunc](*inputs)
-    if method == "reduce" and ufunc in _REDUCE and len(inputs) == 1:
-        return _REDUCE[ufunc](inputs[0], axis=kwargs.get("axis", 0),
-                              keepdims=kwargs.get("keepdims", False))
-    _refuse(ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}")
+for _ufunc, _reduce in {np.add: ops.sum, np.maximum: ops.amax, np.minimum: ops.amin,
+                        np.multiply: ops.prod}.items():
+    _register_ufunc(_ufunc, lambda a, axis=0, keepdims=False, _reduce=_reduce, **kwargs:
+                    _reduce(a, axis=axis, keepdims=keepdims), "reduce")
 
 
-def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+def _no_dtype_or_out(name: str, dtype, out) -> None:
     if dtype is not None or out is not None:
-        raise TypeError("fixpt: np.sum(dtype=, out=) is not supported; pass out_format= to fixpt.sum")
-    return ops.sum(a, axis=axis, keepdims=keepdims)
+        raise TypeError(f"fixpt: np.{name}(dtype=, out=) is not supported; pass out_format= to "
+                        f"fixpt.{name}")
+
+
+@implements(np.sum)
+def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **options):
+    _no_dtype_or_out("sum", dtype, out)
+    return ops.sum(a, axis=axis, keepdims=keepdims, **options)
+
+
+@implements(np.cumsum)
+def _cumsum(a, axis=None, dtype=None, out=None, **options):
+    _no_dtype_or_out("cumsum", dtype, out)
+    return ops.cumsum(a, axis=axis, **options)
+
+
+@implements(np.mean)
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, **options):
+    _no_dtype_or_out("mean", dtype, out)
+    return ops.mean(a, axis=axis, keepdims=keepdims, **options)
+
+
+@implements(np.prod)
+def _prod(a, axis=None, dtype=None, out=None, keepdims=False, **options):
+    _no_dtype_or_out("prod", dtype, out)
+    return ops.prod(a, axis=axis, keepdims=keepdims, **options)
 
 
 def _reshape(a, *args, **kwargs):
@@ -59,33 +87,20 @@ def _reshape(a, *args, **kwargs):
     return a.reshape(*(args or (shape,)), **kwargs)
 
 
-_FUNCTIONS = {
-    np.sum: _sum,
-    np.cumsum: lambda a, axis=None: ops.cumsum(a, axis=axis),
-    np.mean: lambda a, axis=None, keepdims=False: ops.mean(a, axis=axis, keepdims=keepdims),
+for _function, _impl in {
     np.min: ops.amin, np.max: ops.amax, np.amin: ops.amin, np.amax: ops.amax,
-    np.prod: lambda a, axis=None, keepdims=False: ops.prod(a, axis=axis, keepdims=keepdims),
     np.concatenate: ops.concatenate, np.stack: ops.stack, np.where: ops.where,
     np.reshape: _reshape,
     np.transpose: lambda a, axes=None: a.transpose(*(() if axes is None else (axes,))),
     np.ravel: lambda a, order="C": a.ravel(order),
     np.squeeze: lambda a, axis=None: a.squeeze(axis),
     np.copy: lambda a, **kwargs: a.copy(),
-    np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a, axis=None:
-        a.size if axis is None else a.shape[axis],
+    np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim,
+    np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
     np.array_equal: lambda a, b, equal_nan=False: (np.shape(a) == np.shape(b)
                                                     and bool(np.all(ops.compare(a, b) == 0))),
     np.abs: ops.absolute,
     np.dot: mac.dot,
     np.convolve: lambda a, v, mode="full": mac.convolve(a, v, mode=mode),
-}
-
-
-def array_function(func, args, kwargs):
-    impl = _FUNCTIONS.get(func)
-    if impl is None:
-        _refuse(func.__name__)
-    return impl(*args, **kwargs)
-
-
-__all__ = ["FixedArray", "array_function", "array_ufunc"]
+}.items():
+    implements(_function)(_impl)

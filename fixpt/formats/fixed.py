@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import ClassVar, Optional, Union
+from typing import ClassVar, Union
 
 import numpy as np
+
+from fixpt.base.checks import check_int
 
 MAX_WORD_LENGTH = 64
 #: largest |FL| accepted (the C core handles binary-point shifts up to 100000)
@@ -30,33 +32,6 @@ def smallest_container(bits: int, signed: bool) -> np.dtype:
         if bits <= size:
             return np.dtype(f"{'int' if signed else 'uint'}{size}")
     raise ValueError(f"{bits} bits do not fit a 64-bit container")
-
-
-def check_int(name: str, value: object, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
-    """``value`` as an int: TypeError unless it is an integer (bools are not), ValueError
-    naming the argument and the allowed range unless lo <= value <= hi."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        allowed = (f"the allowed range {lo}..{hi}" if lo is not None and hi is not None
-                   else f"allowed only >= {lo}" if lo is not None else f"allowed only <= {hi}")
-        raise ValueError(f"{name}={value!r} is outside {allowed}")
-    return int(value)
-
-
-try:  # NumPy >= 1.25
-    from numpy.exceptions import AxisError
-except ImportError:  # pragma: no cover
-    AxisError = np.AxisError
-
-
-def normalize_axis(axis: object, ndim: int, argument: str = "axis") -> int:
-    """``axis`` as an index in 0..ndim-1 (negative counts from the end), or NumPy's AxisError
-    naming the argument, as NumPy functions do."""
-    value = check_int(argument, axis)
-    if not -ndim <= value < ndim:
-        raise AxisError(value, ndim, msg_prefix=None if argument == "axis" else argument)
-    return value % ndim
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,17 @@ from typing import Optional, Union
 
 import numpy as np
 
-from fixpt.formats import check_int, smallest_container
+from fixpt._binding import enum_values
+from fixpt.base.checks import check_int
+from fixpt.formats.fixed import smallest_container
 
-SPECIAL_ENCODINGS = ("ieee", "fn", "fnuz")
-OVERFLOW_POLICIES = ("inf", "saturate", "nan")
+#: inf_nan name -> C code (fixpt_special_encoding), and overflow policy -> C code
+_SPECIAL_CODES = {name.removeprefix("SPECIAL_").lower(): code
+                  for name, code in enum_values("fixpt_special_encoding").items()}
+_OVERFLOW_CODES = {name.removeprefix("FLOAT_OVERFLOW_").lower(): code
+                   for name, code in enum_values("fixpt_float_overflow").items()}
+SPECIAL_ENCODINGS = tuple(_SPECIAL_CODES)
+OVERFLOW_POLICIES = tuple(_OVERFLOW_CODES)
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class FloatFormat:
     def spec(self) -> tuple:
         """(exp_bits, man_bits, bias, subnormals, special code, overflow code) for the C core."""
         return (self.exp_bits, self.man_bits, self.bias, int(self.subnormals),
-                SPECIAL_ENCODINGS.index(self.inf_nan), OVERFLOW_POLICIES.index(self.overflow))
+                _SPECIAL_CODES[self.inf_nan], _OVERFLOW_CODES[self.overflow])
 
     # --- sizes ----------------------------------------------------------------
     @property

@@ -13,6 +13,12 @@ from __future__ import annotations
 import enum
 from typing import Union
 
+from fixpt._binding import enum_values
+
+# the codes come from the C header (fixpt.h) through the compiled module: one source
+_ROUND = enum_values("fixpt_round_mode")
+_OVERFLOW = enum_values("fixpt_overflow_mode")
+
 
 class _ParsableEnum(enum.IntEnum):
     @classmethod
@@ -36,18 +42,30 @@ class RoundMode(_ParsableEnum):
     equivalent MATLAB ``fi`` and HLS ``ap_fixed`` names.
     """
 
-    NEAREST_EVEN = 0       #: nearest, ties to even (IEEE default; MATLAB Convergent)
-    NEAREST_AWAY = 1       #: nearest, ties away from zero (MATLAB Round)
-    NEAREST_ZERO = 2       #: nearest, ties toward zero
-    NEAREST_UP = 3         #: nearest, ties toward +inf (MATLAB Nearest, AP_RND)
-    NEAREST_DOWN = 4       #: nearest, ties toward -inf
-    FLOOR = 5              #: toward -inf (drop bits of two's complement)
-    CEIL = 6               #: toward +inf
-    TOWARD_ZERO = 7        #: truncate the magnitude
-    AWAY_FROM_ZERO = 8     #: round the magnitude up
-    ODD = 9                #: inexact results take the odd neighbour (jamming)
-    STOCHASTIC = 10        #: up with probability = distance from the lower neighbour
-    STOCHASTIC_EQUAL = 11  #: inexact: either neighbour with probability 1/2
+    #: nearest, ties to even (IEEE default; MATLAB Convergent)
+    NEAREST_EVEN = _ROUND["NEAREST_EVEN"]
+    #: nearest, ties away from zero (MATLAB Round)
+    NEAREST_AWAY = _ROUND["NEAREST_AWAY"]
+    #: nearest, ties toward zero
+    NEAREST_ZERO = _ROUND["NEAREST_ZERO"]
+    #: nearest, ties toward +inf (MATLAB Nearest, AP_RND)
+    NEAREST_UP = _ROUND["NEAREST_UP"]
+    #: nearest, ties toward -inf
+    NEAREST_DOWN = _ROUND["NEAREST_DOWN"]
+    #: toward -inf (drop bits of two's complement)
+    FLOOR = _ROUND["FLOOR"]
+    #: toward +inf
+    CEIL = _ROUND["CEIL"]
+    #: truncate the magnitude
+    TOWARD_ZERO = _ROUND["TOWARD_ZERO"]
+    #: round the magnitude up
+    AWAY_FROM_ZERO = _ROUND["AWAY_FROM_ZERO"]
+    #: inexact results take the odd neighbour (jamming)
+    ODD = _ROUND["ODD"]
+    #: up with probability = distance from the lower neighbour
+    STOCHASTIC = _ROUND["STOCHASTIC"]
+    #: inexact: either neighbour with probability 1/2
+    STOCHASTIC_EQUAL = _ROUND["STOCHASTIC_EQUAL"]
 
     @property
     def is_stochastic(self) -> bool:
@@ -57,11 +75,16 @@ class RoundMode(_ParsableEnum):
 class OverflowMode(_ParsableEnum):
     """What happens to a value outside the format's range."""
 
-    SATURATE = 0            #: clamp to [min, max]
-    SATURATE_SYMMETRIC = 1  #: clamp to [-max, max] (e.g. [-127, 127] for 8 bits)
-    SATURATE_ZERO = 2       #: out-of-range values become 0
-    WRAP = 3                #: keep the low WL bits (two's complement wrap-around)
-    RAISE = 4               #: raise OverflowError naming the count and first index
+    #: clamp to [min, max]
+    SATURATE = _OVERFLOW["SATURATE"]
+    #: clamp to [-max, max] (e.g. [-127, 127] for 8 bits)
+    SATURATE_SYMMETRIC = _OVERFLOW["SATURATE_SYMMETRIC"]
+    #: out-of-range values become 0
+    SATURATE_ZERO = _OVERFLOW["SATURATE_ZERO"]
+    #: keep the low WL bits (two's complement wrap-around)
+    WRAP = _OVERFLOW["WRAP"]
+    #: raise OverflowError naming the count and first index
+    RAISE = _OVERFLOW["RAISE"]
 
     @property
     def saturates(self) -> bool:

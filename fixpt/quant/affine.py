@@ -22,7 +22,11 @@ from typing import Optional
 import numpy as np
 
 from fixpt import _binding
-from fixpt.formats import FixedFormat, check_int, normalize_axis, smallest_container
+from fixpt.base.checks import check_int, normalize_axis
+from fixpt.convert.fixed import to_raw
+from fixpt.fixed.arrays import from_raw
+from fixpt.fixed.mac import matmul
+from fixpt.formats import AccumulatorFormat, FixedFormat, smallest_container
 
 QUANT_PRESETS = tuple(_binding.QUANT_PRESETS)
 REQUANT_PRESETS = tuple(_binding.REQUANT_PRESETS)
@@ -139,7 +143,6 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
     if nan not in ("raise", "zero"):
         raise ValueError(f"nan={nan!r} is not one of: raise, zero")
     if isinstance(qparams, (str, FixedFormat)):
-        from fixpt.convert import to_raw
         raw, status = to_raw(x, qparams, rounding=rounding, overflow="saturate", nan=nan)
         return (raw, status.n_overflow) if return_clamped else raw
     if not isinstance(qparams, QParams):
@@ -320,9 +323,6 @@ def linear(qx, x_qparams: QParams, qw, w_qparams: QParams, bias=None, *, out_qpa
     lost silently), then requantize with multiplier ``s_x * s_w / s_y`` (``preset``) into
     ``out_qparams``.
     """
-    from fixpt.array import from_raw
-    from fixpt.formats import AccumulatorFormat, FixedFormat
-    from fixpt.mac import matmul
     qx, qw = np.asarray(qx), np.asarray(qw)
     x_shifted = qx.astype(np.int32) - np.int32(x_qparams.zero_point)
     w_zp = np.asarray(w_qparams.zero_point).reshape(-1, 1) if w_qparams.axis is not None else w_qparams.zero_point

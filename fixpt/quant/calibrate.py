@@ -19,8 +19,11 @@ from typing import Optional
 
 import numpy as np
 
-from fixpt.formats import FixedFormat, normalize_axis
-from fixpt.quant import QParams, choose_qparams, dequantize, quantize
+from fixpt.base.checks import normalize_axis
+from fixpt.diagnostics.errors import error_stats
+from fixpt.fixed.arrays import array
+from fixpt.formats import FixedFormat
+from fixpt.quant.affine import QParams, choose_qparams, dequantize, quantize
 
 
 def _finite(x, dtype=np.float64) -> np.ndarray:
@@ -239,7 +242,6 @@ def aciq_threshold(x, bits: int = 8, distribution: str = "laplace") -> float:
 def dynamic_fraction_length(w, word_length: int, candidates=None) -> int:
     """Dynamic fixed point: the fraction length fl minimising sum |w - Q(word_length - fl, fl)(w)|
     (round to nearest, saturate), over ``candidates`` (default -8 .. word_length + 16)."""
-    from fixpt.array import array
     w = _finite(w)
     candidates = range(-8, word_length + 17) if candidates is None else candidates
     best, best_err = None, math.inf
@@ -252,13 +254,7 @@ def dynamic_fraction_length(w, word_length: int, candidates=None) -> int:
 
 
 def quantization_error(x, x_hat, axis: Optional[int] = None) -> dict:
-    """SQNR (dB), max, mean and RMS error, per channel along ``axis`` (arrays) or overall."""
-    x = np.asarray(x, dtype=np.float64)
-    err = np.asarray(x_hat, dtype=np.float64) - x
-    axes = _reduce_axes(x, axis)
-    signal = np.mean(x**2, axis=axes)
-    noise = np.mean(err**2, axis=axes)
-    with np.errstate(divide="ignore"):
-        sqnr = 10 * np.log10(signal / noise)
-    return {"sqnr_db": sqnr, "max_abs": np.max(np.abs(err), axis=axes),
-            "mean": np.mean(err, axis=axes), "rms": np.sqrt(noise)}
+    """SQNR (dB), max, mean and RMS error, per channel along ``axis`` (arrays) or overall: the
+    fields of :func:`fixpt.diagnostics.error_stats` as a dict."""
+    stats = error_stats(x, x_hat, axis)
+    return {"sqnr_db": stats.sqnr_db, "max_abs": stats.max_abs, "mean": stats.mean, "rms": stats.rms}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fixpt.quant import QParams, dequantize, quantize
+from fixpt.quant.affine import QParams, dequantize, quantize
 
 
 def fake_quantize(x, qparams: QParams, preset: str = "onnx") -> tuple[np.ndarray, np.ndarray]:

@@ -19,12 +19,10 @@ from typing import Callable, Union
 
 import numpy as np
 
-from fixpt.convert import to_raw
-from fixpt.exact import parse_string, parse_value
-from fixpt.floatformat import FloatFormat, parse_float_format
-from fixpt.floats import decompose_bits, from_bits, to_bits
-from fixpt.formats import FixedFormat, parse_format
-from fixpt.modes import OverflowMode, RoundMode
+from fixpt.convert.exact import parse_string, parse_value
+from fixpt.convert.fixed import to_raw
+from fixpt.convert.floating import decompose_bits, from_bits, to_bits
+from fixpt.formats import FixedFormat, FloatFormat, OverflowMode, RoundMode, parse_float_format, parse_format
 
 AnyFormat = Union[FloatFormat, FixedFormat, str]
 

@@ -12,6 +12,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from fixpt.convert.floating import round_to_format
+from fixpt.convert.rng import Generator
+from fixpt.fixed.arrays import array
+from fixpt.formats import FloatFormat
+
 
 def slope_bias_table(bits: int, slope=1, bias=0, signed: bool = False) -> list:
     """Rows (bit pattern, stored integer q, real value s*q + z) of a slope-and-bias encoding.
@@ -32,10 +37,6 @@ def slope_bias_table(bits: int, slope=1, bias=0, signed: bool = False) -> list:
 def expected_rounding(values: np.ndarray, fmt, rounding: str, samples: int = 1000, seed: int = 0):
     """The mean of ``samples`` roundings of each value into ``fmt`` (a FixedFormat or
     FloatFormat): for stochastic rounding this is the value itself, for nearest a staircase."""
-    from fixpt.array import array
-    from fixpt.floatformat import FloatFormat
-    from fixpt.floats import round_to_format
-    from fixpt.rng import Generator
     values = np.asarray(values, dtype=np.float64)
     stacked = np.broadcast_to(values, (samples,) + values.shape)
     gen = Generator(seed)

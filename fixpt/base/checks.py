@@ -1,0 +1,40 @@
+"""Argument checks shared by the whole package: an integer within a range, an axis.
+
+Errors name the argument, the value and the allowed range.
+
+>>> check_int("bits", 8, 2, 16)
+8
+>>> normalize_axis(-1, 3)
+2
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+try:  # NumPy >= 1.25
+    from numpy.exceptions import AxisError
+except ImportError:  # pragma: no cover
+    AxisError = np.AxisError
+
+
+def check_int(name: str, value: object, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+    """``value`` as an int: TypeError unless it is an integer (bools are not), ValueError
+    naming the argument and the allowed range unless lo <= value <= hi."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        allowed = (f"the allowed range {lo}..{hi}" if lo is not None and hi is not None
+                   else f"allowed only >= {lo}" if lo is not None else f"allowed only <= {hi}")
+        raise ValueError(f"{name}={value!r} is outside {allowed}")
+    return int(value)
+
+
+def normalize_axis(axis: object, ndim: int, argument: str = "axis") -> int:
+    """``axis`` as an index in 0..ndim-1 (negative counts from the end), or NumPy's AxisError
+    naming the argument, as NumPy functions do."""
+    value = check_int(argument, axis)
+    if not -ndim <= value < ndim:
+        raise AxisError(value, ndim, msg_prefix=None if argument == "axis" else argument)
+    return value % ndim

@@ -1,0 +1,78 @@
+"""What a kernel saw: the one status type of every cast and elementwise operation.
+
+The C core fills a record per call (counts and flat first indices); the binding turns it
+into a :class:`CastStatus` once, with index tuples and the optional per-element overflow mask.
+
+>>> s = CastStatus("Q4.4", 3, 1, 0, 0, 0, 2, (2,), None)
+>>> s.n_overflow, str(s)
+(1, 'cast to Q4.4: 3 elements, 1 overflowed (1 above, 0 below), 2 rounded, 0 NaN, 0 inf')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional, Union
+
+import numpy as np
+
+from fixpt.base.shapes import unravel
+
+if TYPE_CHECKING:  # for the annotation only: formats sit above this module
+    from fixpt.formats import FixedFormat, FloatFormat
+
+
+@dataclass(frozen=True)
+class CastStatus:
+    """What happened in one cast or operation: overflow, NaN, inf and rounding counts.
+
+    Attributes
+    ----------
+    format : FixedFormat or FloatFormat
+        The format the results were written in.
+    size : int
+        Number of elements.
+    n_overflow_pos, n_overflow_neg : int
+        Results above the range (+inf included) and below it (-inf included).
+    n_nan, n_inf : int
+        NaN and infinite inputs.
+    n_inexact : int
+        Results that needed rounding.
+    first_overflow, first_nan : tuple or None
+        Index tuples (C order) of the first such element.
+    overflow_mask : numpy.ndarray or None
+        Per-element overflow flags, when asked for (``return_status=True`` / ``mask=True``).
+    n_divide_by_zero : int
+        Divisions by zero (``fixpt.divide``).
+    """
+
+    format: Union["FixedFormat", "FloatFormat", str]
+    size: int
+    n_overflow_pos: int
+    n_overflow_neg: int
+    n_nan: int
+    n_inf: int
+    n_inexact: int
+    first_overflow: Optional[tuple]
+    first_nan: Optional[tuple]
+    overflow_mask: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
+    n_divide_by_zero: int = 0
+
+    @property
+    def n_overflow(self) -> int:
+        """Elements outside the range (saturated, zeroed or wrapped)."""
+        return self.n_overflow_pos + self.n_overflow_neg
+
+    def __str__(self) -> str:
+        return (
+            f"cast to {self.format}: {self.size} elements, {self.n_overflow} overflowed "
+            f"({self.n_overflow_pos} above, {self.n_overflow_neg} below), "
+            f"{self.n_inexact} rounded, {self.n_nan} NaN, {self.n_inf} inf"
+        )
+
+
+def from_record(record, fmt, shape: tuple, mask: Optional[np.ndarray] = None) -> CastStatus:
+    """A CastStatus from the C record ``fixpt_status`` (flat indices become index tuples)."""
+    return CastStatus(
+        fmt, int(np.prod(shape, dtype=np.int64)), int(record.n_overflow_pos),
+        int(record.n_overflow_neg), int(record.n_nan), int(record.n_inf), int(record.n_inexact),
+        unravel(int(record.first_overflow), shape), unravel(int(record.first_nan), shape), mask,
+        int(record.n_divide_by_zero))

@@ -1,0 +1,22 @@
+"""Quantization as inference runtimes compute it: affine quantize / dequantize / requantize
+bit for bit as ONNX, PyTorch, TFLite/gemmlowp, NEMO and FBGEMM (:mod:`fixpt.quant.affine`),
+calibration of clipping ranges (:mod:`fixpt.quant.calibrate`), and the training-side pieces:
+fake quantization with the straight-through estimator, PACT, DoReFa (:mod:`fixpt.quant.train`).
+
+>>> import numpy as np
+>>> from fixpt import quant
+>>> p = quant.choose_qparams(-1.0, 1.0, bits=8, symmetric=True)
+>>> quant.quantize(np.array([0.5, -1.0]), p).tolist()
+[64, -128]
+"""
+from fixpt.quant import calibrate, train
+from fixpt.quant.affine import (
+    QUANT_PRESETS, REQUANT_PRESETS, QParams, choose_qparams, dequantize, integer_range, linear,
+    nemo_multiplier, quantize, quantize_multiplier, requantize,
+)
+
+__all__ = [
+    "calibrate", "train", "QUANT_PRESETS", "REQUANT_PRESETS", "QParams", "choose_qparams",
+    "dequantize", "integer_range", "linear", "nemo_multiplier", "quantize", "quantize_multiplier",
+    "requantize",
+]
