@@ -189,7 +189,7 @@ def bench_deploy(n: int, repeats: int) -> None:
     images, against the same integer arithmetic written in plain NumPy int64 (which proves
     nothing: fixpt also derives every accumulator width and checks it, and keeps NCHW images)."""
     from fixpt import deploy
-from fixpt.deploy import nemo
+    from fixpt.deploy import nemo
     from fixpt.deploy.network import patches
     rng = np.random.default_rng(7)
     net = deploy.Network([deploy.Conv2d(rng.normal(size=(16, 1, 3, 3)), rng.normal(size=16), padding=1),

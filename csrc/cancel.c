@@ -34,7 +34,10 @@ int fixpt_cancellation(const double *a, const double *b, int64_t n, int32_t op, 
         int64_t ex = exponent_of(x), ey = exponent_of(y), er = exponent_of(r);
         int64_t top = ex > ey ? ex : ey;
         result[i] = r;
-        lost[i] = (int16_t)(exact_zero ? total_lost : (usable ? top - er : 0));
+        /* branch-free (it vectorises): top - er when usable and nonzero, total_lost for an
+         * exact zero (which implies usable), else 0 */
+        int64_t nonzero = usable & (exact_zero ^ 1);
+        lost[i] = (int16_t)(((top - er) & -nonzero) | ((int64_t)total_lost & -exact_zero));
         cls[i] = (uint8_t)(usable ? exact_zero : FIXPT_CANCEL_NOT_APPLICABLE);
         zeros += exact_zero;
         skipped += usable ^ 1;

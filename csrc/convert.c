@@ -80,6 +80,8 @@ static uint64_t exact_value(int kind, int neg, fx_u128 m, int64_t s, const fixpt
         int neg = y < 0.0;                                                     \
         double f = floor(a);                                                   \
         double d = a - f;                                                      \
+        double u = UNIFORM(z); /* dead (removed) unless UP uses it */          \
+        (void)u;                                                               \
         inexact += d != 0.0;                                                   \
         double mag = f + ((UP) ? 1.0 : 0.0);                                   \
         double r = neg ? -mag : mag;                                           \
@@ -124,7 +126,7 @@ static fast_counts fast_round_block(const double *restrict x, int64_t *restrict 
         /* toward +inf with probability ceil(frac 2^52) / 2^52 (engine.h): for a
          * positive value the magnitude goes up iff u < d; for a negative one iff
          * u + d >= 1, i.e. d >= 1 - u (exact: u is a multiple of 2^-52) */
-        FAST_LOOP(neg ? d >= 1.0 - UNIFORM(z) : UNIFORM(z) < d)
+        FAST_LOOP(neg ? d >= 1.0 - u : u < d)
         break;
     case FIXPT_STOCHASTIC_EQUAL:
         FAST_LOOP((d != 0.0) & ((int)(fx_mix64(z) >> 63) ^ neg))
