@@ -1,4 +1,7 @@
+"""Shared test configuration: the hypothesis profiles, and the oracles (oracle.py,
+float_oracle.py, strategies.py, fuzz.py in this folder) importable from every test folder."""
 import os
+import sys
 
 from hypothesis import HealthCheck, settings
 
@@ -9,3 +12,5 @@ settings.register_profile(
     "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

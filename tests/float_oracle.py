@@ -114,3 +114,17 @@ def round_value(x, fmt: FloatFormat, mode: str, word: int = 0):
     if abs(result) > largest(fmt):
         return overflow_result(fmt, negative, mode), False
     return result, result == 0 and negative and fmt.inf_nan != "fnuz"
+
+
+def significand_is_even(v, fmt: FloatFormat) -> bool:
+    """Is the last significand digit (hidden bit included) of the format value v even?
+    From the value alone: v = N * 2**q with q the quantum of v's binade (of the subnormals
+    below emin), and N's parity."""
+    v = abs(Fraction(v))
+    if v == 0:
+        return True
+    e = _exponent(v)
+    q = e - fmt.man_bits if e >= emin(fmt) else emin(fmt) - fmt.man_bits
+    n = v / Fraction(2) ** q
+    assert n.denominator == 1, f"{v} is not a value of {fmt!r}"
+    return n.numerator % 2 == 0

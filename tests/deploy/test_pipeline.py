@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fixpt import deploy
-from fixpt.deploy import nemo
 
 
 def mlp(rng, sizes, scale=0.5):
@@ -100,8 +99,15 @@ def test_requantization_parameters_used_follow_eq13_14():
     integer = deploy.integerize(fq, factor=16)
     integer.integer_run(x)
     lin, act = fq.layers[0], fq.layers[1]
-    assert [r for r in integer.report if r["layer"] == "act"][0]["multiplier"] == \
-        nemo.requant_parameters(lin.eps_out, act.eps_out, 16)[0]
+    row = [r for r in integer.report if r["layer"] == "act"][0]
+    # Eq. 14 and 13 in rationals: the smallest d >= 0 with 2^d >= eps_out * 16 / eps_in, then
+    # m = floor(eps_in * 2^d / eps_out)
+    eps_in, eps_out = Fraction(float(lin.eps_out)), Fraction(float(act.eps_out))
+    d = 0
+    while 2**d < eps_out * 16 / eps_in:
+        d += 1
+    assert row["multiplier"] == math.floor(eps_in * 2**d / eps_out)
+    assert row["d"] == d
 
 
 def test_layer_report_and_linear_chains():

@@ -183,3 +183,39 @@ def test_protocol_and_operators():
     assert np.convolve(a[0], a[0]).tolist() == [0.25, 0.25, 0.0625]
     with pytest.raises(ValueError, match="do not align"):
         a @ a
+
+
+def test_stochastic_rounding_of_narrowed_products_inside_the_mac():
+    # each product's random word comes from the product stream (stream 1 of the seed), element
+    # index out_index * k + t: the oracle draws the same words from the documented formula
+    rng = np.random.default_rng(21)
+    fa, fb = FixedFormat(4, 8, True), FixedFormat(4, 8, True)
+    a = fixpt.from_raw(rng.integers(fa.raw_min, fa.raw_max, (3, 5)), fa)
+    b = fixpt.from_raw(rng.integers(fb.raw_min, fb.raw_max, (5, 4)), fb)
+    product, acc = FixedFormat(10, 6, True), FixedFormat(24, 6, True)
+    for mode in ("stochastic", "stochastic_equal"):
+        got = fixpt.matmul(a, b, product_format=product, product_rounding=mode, acc_format=acc,
+                           out_format=acc, seed=7)
+        want = [mac_sum(a.raw[i], b.raw[:, j], fa, fb, acc, "wrap", product, mode, (i * 4 + j) * 5, 7)[0]
+                for i in range(3) for j in range(4)]
+        assert got.raw.ravel().tolist() == want
+        again = fixpt.matmul(a, b, product_format=product, product_rounding=mode, acc_format=acc,
+                             out_format=acc, seed=7)
+        assert np.array_equal(got.raw, again.raw)
+
+
+@pytest.mark.parametrize("taps", [513, 700, 1500])
+def test_fir_beyond_one_tile_of_taps(taps):
+    # TILE is 512 in mac.c: longer filters take the strided AXPY path (double, exact) and the
+    # stepwise path (a narrow accumulator forces it); both against int64 convolution
+    rng = np.random.default_rng(taps)
+    x = fixpt.from_raw(rng.integers(-2**7, 2**7, 3000), FixedFormat(8, 0, True))
+    h = fixpt.from_raw(rng.integers(-2**7, 2**7, taps), FixedFormat(8, 0, True))
+    want = np.convolve(x.raw.astype(np.int64), h.raw.astype(np.int64))
+    assert np.array_equal(fixpt.convolve(x, h).raw, want)
+    strided = fixpt.convolve(fixpt.from_raw(np.repeat(x.raw, 2)[::2], x.format), h)
+    assert np.array_equal(strided.raw, want)
+    narrow = fixpt.AccumulatorFormat(20, 0, True)
+    got = fixpt.convolve(x, h, acc_format=narrow, acc_overflow="wrap", out_format="Q20.0")
+    wrapped = [apply_overflow(int(v), narrow, "wrap")[0] for v in want]   # a sum wraps like its parts
+    assert got.raw.tolist() == wrapped

@@ -218,9 +218,17 @@ def test_per_channel_requantize_and_errors():
 
 def test_power_of_two_scales_are_fixed_point_casts():
     import fixpt
-    x = np.random.default_rng(5).normal(size=200)
-    for rounding in ("nearest_even", "floor", "nearest_away"):
-        q = quant.quantize(x, fixpt.Q(2, 6), rounding=rounding)
-        assert np.array_equal(q, fixpt.array(x, "Q2.6", rounding=rounding).raw)
+    from fractions import Fraction
+
+    from oracle import round_to_int
+    x = np.random.default_rng(5).normal(size=200) * 2
+    for rounding in ("nearest_even", "floor", "nearest_away", "toward_zero"):
+        want = [min(127, max(-128, round_to_int(Fraction(v) * 64, rounding))) for v in x.tolist()]
+        assert quant.quantize(x, fixpt.Q(2, 6), rounding=rounding).tolist() == want
+    # the runtime presets with a power-of-two scale agree with the exact cast (float32 input)
+    x32 = x.astype(np.float32)
     p = quant.QParams(2.0**-6, 0)
-    assert np.array_equal(quant.quantize(x.astype(np.float32), p), quant.quantize(x.astype(np.float32), "Q2.6"))
+    want = [min(127, max(-128, round_to_int(Fraction(float(v)) * 64, "nearest_even"))) for v in x32]
+    assert quant.quantize(x32, p).tolist() == want
+    assert quant.quantize(x32, p, preset="nemo").tolist() == [
+        min(127, max(-128, round_to_int(Fraction(float(v)) * 64, "floor"))) for v in x32]

@@ -1,0 +1,109 @@
+"""Float encodings: decoding, classes, fields, neighbours and NaN payloads, for every encoding of the small formats."""
+import math
+import struct
+from fractions import Fraction
+import numpy as np
+import pytest
+import fixpt
+from fixpt import FloatFormat
+from float_oracle import (decode, finite_values)
+
+
+SMALL_FORMATS = [
+    fixpt.binary16, fixpt.bfloat16, fixpt.e4m3fn, fixpt.e5m2, fixpt.e4m3fnuz, fixpt.e5m2fnuz,
+    FloatFormat(3, 2), FloatFormat(2, 1), FloatFormat(4, 3, subnormals=False),
+    FloatFormat(5, 2, overflow="saturate"), FloatFormat(4, 3, inf_nan="fn", overflow="saturate"),
+    FloatFormat(3, 0, inf_nan="fn"), FloatFormat(4, 2, bias=3, inf_nan="fnuz"),
+]
+
+
+IDS = [repr(f) for f in SMALL_FORMATS]
+
+
+def all_bits(fmt):
+    return np.arange(1 << fmt.width, dtype=np.uint64)
+
+
+def same_value(got: float, want) -> bool:
+    if isinstance(want, float) and math.isnan(want):
+        return math.isnan(got)
+    return got == want
+
+
+@pytest.mark.parametrize("fmt", SMALL_FORMATS, ids=IDS)
+def test_decode_and_classes_of_every_encoding(fmt):
+    bits = all_bits(fmt)
+    values = fixpt.from_bits(bits, fmt)
+    fields = fixpt.decompose_bits(bits, fmt)
+    names = fields.class_names
+    for b in range(1 << fmt.width):
+        cls, sign, want = decode(b, fmt)
+        assert names[b] == cls, hex(b)
+        assert same_value(values[b], want), hex(b)
+        if not math.isnan(values[b]):
+            assert math.copysign(1, values[b]) == (-1 if sign else 1), hex(b)
+        assert fields.sign[b] == sign
+    # compose inverts decompose
+    again = fixpt.compose(fields.sign, fields.biased_exponent, fields.trailing, fmt)
+    assert np.array_equal(again, bits.astype(fmt.container))
+
+
+@pytest.mark.parametrize("fmt", SMALL_FORMATS, ids=IDS)
+def test_next_up_and_down_of_every_value(fmt):
+    table = finite_values(fmt)
+    below_all = -math.inf if fmt.has_inf else math.nan
+    above_all = math.inf if fmt.has_inf else math.nan
+    values = np.array([float(v) for v in table] + ([math.inf, -math.inf] if fmt.has_inf else []))
+    up, down = fixpt.next_up(values, fmt), fixpt.next_down(values, fmt)
+    position = {float(v): k for k, v in enumerate(table)}
+    for i, v in enumerate(values):
+        if math.isinf(v):
+            assert up[i] == (math.inf if v > 0 else -fmt.max)
+            assert down[i] == (fmt.max if v > 0 else -math.inf)
+            continue
+        k = position[v]
+        assert same_value(up[i], float(table[k + 1]) if k + 1 < len(table) else above_all), v
+        assert same_value(down[i], float(table[k - 1]) if k > 0 else below_all), v
+    assert np.isnan(fixpt.next_up(np.nan, fmt))
+
+
+def test_nan_payloads():
+    def nan_with(bits):
+        return struct.unpack("<d", struct.pack("<Q", bits))[0]
+    x = np.array([nan_with(0x7FF8000000000001), nan_with(0xFFF4000000000000), nan_with(0x7FF0000000000001)])
+    got = fixpt.to_bits(x, "binary32").tolist()
+    # quiet bit set, top payload bits kept, sign kept -- as the x86 float32 conversion does
+    assert got == [0x7FC00000, 0xFFE00000, 0x7FC00000]
+    with np.errstate(invalid="ignore"):
+        assert got == x.astype(np.float32).view(np.uint32).tolist()
+    assert fixpt.to_bits(x, "e4m3fn").tolist() == [0x7F, 0xFF, 0x7F]
+    assert fixpt.to_bits(x, "e4m3fnuz").tolist() == [0x80, 0x80, 0x80]
+    assert fixpt.to_bits(-0.0, "e4m3fnuz") == 0
+
+
+def test_bad_bits_and_fields():
+    with pytest.raises(ValueError, match=r"bits must be in 0..2\*\*16-1"):
+        fixpt.from_bits([70000], "binary16")
+    with pytest.raises(ValueError, match="biased_exponent must be in 0..31"):
+        fixpt.compose(0, 32, 0, "binary16")
+    with pytest.raises(ValueError, match="unknown float format 'binary8'"):
+        fixpt.to_bits(1.0, "binary8")
+    with pytest.raises(ValueError, match="'a' is not a decimal number"):
+        fixpt.to_bits(["a"], "binary16")
+    with pytest.raises(TypeError, match="values must be real numbers"):
+        fixpt.to_bits([None], "binary16")
+
+
+def test_textbook_encodings():
+    assert fixpt.to_bits(6.0, "binary32") == 0x40C00000
+    assert fixpt.to_bits(-0.5, "binary32") == 0xBF000000
+    assert fixpt.to_bits(0.1, "binary32") == 0x3DCCCCCD
+    assert fixpt.exact_value(0x3DCCCCCD, "binary32") == Fraction(13421773, 2**27)
+    assert float(fixpt.representation_error(0.1, "binary32")) == float(Fraction(13421773, 2**27) - Fraction(0.1))
+    assert fixpt.ulp(1.0, "binary32") == 2.0**-23 and fixpt.binary32.eps == 2.0**-23
+    assert fixpt.binary32.unit_roundoff == 2.0**-24
+    assert fixpt.to_bits(65520.0, "binary16") == 0x7C00  # ties-to-even overflows to inf
+    assert fixpt.to_bits(65519.99, "binary16") == 0x7BFF
+    assert fixpt.to_bits(65520.0, "binary16", rounding="toward_zero") == 0x7BFF  # IEEE: max
+    assert fixpt.to_bits(464.0, "e4m3fn") == 0x7E and np.isnan(fixpt.round_to_format(465.0, "e4m3fn"))
+
