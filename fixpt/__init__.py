@@ -14,6 +14,8 @@ The package is layered, each layer importing only the ones below it:
 with ``fixpt.torch``, ``fixpt.cli`` and ``fixpt.demo`` on top.  The C core is reached only
 through ``fixpt._binding``.
 
+Examples
+--------
 >>> import fixpt
 >>> x = fixpt.array([0.1, -0.7], fixpt.Q(1, 7))
 >>> x.raw

@@ -131,3 +131,51 @@ def test_public_names_stay():
             assert getattr(fixpt, name) is not None
     assert fixpt.quant.calibrate.kl_threshold and fixpt.quant.train.pact
     assert fixpt.deploy.nemo.requant_parameters and fixpt.deploy.fake_quantize
+
+
+API_PACKAGES = ["fixpt", "fixpt.formats", "fixpt.convert", "fixpt.fixed", "fixpt.diagnostics",
+                "fixpt.quant", "fixpt.quant.calibrate", "fixpt.quant.train", "fixpt.deploy",
+                "fixpt.deploy.nemo", "fixpt.teach"]
+
+
+def api_objects() -> dict:
+    import inspect
+    found = {}
+    for package in API_PACKAGES:
+        module = importlib.import_module(package)
+        names = getattr(module, "__all__", [n for n in dir(module) if not n.startswith("_")])
+        for name in names:
+            obj = getattr(module, name)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__.startswith("fixpt"):
+                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+    return found
+
+
+def test_every_public_definition_is_documented_numpydoc_style():
+    """A docstring on every public function, class, method and property; functions with
+    parameters have a Parameters section; functions and classes have a tested example."""
+    import inspect
+    problems = []
+    for name, obj in api_objects().items():
+        doc = inspect.getdoc(obj) or ""
+        if not doc:
+            problems.append(f"{name}: no docstring")
+            continue
+        if ">>>" not in doc:
+            problems.append(f"{name}: no example")
+        if inspect.isfunction(obj) and inspect.signature(obj).parameters and "Parameters" not in doc:
+            problems.append(f"{name}: no Parameters section")
+        if inspect.isclass(obj):
+            for member, value in vars(obj).items():
+                if member.startswith("_"):
+                    continue
+                if isinstance(value, property) and not value.__doc__:
+                    problems.append(f"{name}.{member}: property without a docstring")
+                elif inspect.isfunction(value) and not value.__doc__:
+                    problems.append(f"{name}.{member}(): method without a docstring")
+    assert len(api_objects()) > 150
+    assert not problems, "\n".join(problems)
+
+
+def test_the_package_is_typed():
+    assert (ROOT / "py.typed").exists()

@@ -2,6 +2,8 @@
 
 Errors name the argument, the value and the allowed range.
 
+Examples
+--------
 >>> check_int("bits", 8, 2, 16)
 8
 >>> normalize_axis(-1, 3)
@@ -21,7 +23,25 @@ except ImportError:  # pragma: no cover
 
 def check_int(name: str, value: object, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
     """``value`` as an int: TypeError unless it is an integer (bools are not), ValueError
-    naming the argument and the allowed range unless lo <= value <= hi."""
+    naming the argument and the allowed range unless lo <= value <= hi.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name for the messages.
+    value : object
+    lo, hi : int or None
+        The allowed range (None: unbounded).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> check_int("bits", 8, 2, 16)
+    8
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -33,7 +53,32 @@ def check_int(name: str, value: object, lo: Optional[int] = None, hi: Optional[i
 
 def normalize_axis(axis: object, ndim: int, argument: str = "axis") -> int:
     """``axis`` as an index in 0..ndim-1 (negative counts from the end), or NumPy's AxisError
-    naming the argument, as NumPy functions do."""
+    naming the argument, as NumPy functions do.
+
+    Parameters
+    ----------
+    axis : int
+    ndim : int
+        The number of dimensions.
+    argument : str
+        The argument's name for the error message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    numpy.exceptions.AxisError
+        An axis out of range.
+    TypeError
+        A non-integer axis.
+
+    Examples
+    --------
+    >>> normalize_axis(-1, 3)
+    2
+    """
     value = check_int(argument, axis)
     if not -ndim <= value < ndim:
         raise AxisError(value, ndim, msg_prefix=None if argument == "axis" else argument)

@@ -3,6 +3,8 @@
 ``np.broadcast_arrays`` and ``np.broadcast_shapes`` stop at 32 dimensions (NumPy's legacy
 multi-iterator) although arrays may have 64; fixpt broadcasts through these instead.
 
+Examples
+--------
 >>> broadcast_shape((3, 1), (4,))
 (3, 4)
 >>> [a.shape for a in broadcast_arrays(np.zeros((1,) * 40), np.zeros(2))][0][-1]

@@ -3,6 +3,8 @@
 The C core fills a record per call (counts and flat first indices); the binding turns it
 into a :class:`CastStatus` once, with index tuples and the optional per-element overflow mask.
 
+Examples
+--------
 >>> s = CastStatus("Q4.4", 3, 1, 0, 0, 0, 2, (2,), None)
 >>> s.n_overflow, str(s)
 (1, 'cast to Q4.4: 3 elements, 1 overflowed (1 above, 0 below), 2 rounded, 0 NaN, 0 inf')
@@ -42,6 +44,13 @@ class CastStatus:
         Per-element overflow flags, when asked for (``return_status=True`` / ``mask=True``).
     n_divide_by_zero : int
         Divisions by zero (``fixpt.divide``).
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> _, status = fixpt.array([0.3, 9.0], "Q4.4", return_status=True)
+    >>> status.n_overflow, status.first_overflow, status.overflow_mask.tolist()
+    (1, (1,), [False, True])
     """
 
     format: Union["FixedFormat", "FloatFormat", str]

@@ -2,6 +2,8 @@
 fixed-point raw integers and back, into float-format encodings and back, with reproducible
 stochastic rounding and exact reading of values float64 cannot hold.
 
+Examples
+--------
 >>> from fixpt.convert import to_raw, to_bits
 >>> to_raw([0.3, -1.5], "Q4.4")[0].tolist(), int(to_bits("0.1", "bfloat16"))
 ([5, -24], 15821)

@@ -5,6 +5,8 @@ the C engine in *parts*: a sign, a 128-bit magnitude and a power of two, holding
 below the target's quantum for every rounding mode (the bits further down folded into a
 sticky bit), so the engine rounds the exact value once.
 
+Examples
+--------
 >>> parse_value("0.1")
 Fraction(1, 10)
 >>> parse_value("-1e-3"), parse_value("3/4"), parse_value(" inf ")
@@ -205,9 +207,27 @@ def _classify_items(items: list, shape: tuple, argument: str):
 
 def integral_int64(values, argument: str = "values") -> np.ndarray:
     """Integral float64 values (already rounded) as int64, refusing NaN, inf and values
-    beyond int64 with an error naming the argument, where ``astype(np.int64)`` would give
-    an arbitrary integer.
+    beyond int64 with an error naming the argument, where ``astype(np.int64)`` would give an
+    arbitrary integer.
 
+    Parameters
+    ----------
+    values : array_like
+        Integral floats.
+    argument : str
+        The name used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        NaN, inf or a value beyond int64.
+
+    Examples
+    --------
     >>> integral_int64(np.array([-3.0, 2.0**62])).tolist()
     [-3, 4611686018427387904]
     """

@@ -13,6 +13,8 @@ NaN and infinity (documented policy):
   as an overflow); under ``wrap`` it raises ``ValueError`` (there is nothing
   to wrap) and under ``raise`` it raises ``OverflowError``.
 
+Examples
+--------
 >>> raw, status = to_raw([0.3, -1.5, 9.0], "Q4.4")
 >>> raw
 array([  5, -24, 127], dtype=int8)
@@ -78,13 +80,39 @@ def apply_policies(status: CastStatus, overflow_mode: OverflowMode, nan: str = "
 def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
            overflow: OverflowLike = "saturate", seed: SeedLike = None,
            nan: str = "raise", mask: bool = False) -> tuple[np.ndarray, CastStatus]:
-    """Convert real numbers to raw integers of ``fmt`` exactly.
+    """Convert real numbers to raw integers of ``fmt``, each exact value rounded once.
 
-    Returns the raw integers (in ``fmt.container``, same shape as ``values``)
-    and a :class:`CastStatus`.  Stochastic modes take ``seed`` (int, a
-    :class:`fixpt.Generator`, or None for fresh OS entropy).  With ``mask=True`` the
-    status carries ``overflow_mask``, computed in the same C pass.
+    Parameters
+    ----------
+    values : array_like
+        Real numbers: floats, integers of any size, decimal strings, fractions (read exactly,
+        see docs/policy.md).
+    fmt : FixedFormat or str
+        The target format, e.g. ``"Q4.12"``.
+    rounding, overflow : str or mode
+        Rounding mode (12) and overflow mode (5).
+    seed : int, Generator or None
+        The random stream of the stochastic modes (None: fresh OS entropy).
+    nan : {"raise", "zero"}
+        What a NaN becomes.
+    mask : bool
+        Also compute the per-element ``overflow_mask`` (same C pass) into the status.
 
+    Returns
+    -------
+    raw : numpy.ndarray
+        Raw integers in ``fmt.container``, same shape as ``values``.
+    status : CastStatus
+
+    Raises
+    ------
+    ValueError
+        NaN (unless ``nan="zero"``), inf under ``overflow="wrap"``, bad arguments.
+    OverflowError
+        Any overflow under ``overflow="raise"``.
+
+    Examples
+    --------
     >>> to_raw([0.5, 1.5, 2.5], "Q8.0", rounding="nearest_even")[0]
     array([0, 2, 2], dtype=int8)
     """
@@ -95,8 +123,26 @@ def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
 def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
                rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate",
                seed: SeedLike = None, mask: bool = False) -> tuple[np.ndarray, CastStatus]:
-    """Convert raw integers of format ``src`` to raw integers of ``fmt`` exactly.
+    """Convert raw integers of format ``src`` to raw integers of ``fmt``, exactly rounded.
 
+    Parameters
+    ----------
+    raw : numpy.ndarray
+        Raw integers of ``src`` (any integer dtype and byte order).
+    src : FixedFormat
+        Their format.
+    fmt : FixedFormat or str
+        The target format.
+    rounding, overflow, seed, mask
+        As in :func:`to_raw`.
+
+    Returns
+    -------
+    raw : numpy.ndarray
+    status : CastStatus
+
+    Examples
+    --------
     >>> recast_raw(np.array([7, -7], dtype=np.int8), parse_format("Q4.2"), "Q4.0")[0]
     array([ 2, -2], dtype=int8)
     """
@@ -110,14 +156,50 @@ def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
 def raw_to_float(raw: np.ndarray, fmt: FixedFormat) -> np.ndarray:
     """Values of raw integers as float64: raw * 2**-FL.
 
-    Exact whenever the value is representable in float64 (always for WL <= 53
-    and |FL| <= 1022); otherwise rounded to nearest, ties to even.
+    Exact whenever the value is representable in float64 (always for WL <= 53 and
+    |FL| <= 1022); otherwise rounded to nearest, ties to even.
+
+    Parameters
+    ----------
+    raw : array_like of int
+    fmt : FixedFormat
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> raw_to_float(np.array([3, -5]), parse_format("Q4.2")).tolist()
+    [0.75, -1.25]
     """
     return np.ldexp(np.asarray(raw).astype(np.float64), -fmt.fl)
 
 
 def check_raw(raw, fmt: FixedFormat) -> np.ndarray:
-    """Return ``raw`` as fmt.container after checking every value is in range."""
+    """``raw`` in ``fmt.container`` after checking every value lies in the format's raw range.
+
+    Parameters
+    ----------
+    raw : array_like of int
+    fmt : FixedFormat
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    TypeError
+        Values that are not integers.
+    OverflowError
+        A value outside ``[fmt.raw_min, fmt.raw_max]``.
+
+    Examples
+    --------
+    >>> check_raw([127, -128], parse_format("Q1.7")).dtype
+    dtype('int8')
+    """
     arr = np.asarray(raw)
     if arr.dtype.kind not in "iub":
         if arr.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) for v in arr.ravel().tolist()):

@@ -3,6 +3,8 @@
 Every value of a supported format is a float64 value, so values travel as
 float64 arrays and encodings as unsigned integer arrays (``fmt.container``).
 
+Examples
+--------
 >>> import numpy as np
 >>> hex(int(to_bits(6.0, binary32)))
 '0x40c00000'
@@ -63,15 +65,39 @@ def _check_bits(bits, fmt: FloatFormat) -> np.ndarray:
 
 def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
             seed: SeedLike = None, return_status: bool = False):
-    """Round float64 values into ``fmt`` and return the encodings (``fmt.container``).
+    """Round values into ``fmt`` and return the encodings (``fmt.container``).
 
-    Exact: the rounding of the exact input value, with no double rounding,
-    correct subnormals, signed zeros, overflow per ``fmt.overflow`` (directed
-    roundings toward zero give ``max``), and NaN payloads kept where they fit
-    (the result is a quiet NaN, as IEEE 754 requires).  Values float64 cannot hold
-    (decimal strings such as ``"0.1"``, fractions, integers beyond 2**53) are rounded
-    exactly too, never through float64 first.
+    Exact: the rounding of the exact input value, with no double rounding, correct
+    subnormals, signed zeros, overflow per ``fmt.overflow`` (directed roundings toward zero
+    give ``max``), and NaN payloads kept where they fit (the result is a quiet NaN, as IEEE
+    754 requires).  Values float64 cannot hold (decimal strings such as ``"0.1"``, fractions,
+    integers beyond 2**53) are rounded exactly too, never through float64 first.
 
+    Parameters
+    ----------
+    values : array_like
+        Real numbers (floats, integers, decimal strings, fractions).
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+    rounding : str or RoundMode
+        One of the twelve rounding modes (default ``"nearest_even"``).
+    seed : int, Generator or None
+        The random stream of the stochastic modes.
+    return_status : bool
+        Also return the :class:`CastStatus` (overflow, NaN, inf and inexact counts).
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, CastStatus)
+        The encodings, same shape as ``values``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Values that are not real numbers; an unknown format or mode.
+
+    Examples
+    --------
     >>> to_bits([1.0, -2.0, 65520.0], "binary16")
     array([15360, 49152, 31744], dtype=uint16)
     """
@@ -90,6 +116,25 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
 def from_bits(bits, fmt: FloatFormatLike) -> np.ndarray:
     """Values (float64, exact) of encodings of ``fmt``.
 
+    Parameters
+    ----------
+    bits : array_like of int
+        Encodings, each in ``0 .. 2**fmt.width - 1``.
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 values (NaN with its sign and top payload bits, +-inf).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-integer bits, or bits beyond the format's width.
+
+    Examples
+    --------
     >>> from_bits([0x40C00000, 0xBF000000], "binary32").tolist()
     [6.0, -0.5]
     """
@@ -99,10 +144,29 @@ def from_bits(bits, fmt: FloatFormatLike) -> np.ndarray:
 
 def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
                     seed: SeedLike = None, return_bits: bool = False):
-    """Round float64 values to the nearest values of ``fmt`` (per ``rounding``), as float64.
+    """Round values to the nearest values of ``fmt`` (per ``rounding``), as float64.
 
-    With ``return_bits=True`` returns ``(values, bits)``.
+    Parameters
+    ----------
+    values : array_like
+        Real numbers (read exactly, as in :func:`to_bits`).
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+    rounding : str or RoundMode
+        The rounding mode (default ``"nearest_even"``).
+    seed : int, Generator or None
+        The random stream of the stochastic modes.
+    return_bits : bool
+        Also return the encodings.
 
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
+        The rounded values as float64 (exact: every value of a format is a float64), and the
+        encodings with ``return_bits=True``.
+
+    Examples
+    --------
     >>> round_to_format([1/3, 1e-9], "bfloat16", rounding="toward_zero").tolist()
     [0.33203125, 9.968061931431293e-10]
     """
@@ -116,9 +180,15 @@ def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "near
 class FloatFields:
     """The fields of encodings: arrays of the same shape.
 
-    ``exponent`` is unbiased (emin for zeros and subnormals), ``significand``
-    includes the hidden bit for normal numbers, ``cls`` holds class codes whose
-    names are ``CLASS_NAMES`` (see :attr:`class_names`).
+    ``exponent`` is unbiased (emin for zeros and subnormals), ``significand`` includes the
+    hidden bit for normal numbers, ``cls`` holds class codes whose names are ``CLASS_NAMES``
+    (see :attr:`class_names`).
+
+    Examples
+    --------
+    >>> f = decompose_bits([0x3C00, 0x0001], "binary16")
+    >>> f.exponent.tolist(), f.significand.tolist(), f.class_names.tolist()
+    ([0, -14], [1024, 1], ['normal', 'subnormal'])
     """
 
     bits: np.ndarray
@@ -131,12 +201,26 @@ class FloatFields:
 
     @property
     def class_names(self) -> np.ndarray:
+        """The class of each encoding by name: zero, subnormal, normal, inf, quiet_nan, signaling_nan."""
         return np.array(CLASS_NAMES, dtype=object)[self.cls]
 
 
 def decompose_bits(bits, fmt: FloatFormatLike) -> FloatFields:
     """Fields of encodings of ``fmt``.
 
+    Parameters
+    ----------
+    bits : array_like of int
+        Encodings of the format.
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    FloatFields
+
+    Examples
+    --------
     >>> f = decompose_bits(0x40C00000, "binary32")
     >>> int(f.sign), int(f.biased_exponent), int(f.exponent), hex(int(f.trailing)), str(f.class_names)
     (0, 129, 2, '0x400000', 'normal')
@@ -150,6 +234,19 @@ def decompose_bits(bits, fmt: FloatFormatLike) -> FloatFields:
 def decompose(values, fmt: FloatFormatLike) -> FloatFields:
     """Fields of the values of ``fmt`` nearest to ``values`` (rounded nearest_even first).
 
+    Parameters
+    ----------
+    values : array_like
+        Real numbers.
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    FloatFields
+
+    Examples
+    --------
     >>> f = decompose(-0.5, "binary32")
     >>> int(f.sign), int(f.exponent), int(f.significand), hex(int(f.bits))
     (1, -1, 8388608, '0xbf000000')
@@ -161,6 +258,29 @@ def decompose(values, fmt: FloatFormatLike) -> FloatFields:
 def compose(sign, biased_exponent, trailing, fmt: FloatFormatLike) -> np.ndarray:
     """Encodings from fields (broadcast together); the inverse of :func:`decompose_bits`.
 
+    Parameters
+    ----------
+    sign : array_like of int
+        0 or 1.
+    biased_exponent : array_like of int
+        The exponent field, ``0 .. 2**exp_bits - 1``.
+    trailing : array_like of int
+        The trailing significand field, ``0 .. 2**man_bits - 1``.
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Encodings in ``fmt.container``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Fields that are not integers or do not fit their widths.
+
+    Examples
+    --------
     >>> hex(int(compose(0, 129, 0x400000, "binary32")))
     '0x40c00000'
     """
@@ -196,6 +316,20 @@ def next_up(values, fmt: FloatFormatLike) -> np.ndarray:
 
     ``next_up(max)`` is inf, or NaN in formats without inf.
 
+    Parameters
+    ----------
+    values : array_like
+        float64 values (any real: a value between two format values steps to the upper one).
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 values of the format.
+
+    Examples
+    --------
     >>> next_up([0.0, 1.0, 65504.0], "binary16").tolist()
     [5.960464477539063e-08, 1.0009765625, inf]
     """
@@ -205,6 +339,19 @@ def next_up(values, fmt: FloatFormatLike) -> np.ndarray:
 def next_down(values, fmt: FloatFormatLike) -> np.ndarray:
     """The largest value of ``fmt`` below each value (IEEE nextDown).
 
+    Parameters
+    ----------
+    values : array_like
+        float64 values.
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> next_down([1.0, 0.0], "bfloat16").tolist()
     [0.99609375, -9.183549615799121e-41]
     """
@@ -216,6 +363,19 @@ def ulp(values, fmt: FloatFormatLike) -> np.ndarray:
 
     At a power of two this is the gap above it; NaN for inf and NaN.
 
+    Parameters
+    ----------
+    values : array_like
+        float64 values (rounded to the format first, nearest_even).
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> ulp([1.0, 1.5, 2.0, 0.0], "binary16").tolist()
     [0.0009765625, 0.0009765625, 0.001953125, 5.960464477539063e-08]
     """
@@ -226,8 +386,26 @@ def ulp(values, fmt: FloatFormatLike) -> np.ndarray:
 
 
 def exact_value(bits, fmt: FloatFormatLike) -> Fraction:
-    """The exact rational value of one encoding (NaN and inf raise ValueError).
+    """The exact rational value of one encoding.
 
+    Parameters
+    ----------
+    bits : int
+        One encoding of the format.
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+
+    Returns
+    -------
+    fractions.Fraction
+
+    Raises
+    ------
+    ValueError
+        The encoding is inf or NaN.
+
+    Examples
+    --------
     >>> exact_value(0x3DCCCCCD, "binary32")
     Fraction(13421773, 134217728)
     """
@@ -242,6 +420,21 @@ def representation_error(values, fmt: FloatFormatLike, *,
                          rounding: RoundLike = "nearest_even") -> np.ndarray:
     """``round_to_format(x) - x`` for float64 inputs (exact whenever the result is finite).
 
+    Parameters
+    ----------
+    values : array_like
+        float64 values.
+    fmt : FloatFormat or str
+        The float format, or its name (see :func:`fixpt.parse_float_format`).
+    rounding : str or RoundMode
+        The rounding mode.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> float(representation_error(0.1, "binary32"))
     1.4901161138336505e-09
     """

@@ -6,6 +6,8 @@ sequence), so results never depend on chunking, threads or call order.
 A :class:`Generator` hands out a fresh stream per call, so repeated casts
 with the same generator get independent noise while a run stays repeatable.
 
+Examples
+--------
 >>> g = Generator(42)
 >>> g.next_stream(), g.next_stream()
 ((42, 0), (42, 1))
@@ -25,7 +27,25 @@ _MASK64 = (1 << 64) - 1
 
 
 class Generator:
-    """A seed plus a counter of streams handed out so far."""
+    """A seed plus a counter of streams handed out so far (thread-safe).
+
+    Each stochastic call with the same generator takes the next stream, so repeated calls
+    get independent noise while a run stays repeatable.
+
+    Parameters
+    ----------
+    seed : int or None
+        0..2**64-1; None draws one from the OS.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> g = fixpt.Generator(7)
+    >>> a = fixpt.array([0.5] * 4, "Q4.0", rounding="stochastic", seed=g)
+    >>> b = fixpt.array([0.5] * 4, "Q4.0", rounding="stochastic", seed=g)   # the next stream
+    >>> g
+    Generator(seed=7, next_stream=2)
+    """
 
     def __init__(self, seed: Optional[int] = None) -> None:
         if seed is None:

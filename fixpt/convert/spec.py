@@ -1,6 +1,8 @@
 """A cast specification: the target format, the rounding and overflow modes and the random
 stream, resolved once where a call enters fixpt and carried unchanged to the C core.
 
+Examples
+--------
 >>> spec = CastSpec.resolve("Q4.12", rounding="floor")
 >>> spec.format, spec.round_mode, spec.overflow_mode
 (Q(4,12), <RoundMode.FLOOR: 5>, <OverflowMode.SATURATE: 0>)
@@ -25,6 +27,11 @@ class CastSpec:
     overflow_mode : OverflowMode
     seed, stream : int
         The random stream of the stochastic modes (0, 0 for the others).
+
+    Examples
+    --------
+    >>> CastSpec.resolve("UQ8.0", "stochastic", "wrap", seed=3)
+    CastSpec(format=UQ(8,0), round_mode=<RoundMode.STOCHASTIC: 10>, overflow_mode=<OverflowMode.WRAP: 3>, seed=3, stream=0)
     """
 
     format: FixedFormat

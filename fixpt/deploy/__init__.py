@@ -3,6 +3,8 @@ FullPrecision (:mod:`fixpt.deploy.network`) -> FakeQuantized -> QuantizedDeploya
 IntegerDeployable (:mod:`fixpt.deploy.pipeline`), layer by layer (:mod:`fixpt.deploy.layers`),
 each equation of the report a function of :mod:`fixpt.deploy.nemo`.
 
+Examples
+--------
 >>> import numpy as np
 >>> from fixpt import deploy
 >>> net = deploy.Network([deploy.Linear(np.eye(2), np.zeros(2)), deploy.Act()])

@@ -4,6 +4,8 @@ values), ``exact`` (the QuantizedDeployable integer image, every requantization 
 and ``integer`` (the IntegerDeployable arithmetic on integer arrays only), and
 ``propagate(eps_in)`` deriving its quanta.  :mod:`fixpt.deploy.pipeline` builds networks of them.
 
+Examples
+--------
 >>> q, eps = quantize_weight(np.array([[0.5, -1.0], [0.25, 0.125]]), bits=4)
 >>> q.tolist(), eps
 ([[4, -7], [2, 1]], 0.14285714285714285)
@@ -29,10 +31,28 @@ Eps = Union[float, np.ndarray]
 
 
 def quantize_weight(weight, bits: int = 8, per_channel: bool = False) -> tuple[np.ndarray, Eps]:
-    """Symmetric weight quantization: eps_w = max|w| / (2^(bits-1) - 1), per layer or per
-    output channel (axis 0), round to nearest. Returns (Q_w as int64, eps_w).
+    """Symmetric integer weights Q_w and their quantum eps_w = max|w| / (2^(bits-1) - 1), per
+    layer or per output channel (axis 0), rounded to nearest (Eq. 15-16).
 
-    >>> q, eps = quantize_weight(np.array([[0.5, -1.0], [0.25, 0.1]]), bits=4)
+    Parameters
+    ----------
+    weight : array_like
+    bits : int
+        2..32.
+    per_channel : bool
+
+    Returns
+    -------
+    (numpy.ndarray of int64, float or numpy.ndarray)
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite weights.
+
+    Examples
+    --------
+    >>> q, eps = quantize_weight(np.array([[0.5, -1.0], [0.25, 0.125]]), bits=4)
     >>> q.tolist(), eps
     ([[4, -7], [2, 1]], 0.14285714285714285)
     """
@@ -110,7 +130,13 @@ def _bits_of(values) -> int:
 @dataclass
 class IntegerContext:
     """The IntegerDeployable settings: 1/eta of activations (``factor``) and of adds
-    (``add_factor``), Eq. 14; the shift d of average pooling, Eq. 25."""
+    (``add_factor``), Eq. 14; the shift d of average pooling, Eq. 25.
+
+    Examples
+    --------
+    >>> IntegerContext()
+    IntegerContext(factor=16, add_factor=256, pool_shift=16)
+    """
 
     factor: float = 16
     add_factor: float = 256
@@ -120,7 +146,15 @@ class IntegerContext:
 @dataclass
 class QuantLinear:
     """A Linear or Conv2d layer in quantized form: integer weights Q_w (out, in) with quantum
-    eps_w (scalar or per output channel), the bias quantized to eps_w * eps_in (Eq. 16)."""
+    eps_w (scalar or per output channel), the bias quantized to eps_w * eps_in (Eq. 16).
+
+    Examples
+    --------
+    >>> q, eps = quantize_weight(np.array([[0.5, -1.0]]), 4)
+    >>> layer = QuantLinear(q, eps, np.array([0.25]), 4).propagate(0.5)
+    >>> layer.q_bias.tolist(), layer.exact(np.array([[2, 1]])).tolist()      # 4*2 - 7*1 + 4
+    ([4], [[5]])
+    """
 
     q_weight: np.ndarray
     eps_weight: Eps
@@ -130,9 +164,14 @@ class QuantLinear:
     source: list = field(default_factory=list)
     eps_in: float = 1.0
     q_bias: Optional[np.ndarray] = None
-    kind = property(lambda self: "conv" if self.conv else "linear")
+
+    @property
+    def kind(self) -> str:
+        """The layer's kind in the per-layer report: conv or linear."""
+        return "conv" if self.conv else "linear"
 
     def propagate(self, eps_in: Eps) -> "QuantLinear":
+        """This layer with its quanta derived from the input quantum ``eps_in`` (NEMO's propagation)."""
         if np.ndim(eps_in):
             raise ValueError(f"a {self.kind} layer needs a scalar input quantum, got one per channel: "
                              f"put an Act (or use per_channel=False) before it")
@@ -161,15 +200,18 @@ class QuantLinear:
         return np.ascontiguousarray(y.reshape(*spatial, -1).transpose(0, 3, 1, 2))
 
     def fake(self, y: np.ndarray) -> np.ndarray:
+        """The FakeQuantized view: float inputs to float outputs, with quantized weights and activations."""
         operand, spatial = self._operand(y)
         z = operand @ (self.q_weight * _per_row(self.eps_weight, 2)).T
         return self._restore(z if self.q_bias is None else z + self.q_bias * self.eps_out, spatial)
 
     def exact(self, q: np.ndarray) -> np.ndarray:
+        """The QuantizedDeployable view: the exact integer image of the output (every requantization an exact floor)."""
         operand, spatial = self._operand(q)
         return self._restore(_exact_product(operand, self.q_weight, self.q_bias), spatial)
 
     def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        """The IntegerDeployable view on integer images only: (output image, its bits, report fields)."""
         x_fmt = FixedFormat(bits, 0, True)
         w_fmt = FixedFormat(self.weight_bits, 0, True)
         acc_bits = accumulator_bits(x_fmt, w_fmt, self.q_weight.shape[1])
@@ -190,8 +232,15 @@ class QuantLinear:
 
 @dataclass
 class QuantAct:
-    """PACT activation quantized to ``bits`` unsigned bits: eps_out = alpha / (2^bits - 1);
-    the integer network requantizes with Eq. 11 (per channel if eps_in is)."""
+    """PACT activation quantized to ``bits`` unsigned bits: eps_out = alpha / (2^bits - 1); the
+    integer network requantizes with Eq. 11 (per channel if eps_in is).
+
+    Examples
+    --------
+    >>> act = QuantAct(alpha=1.5, bits=2).propagate(0.1)
+    >>> act.eps_out, act.exact(np.array([-3, 7, 100])).tolist()     # floor(q * 0.1 / 0.5), clipped
+    (0.5, [0, 1, 3])
+    """
 
     alpha: float
     bits: int
@@ -200,19 +249,24 @@ class QuantAct:
     kind = "act"
 
     def propagate(self, eps_in: Eps) -> "QuantAct":
+        """This layer with its quanta derived from the input quantum ``eps_in`` (NEMO's propagation)."""
         return replace(self, eps_in=eps_in)
 
     @property
     def eps_out(self) -> float:
+        """The quantum of the output."""
         return self.alpha / (2**self.bits - 1)
 
     def fake(self, y: np.ndarray) -> np.ndarray:
+        """The FakeQuantized view: float inputs to float outputs, with quantized weights and activations."""
         return np.clip(np.floor(y / self.eps_out), 0, 2**self.bits - 1) * self.eps_out
 
     def exact(self, q: np.ndarray) -> np.ndarray:
+        """The QuantizedDeployable view: the exact integer image of the output (every requantization an exact floor)."""
         return np.clip(_floor_ratio(q, self.eps_in, self.eps_out), 0, 2**self.bits - 1)   # Eq. 10
 
     def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        """The IntegerDeployable view on integer images only: (output image, its bits, report fields)."""
         beta = self.eps_out * 2**self.bits
         y = nemo.integer_activation(q, self.eps_in, self.eps_out, 0.0, beta, ctx.factor)
         m, d = nemo.requant_parameters(self.eps_in, self.eps_out, ctx.factor)
@@ -222,7 +276,16 @@ class QuantAct:
 @dataclass
 class QuantBN:
     """Integer BN (Eq. 21-22): Q_phi = Q_kappa * Q_in + Q_phi(lambda), eps_out = eps_kappa * eps_in,
-    kappa and lambda quantized with ``bits`` bits."""
+    kappa and lambda quantized with ``bits`` bits.
+
+    Examples
+    --------
+    >>> from fixpt.deploy.network import BatchNorm
+    >>> bn = BatchNorm(np.array([2.0]), np.array([0.5]), np.array([0.0]), np.array([1.0]), eps=0.0)
+    >>> layer = QuantBN(bn, 8).propagate(0.25)
+    >>> layer.q_kappa.tolist(), layer.q_lambda.tolist(), layer.exact(np.array([[4]])).tolist()
+    ([128], [127], [[639]])
+    """
 
     bn: BatchNorm
     bits: int
@@ -235,18 +298,22 @@ class QuantBN:
     kind = "bn"
 
     def propagate(self, eps_in: Eps) -> "QuantBN":
+        """This layer with its quanta derived from the input quantum ``eps_in`` (NEMO's propagation)."""
         q_kappa, eps_kappa, q_lambda, eps_out = nemo.bn_parameters(self.bn.kappa, self.bn.lam, eps_in, self.bits)
         return replace(self, eps_in=eps_in, q_kappa=q_kappa, eps_kappa=eps_kappa, q_lambda=q_lambda,
                        eps_out=eps_out)
 
     def fake(self, y: np.ndarray) -> np.ndarray:
+        """The FakeQuantized view: float inputs to float outputs, with quantized weights and activations."""
         return (channel_shape(self.q_kappa * self.eps_kappa, y.ndim) * y
                 + channel_shape(self.q_lambda * self.eps_out, y.ndim))
 
     def exact(self, q: np.ndarray) -> np.ndarray:
+        """The QuantizedDeployable view: the exact integer image of the output (every requantization an exact floor)."""
         return nemo.integer_bn(q, self.q_kappa, self.q_lambda)
 
     def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        """The IntegerDeployable view on integer images only: (output image, its bits, report fields)."""
         out_bits = max(bits + _bits_of(self.q_kappa) - 1, _bits_of(self.q_lambda)) + 1
         return nemo.integer_bn(q, self.q_kappa, self.q_lambda), out_bits, {"kappa_bits": _bits_of(self.q_kappa)}
 
@@ -254,8 +321,17 @@ class QuantBN:
 @dataclass
 class QuantThreshold:
     """A BatchNorm merged with the next PACT activation into integer thresholds (Eq. 19-20):
-    exact, no approximation; 2^bits + 1 thresholds per channel. A channel with gamma < 0
-    compares -Q_in (Eq. 19 with gamma, mu negated), one with gamma = 0 is a constant."""
+    exact, no approximation; 2^bits + 1 thresholds per channel.  A channel with gamma < 0
+    compares -Q_in (Eq. 19 with gamma, mu negated), one with gamma = 0 is a constant.
+
+    Examples
+    --------
+    >>> from fixpt.deploy.network import BatchNorm
+    >>> bn = BatchNorm(np.array([2.0]), np.array([0.5]), np.array([0.0]), np.array([1.0]), eps=0.0)
+    >>> layer = QuantThreshold(bn, alpha=1.5, bits=2).propagate(0.25)
+    >>> layer.thresholds.tolist(), layer.exact(np.array([[-1], [1], [4]])).tolist()
+    ([[-1, 0, 1, 2, 3]], [[0], [2], [3]])
+    """
 
     bn: BatchNorm
     alpha: float
@@ -268,9 +344,11 @@ class QuantThreshold:
 
     @property
     def eps_out(self) -> float:
+        """The quantum of the output."""
         return self.alpha / (2**self.bits - 1)
 
     def propagate(self, eps_in: Eps) -> "QuantThreshold":
+        """This layer with its quanta derived from the input quantum ``eps_in`` (NEMO's propagation)."""
         levels = 2**self.bits
         gamma, beta, mean = (np.asarray(v, np.float64) for v in (self.bn.gamma, self.bn.beta, self.bn.mean))
         sigma = self.bn.sigma
@@ -287,10 +365,11 @@ class QuantThreshold:
         return replace(self, eps_in=eps_in, thresholds=thresholds, signs=signs)
 
     def fake(self, y: np.ndarray) -> np.ndarray:
+        """The FakeQuantized view: float inputs to float outputs, with quantized weights and activations."""
         return np.clip(np.floor(self.bn.forward(y) / self.eps_out), 0, 2**self.bits - 1) * self.eps_out
 
     def exact(self, q: np.ndarray) -> np.ndarray:
-        """Eq. 20 (exact by the report's proof; tests check it against float BN in rationals)."""
+        """The QuantizedDeployable view: the exact integer image of the output (every requantization an exact floor)."""
         q = np.asarray(q, np.int64)
         out = np.empty_like(q)
         for c in range(q.shape[1]):
@@ -298,13 +377,20 @@ class QuantThreshold:
         return out
 
     def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        """The IntegerDeployable view on integer images only: (output image, its bits, report fields)."""
         return self.exact(q), self.bits + 1, {"thresholds": self.thresholds.shape[1]}
 
 
 @dataclass
 class QuantAvgPool:
     """Average pooling: the exact image is floor(sum / K); the integer network computes
-    (floor(2^d / K) * sum) >> d (Eq. 25), equal when K is a power of two."""
+    (floor(2^d / K) * sum) >> d (Eq. 25), equal when K is a power of two.
+
+    Examples
+    --------
+    >>> QuantAvgPool(2).propagate(0.5).exact(np.arange(16).reshape(1, 1, 4, 4)).tolist()
+    [[[[2, 4], [10, 12]]]]
+    """
 
     k: Union[int, tuple]
     source: list = field(default_factory=list)
@@ -312,18 +398,25 @@ class QuantAvgPool:
     kind = "avgpool"
 
     def propagate(self, eps_in: Eps) -> "QuantAvgPool":
+        """This layer with its quanta derived from the input quantum ``eps_in`` (NEMO's propagation)."""
         return replace(self, eps_in=eps_in)
 
-    eps_out = property(lambda self: self.eps_in)
+    @property
+    def eps_out(self) -> Eps:
+        """The output's quantum: the input's (the layer does not rescale)."""
+        return self.eps_in
 
     def fake(self, y: np.ndarray) -> np.ndarray:
+        """The FakeQuantized view: float inputs to float outputs, with quantized weights and activations."""
         return AvgPool(self.k).forward(y)
 
     def exact(self, q: np.ndarray) -> np.ndarray:
+        """The QuantizedDeployable view: the exact integer image of the output (every requantization an exact floor)."""
         kh, kw = _pair(self.k)
         return np.floor_divide(nemo.window_sums(q, kh, kw), kh * kw)
 
     def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        """The IntegerDeployable view on integer images only: (output image, its bits, report fields)."""
         kh, kw = _pair(self.k)
         return nemo.integer_avgpool(q, kh, kw, ctx.pool_shift), bits, {"multiplier": 2**ctx.pool_shift // (kh * kw),
                                                                        "d": ctx.pool_shift}
@@ -331,26 +424,46 @@ class QuantAvgPool:
 
 @dataclass
 class QuantShape:
-    """MaxPool or Flatten: the same on floats and integer images; the quantum passes."""
+    """MaxPool or Flatten: the same on floats and integer images; the quantum passes.
+
+    Examples
+    --------
+    >>> from fixpt.deploy.network import Flatten
+    >>> layer = QuantShape(Flatten()).propagate(0.5)
+    >>> layer.kind, layer.eps_out, layer.exact(np.zeros((2, 1, 2, 2), np.int64)).shape
+    ('flatten', 0.5, (2, 4))
+    """
 
     layer: Union[MaxPool, Flatten]
     source: list = field(default_factory=list)
     eps_in: Eps = 1.0
-    kind = property(lambda self: type(self.layer).__name__.lower())
+
+    @property
+    def kind(self) -> str:
+        """The layer's kind in the per-layer report: maxpool or flatten."""
+        return type(self.layer).__name__.lower()
 
     def propagate(self, eps_in: Eps) -> "QuantShape":
+        """This layer with its quanta derived from the input quantum ``eps_in`` (NEMO's propagation)."""
         if np.ndim(eps_in) and isinstance(self.layer, Flatten):
             raise ValueError("Flatten needs a scalar quantum, got one per channel: put an Act before it")
         return replace(self, eps_in=eps_in)
 
-    eps_out = property(lambda self: self.eps_in)
+    @property
+    def eps_out(self) -> Eps:
+        """The output's quantum: the input's (the layer does not rescale)."""
+        return self.eps_in
 
     def fake(self, y: np.ndarray) -> np.ndarray:
+        """The FakeQuantized view: float inputs to float outputs, with quantized weights and activations."""
         return self.layer.forward(y)
 
-    exact = fake
+    def exact(self, q: np.ndarray) -> np.ndarray:
+        """The QuantizedDeployable view: the exact integer image of the output (every requantization an exact floor)."""
+        return self.layer.forward(q)
 
     def integer(self, q: np.ndarray, bits: int, ctx: IntegerContext):
+        """The IntegerDeployable view on integer images only: (output image, its bits, report fields)."""
         return self.layer.forward(q), bits, {}
 
 
@@ -372,7 +485,14 @@ def _propagate(layers: Sequence, eps: Eps) -> list:
 @dataclass
 class QuantAdd:
     """An Add node: the sum lives in the quantum of branch 0; every other branch is requantized
-    into it (Eq. 24; exact floor in the QuantizedDeployable image)."""
+    into it (Eq. 24; exact floor in the QuantizedDeployable image).
+
+    Examples
+    --------
+    >>> add = QuantAdd([[], []]).propagate(0.5)       # x + x, both in the input's quantum
+    >>> add.eps_out, add.exact(np.array([3])).tolist()
+    (0.5, [6])
+    """
 
     branches: list
     source: list = field(default_factory=list)
@@ -380,6 +500,7 @@ class QuantAdd:
     kind = "add"
 
     def propagate(self, eps_in: Eps) -> "QuantAdd":
+        """This layer with its quanta derived from the input quantum ``eps_in`` (NEMO's propagation)."""
         added = replace(self, eps_in=eps_in, branches=[_propagate(branch, eps_in) for branch in self.branches])
         if np.ndim(added.eps_out):
             raise ValueError("Add: the first branch must end with a scalar quantum (an Act, or per_channel=False)")
@@ -390,12 +511,17 @@ class QuantAdd:
         """The quantum of each branch's output (the Add's input for an identity branch)."""
         return [branch[-1].eps_out if branch else self.eps_in for branch in self.branches]
 
-    eps_out = property(lambda self: self.branch_eps[0])
+    @property
+    def eps_out(self) -> Eps:
+        """The sum's quantum: the first branch's."""
+        return self.branch_eps[0]
 
     def fake(self, y: np.ndarray) -> np.ndarray:
+        """The FakeQuantized view: float inputs to float outputs, with quantized weights and activations."""
         return sum(_run(branch, y, "fake") for branch in self.branches)
 
     def exact(self, q: np.ndarray) -> np.ndarray:
+        """The QuantizedDeployable view: the exact integer image of the output (every requantization an exact floor)."""
         images = [_run(branch, q, "exact") for branch in self.branches]
         return images[0] + sum(_floor_ratio(image, eps, self.eps_out)
                                for image, eps in zip(images[1:], self.branch_eps[1:]))

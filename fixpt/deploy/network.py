@@ -5,6 +5,8 @@ Layers: ``Linear``, ``Conv2d`` (NCHW), ``BatchNorm``, ``Act`` (ReLU / PACT clipp
 ``MaxPool``, ``AvgPool``, ``Flatten`` and ``Add`` (a DAG node: the sum of several branches fed
 by the same input, an empty branch being the identity, as in a residual block).
 
+Examples
+--------
 >>> import numpy as np
 >>> block = Add([[Linear(np.eye(2) * 2)], []])            # 2x + x
 >>> Network([block, Act()]).run(np.array([[1.0, -1.0]])).tolist()
@@ -21,7 +23,25 @@ from fixpt.deploy import nemo
 
 
 def patches(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:
-    """(N, OH, OW, C*KH*KW) windows of an NCHW array, in (c, kh, kw) order."""
+    """(N, OH, OW, C*KH*KW) windows of an NCHW array, in (c, kh, kw) order.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (N, C, H, W).
+    kh, kw : int
+        The kernel.
+    stride, padding : int
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> patches(np.arange(9.0).reshape(1, 1, 3, 3), 2, 2, 1, 0)[0, 0, 0].tolist()
+    [0.0, 1.0, 3.0, 4.0]
+    """
     padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(2, 3))
     windows = windows[:, :, ::stride, ::stride]
@@ -30,7 +50,22 @@ def patches(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.nd
 
 
 def channel_shape(values, ndim: int):
-    """A per-channel vector shaped to broadcast along axis 1 of an ndim-D tensor (scalars pass)."""
+    """A per-channel vector shaped to broadcast along axis 1 of an ndim-D tensor (scalars pass).
+
+    Parameters
+    ----------
+    values : float or array_like
+    ndim : int
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Examples
+    --------
+    >>> channel_shape(np.array([1.0, 2.0]), 4).shape
+    (1, 2, 1, 1)
+    """
     if np.ndim(values) == 0:
         return values
     return np.reshape(values, (1, -1) + (1,) * (ndim - 2))
@@ -38,19 +73,32 @@ def channel_shape(values, ndim: int):
 
 @dataclass
 class Linear:
-    """y = x @ weight.T + bias; weight is (out, in)."""
+    """y = x @ weight.T + bias; weight is (out, in).
+
+    Examples
+    --------
+    >>> Linear(np.array([[1.0, -1.0]]), np.array([0.5])).forward(np.array([[3.0, 1.0]])).tolist()
+    [[2.5]]
+    """
 
     weight: np.ndarray
     bias: Optional[np.ndarray] = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         y = x @ np.asarray(self.weight, np.float64).T
         return y if self.bias is None else y + self.bias
 
 
 @dataclass
 class Conv2d:
-    """2-D convolution (cross-correlation) of NCHW inputs; weight is (O, C, KH, KW)."""
+    """2-D convolution (cross-correlation) of NCHW inputs; weight is (O, C, KH, KW).
+
+    Examples
+    --------
+    >>> Conv2d(np.ones((1, 1, 2, 2))).forward(np.arange(9.0).reshape(1, 1, 3, 3)).tolist()
+    [[[[8.0, 12.0], [20.0, 24.0]]]]
+    """
 
     weight: np.ndarray
     bias: Optional[np.ndarray] = None
@@ -58,6 +106,7 @@ class Conv2d:
     padding: int = 0
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         w = np.asarray(self.weight, np.float64)
         y = patches(x, w.shape[2], w.shape[3], self.stride, self.padding) @ w.reshape(w.shape[0], -1).T
         y = y if self.bias is None else y + self.bias
@@ -66,7 +115,14 @@ class Conv2d:
 
 @dataclass
 class BatchNorm:
-    """y = gamma (x - mean) / sqrt(var + eps) + beta, per channel (axis 1)."""
+    """y = gamma (x - mean) / sqrt(var + eps) + beta, per channel (axis 1).
+
+    Examples
+    --------
+    >>> bn = BatchNorm(np.array([2.0]), np.array([1.0]), np.array([0.5]), np.array([1.0]), eps=0.0)
+    >>> bn.forward(np.array([[1.5]])).tolist(), float(bn.kappa[0]), float(bn.lam[0])
+    ([[3.0]], 2.0, 0.0)
+    """
 
     gamma: np.ndarray
     beta: np.ndarray
@@ -90,24 +146,39 @@ class BatchNorm:
         return np.asarray(self.beta, np.float64) - self.kappa * np.asarray(self.mean, np.float64)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         return channel_shape(self.kappa, x.ndim) * x + channel_shape(self.lam, x.ndim)
 
 
 @dataclass
 class Act:
-    """ReLU, or PACT's clip(x, 0, alpha) when alpha is set (fake_quantize calibrates it)."""
+    """ReLU, or PACT's clip(x, 0, alpha) when alpha is set (fake_quantize calibrates it).
+
+    Examples
+    --------
+    >>> Act().forward(np.array([-1.0, 2.0])).tolist(), Act(1.5).forward(np.array([-1.0, 2.0])).tolist()
+    ([0.0, 2.0], [0.0, 1.5])
+    """
 
     alpha: Optional[float] = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         return np.maximum(x, 0.0) if self.alpha is None else np.clip(x, 0.0, self.alpha)
 
 
 @dataclass
 class Flatten:
-    """Flattens all but the batch axis."""
+    """Flattens all but the batch axis.
+
+    Examples
+    --------
+    >>> Flatten().forward(np.zeros((2, 3, 4))).shape
+    (2, 12)
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         return x.reshape(x.shape[0], -1)
 
 
@@ -117,38 +188,75 @@ def _pair(k) -> tuple[int, int]:
 
 @dataclass
 class MaxPool:
-    """k x k (or kh x kw) max pooling with stride = window. The same on floats and integer
-    images, as quantization preserves order."""
+    """k x k (or kh x kw) max pooling with stride = window.  The same on floats and integer
+    images, as quantization preserves order.
+
+    Examples
+    --------
+    >>> MaxPool(2).forward(np.arange(16.0).reshape(1, 1, 4, 4)).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
 
     k: Union[int, tuple] = 2
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         return nemo.pool_reduce(x, *_pair(self.k), np.maximum)
 
 
 @dataclass
 class AvgPool:
-    """k x k (or kh x kw) average pooling with stride = window; ``AvgPool((H, W))`` is global."""
+    """k x k (or kh x kw) average pooling with stride = window; ``AvgPool((H, W))`` is global.
+
+    Examples
+    --------
+    >>> AvgPool(2).forward(np.arange(16.0).reshape(1, 1, 4, 4)).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
 
     k: Union[int, tuple] = 2
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         kh, kw = _pair(self.k)
         return nemo.pool_reduce(np.asarray(x, np.float64), kh, kw, np.add) / (kh * kw)
 
 
 @dataclass
 class Add:
-    """The sum of ``branches``, each a list of layers applied to this node's input (``[]`` is
-    the identity): a residual block is ``Add([[conv, bn, act, conv], []])``."""
+    """The sum of ``branches``, each a list of layers applied to this node's input (``[]`` is the
+    identity): a residual block is ``Add([[conv, bn, act, conv], []])``.
+
+    Examples
+    --------
+    >>> Add([[Linear(np.array([[2.0]]))], []]).forward(np.array([[3.0]])).tolist()     # 2x + x
+    [[9.0]]
+    """
 
     branches: list
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """The layer on float64 inputs (a batch along axis 0)."""
         return sum(run_layers(branch, x) for branch in self.branches)
 
 
 def run_layers(layers: Sequence, x: np.ndarray) -> np.ndarray:
+    """Run a list of layers in order.
+
+    Parameters
+    ----------
+    layers : sequence of layers
+    x : numpy.ndarray
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> run_layers([Linear(np.array([[1.0, 1.0]])), Act()], np.array([[1.0, -3.0]])).tolist()
+    [[0.0]]
+    """
     for layer in layers:
         x = layer.forward(x)
     return x
@@ -156,11 +264,19 @@ def run_layers(layers: Sequence, x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Network:
-    """A sequence of layers, run in full precision (float64)."""
+    """A sequence of layers, run in full precision (float64): FullPrecision in NEMO's terms.
+
+    Examples
+    --------
+    >>> net = Network([Linear(np.array([[1.0, 1.0]])), Act()])
+    >>> net.run([[1.0, 2.0], [-1.0, -2.0]]).tolist()
+    [[3.0], [0.0]]
+    """
 
     layers: list
 
     def run(self, x) -> np.ndarray:
+        """The network's output for inputs ``x`` (float64)."""
         return run_layers(self.layers, np.asarray(x, np.float64))
 
     def activations(self, x) -> list:
@@ -180,8 +296,24 @@ def _map_layers(layers: Sequence, transform) -> list:
 
 
 def fold_bn(net: Network) -> Network:
-    """A new network with every BatchNorm that follows a Linear or Conv2d folded into it
-    (Eq. 18), also inside ``Add`` branches."""
+    """A new network with every BatchNorm that follows a Linear or Conv2d folded into it (Eq.
+    18), also inside ``Add`` branches.
+
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    Network
+
+    Examples
+    --------
+    >>> bn = BatchNorm(np.array([2.0]), np.array([1.0]), np.array([0.0]), np.array([1.0]), eps=0.0)
+    >>> folded = fold_bn(Network([Linear(np.array([[1.0]])), bn]))
+    >>> len(folded.layers), folded.run([[3.0]]).tolist()
+    (1, [[7.0]])
+    """
     def fold(layers):
         out: list = []
         for layer in layers:
@@ -199,8 +331,30 @@ def fold_bn(net: Network) -> Network:
 def add_input_bias(net: Network, offset: float) -> Network:
     """The network for inputs ``x - offset`` (Sec. 3.7): an input whose natural representation
     has an offset (``x = offset + eps * Q`` with Q >= 0) is fed as ``eps * Q`` and the first
-    layer's bias absorbs ``weight @ offset``. The first layer must be a Linear, or a Conv2d
-    without padding (a zero-padded border would move by the offset)."""
+    layer's bias absorbs ``weight @ offset``.
+
+    Parameters
+    ----------
+    net : Network
+        Its first layer must be a Linear, or a Conv2d without padding (a zero-padded border
+        would move by the offset).
+    offset : float
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    ValueError
+        Another first layer, or a padded first Conv2d.
+
+    Examples
+    --------
+    >>> net = Network([Linear(np.array([[1.0, 2.0]]))])
+    >>> add_input_bias(net, 0.5).run([[0.5, 0.5]]).tolist() == net.run([[1.0, 1.0]]).tolist()
+    True
+    """
     if not net.layers or not isinstance(net.layers[0], (Linear, Conv2d)):
         raise ValueError("add_input_bias needs a Linear or Conv2d first layer")
     first = net.layers[0]
@@ -232,10 +386,32 @@ def _parametrized(layers: Sequence) -> list:
 
 
 def load_state_dict(net: Network, state_dict: Mapping) -> Network:
-    """A copy of ``net`` with the parameters of a PyTorch ``state_dict`` (tensors or NumPy
-    arrays). Modules are matched in order: the i-th group of keys (keys sharing the prefix
-    before their last dot, ``num_batches_tracked`` ignored) fills the i-th Linear, Conv2d or
-    BatchNorm of ``net``, branches in order; names and shapes are checked."""
+    """A copy of ``net`` with the parameters of a PyTorch ``state_dict`` (tensors or NumPy arrays).
+
+    Modules are matched in order: the i-th group of keys (keys sharing the prefix before their
+    last dot, ``num_batches_tracked`` ignored) fills the i-th Linear, Conv2d or BatchNorm of
+    ``net``, branches in order; names and shapes are checked.
+
+    Parameters
+    ----------
+    net : Network
+    state_dict : mapping of str to array
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    ValueError
+        A different number of modules, a missing name, or a shape that does not match.
+
+    Examples
+    --------
+    >>> net = Network([Linear(np.zeros((1, 2)))])
+    >>> load_state_dict(net, {"0.weight": np.array([[1.0, 2.0]]), "0.bias": np.array([3.0])}).run([[1.0, 1.0]]).tolist()
+    [[6.0]]
+    """
     groups: dict = {}
     for key, value in state_dict.items():
         prefix, _, name = key.rpartition(".")

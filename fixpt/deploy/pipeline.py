@@ -10,6 +10,8 @@ from the input's. ``integerize`` gives the ``IntegerNetwork``, which runs on int
 fixpt's exact MAC kernel with an accumulator of the proven width, requantization by a
 multiplier and a right shift (Eq. 11-14).
 
+Examples
+--------
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> net = Network([Linear(rng.normal(size=(8, 4)), np.zeros(8)), Act(), Linear(rng.normal(size=(3, 8)))])
@@ -42,7 +44,27 @@ from fixpt.quant import calibrate
 
 def harden_weights(net: Network, weight_bits: int = 8, per_channel: bool = False) -> Network:
     """A float network whose Linear and Conv2d weights are replaced by their quantized values
-    eps_w * Q_w (NEMO's ``harden_weights``), branches included."""
+    eps_w * Q_w (NEMO's ``harden_weights``), branches included.
+
+    Parameters
+    ----------
+    net : Network
+    weight_bits : int
+    per_channel : bool
+        Quanta per output channel instead of per layer.
+
+    Returns
+    -------
+    Network
+
+    Examples
+    --------
+    >>> from fixpt.deploy import Network, Linear, Act
+    >>> net = Network([Linear(np.array([[0.5, -0.25]]), np.array([0.125])), Act()])
+    >>> x = np.array([[4.0, 2.0], [1.0, 6.0]])
+    >>> harden_weights(net, weight_bits=2).layers[0].weight.tolist()     # eps_w = 0.5
+    [[0.5, 0.0]]
+    """
     def harden(layers):
         out = []
         for layer in layers:
@@ -56,11 +78,24 @@ def harden_weights(net: Network, weight_bits: int = 8, per_channel: bool = False
 
 @dataclass
 class QuantizedNetwork:
-    """The quantized network in two views. ``run(x, "fake_quantized")`` computes in float with
-    quantized weights and activations (the training-time view); the default
-    ``"quantized_deployable"`` computes the exact integer images (``integer_images``), every
-    requantization an exact floor: the reference an integer deployment is checked against.
-    Inputs are quantized as Q = floor((x - input_offset) / input_eps) (Eq. 10)."""
+    """The quantized network in two views.
+
+    ``run(x, "fake_quantized")`` computes in float with quantized weights and activations (the
+    training-time view); the default ``"quantized_deployable"`` computes the exact integer
+    images (``integer_images``), every requantization an exact floor: the reference an integer
+    deployment is checked against.  Inputs are quantized as Q = floor((x - input_offset) /
+    input_eps) (Eq. 10).
+
+    Examples
+    --------
+    >>> from fixpt.deploy import Network, Linear, Act
+    >>> net = Network([Linear(np.array([[0.5, -0.25]]), np.array([0.125])), Act()])
+    >>> x = np.array([[4.0, 2.0], [1.0, 6.0]])
+    >>> fq = fake_quantize(net, x, input_eps=1.0)
+    >>> q, eps = fq.integer_images(x)
+    >>> q.tolist(), eps == 1.625 / 255                # the activation's quantum alpha / (2^8 - 1)
+    ([[254], [0]], True)
+    """
 
     layers: list
     input_eps: float
@@ -72,6 +107,7 @@ class QuantizedNetwork:
 
     @property
     def eps_out(self) -> Eps:
+        """The output's quantum (the last layer's, or the input's for an empty network)."""
         return self.layers[-1].eps_out if self.layers else self.input_eps
 
     def integer_images(self, x) -> tuple[np.ndarray, Eps]:
@@ -79,6 +115,18 @@ class QuantizedNetwork:
         return _run(self.layers, self.quantize_input(x), "exact"), self.eps_out
 
     def run(self, x, representation: str = "quantized_deployable") -> np.ndarray:
+        """The output values of one representation.
+
+        Parameters
+        ----------
+        x : array_like
+            Float inputs (quantized by ``quantize_input``).
+        representation : {"quantized_deployable", "fake_quantized"}
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         if representation == "quantized_deployable":
             q, eps = self.integer_images(x)
             return q * channel_shape(eps, q.ndim)
@@ -92,7 +140,32 @@ def propagate_quanta(quantized: QuantizedNetwork, input_eps: Optional[float] = N
     """A new network with every tensor's quantum derived from the input's (Eq. 16 after linear
     layers, alpha / (2^bits - 1) after activations, eps_kappa * eps_in after integer BN, branch
     0's after an Add, unchanged by pooling) and the parameters that depend on them (biases,
-    lambda, thresholds) requantized."""
+    lambda, thresholds) requantized.
+
+    Parameters
+    ----------
+    quantized : QuantizedNetwork
+    input_eps : float, optional
+        A new input quantum (default: the network's).
+
+    Returns
+    -------
+    QuantizedNetwork
+
+    Raises
+    ------
+    ValueError
+        A quantum that is not > 0.
+
+    Examples
+    --------
+    >>> from fixpt.deploy import Network, Linear, Act
+    >>> net = Network([Linear(np.array([[0.5, -0.25]]), np.array([0.125])), Act()])
+    >>> x = np.array([[4.0, 2.0], [1.0, 6.0]])
+    >>> fq = fake_quantize(net, x, input_eps=1.0)
+    >>> propagate_quanta(fq, 0.5).layers[0].eps_out == fq.layers[0].eps_out / 2
+    True
+    """
     eps = quantized.input_eps if input_eps is None else float(input_eps)
     if not eps > 0:
         raise ValueError(f"input_eps={input_eps!r} must be > 0")
@@ -159,15 +232,55 @@ def _quantize_layers(layers: Sequence, y: np.ndarray, settings: dict) -> tuple[l
 def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: int = 8, act_bits: int = 8,
                   percentile: float = 100.0, *, calibration: str = "percentile", input_offset: float = 0.0,
                   per_channel: bool = False, bn: str = "auto", bn_bits: int = 8) -> QuantizedNetwork:
-    """Quantize a float network: weights symmetric (``quantize_weight``, per layer or per output
-    channel), biases to eps_w * eps_x, each activation's PACT alpha (unless the Act sets one)
-    calibrated on its float outputs for ``calibration_x`` by ``calibration``: "percentile" (the
-    ``percentile``; 100 is the maximum), "max", "mse" or "kl" (``fixpt.quant.calibrate``); then
-    eps_y = alpha / (2^act_bits - 1). A BatchNorm left in
-    the network (``fold_bn`` folds them) becomes integer BN with ``bn_bits`` (``bn="integer"``)
-    or is merged with the next Act into integer thresholds (``"thresholds"``; ``"auto"``: when
-    act_bits <= 4). Inputs with a non-zero natural offset (x = input_offset + input_eps * Q,
-    Q >= 0) get the input bias of ``add_input_bias``."""
+    """Quantize a float network (FullPrecision -> FakeQuantized / QuantizedDeployable).
+
+    Weights are symmetric (:func:`quantize_weight`, per layer or per output channel), biases
+    go to eps_w * eps_x, and each activation's PACT alpha (unless the Act sets one) is
+    calibrated on its float outputs for ``calibration_x``; then eps_y = alpha / (2^act_bits - 1).
+    A BatchNorm left in the network (``fold_bn`` folds them) becomes integer BN or is merged
+    with the next Act into integer thresholds.
+
+    Parameters
+    ----------
+    net : Network
+    calibration_x : array_like
+        Float inputs for calibration.
+    input_eps : float
+        The input quantum (> 0): x = input_offset + input_eps * Q.
+    weight_bits, act_bits : int
+        2..32 and 1..16.
+    percentile : float
+        The percentile of ``calibration="percentile"`` (100: the maximum).
+    calibration : ('percentile', 'max', 'mse', 'kl')
+        How alphas are chosen (:mod:`fixpt.quant.calibrate`).
+    input_offset : float
+        A natural input offset (Sec. 3.7: :func:`add_input_bias`).
+    per_channel : bool
+        Weight quanta per output channel.
+    bn : ('auto', 'integer', 'thresholds')
+        Integer BN (Eq. 21-22) or thresholds (Eq. 19-20); "auto": thresholds when
+        act_bits <= 4.
+    bn_bits : int
+        Bits of kappa and lambda in integer BN.
+
+    Returns
+    -------
+    QuantizedNetwork
+
+    Raises
+    ------
+    ValueError
+        Arguments out of range, or a structure the representations do not support.
+
+    Examples
+    --------
+    >>> from fixpt.deploy import Network, Linear, Act
+    >>> net = Network([Linear(np.array([[0.5, -0.25]]), np.array([0.125])), Act()])
+    >>> x = np.array([[4.0, 2.0], [1.0, 6.0]])
+    >>> fq = fake_quantize(net, x, input_eps=1.0, weight_bits=8, act_bits=4)
+    >>> fq.run(x, "fake_quantized").round(3).tolist(), net.run(x).tolist()   # 14 steps of 1.625/15
+    ([[1.517], [0.0]], [[1.625], [0.0]])
+    """
     weight_bits = check_int("weight_bits", weight_bits, 2, 32)
     act_bits = check_int("act_bits", act_bits, 1, 16)
     bn_bits = check_int("bn_bits", bn_bits, 2, 32)
@@ -190,10 +303,23 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
 
 @dataclass
 class IntegerNetwork:
-    """IntegerDeployable: integer images only. Linear layers accumulate exactly in an
-    accumulator of the proven width (fixpt MAC kernel, overflow raises), activations and adds
-    requantize by multiplier and shift (Eq. 11-14, 24), average pooling by Eq. 25, BN as
-    integer BN or thresholds. ``report`` holds one row per layer after each run."""
+    """IntegerDeployable: integer images only.
+
+    Linear layers accumulate exactly in an accumulator of the proven width (fixpt MAC kernel,
+    overflow raises); activations and adds requantize by multiplier and shift (Eq. 11-14, 24);
+    average pooling by Eq. 25; BN as integer BN or thresholds.  ``report`` holds one row per
+    layer after each run.
+
+    Examples
+    --------
+    >>> from fixpt.deploy import Network, Linear, Act
+    >>> net = Network([Linear(np.array([[0.5, -0.25]]), np.array([0.125])), Act()])
+    >>> x = np.array([[4.0, 2.0], [1.0, 6.0]])
+    >>> integer = integerize(fake_quantize(net, x, input_eps=1.0))
+    >>> q, eps = integer.integer_run(x)
+    >>> q.tolist(), [row["layer"] for row in integer.report]   # 254 exactly; 1/eta = 16 errs low
+    ([[244], [0]], ['linear', 'act'])
+    """
 
     quantized: QuantizedNetwork
     context: IntegerContext = field(default_factory=IntegerContext)
@@ -257,16 +383,29 @@ class IntegerNetwork:
 
 def integerize(quantized: QuantizedNetwork, factor: float = 16, add_factor: float = 256,
                pool_shift: int = 16) -> IntegerNetwork:
-    """The IntegerDeployable network of a quantized one. ``factor`` and ``add_factor`` are 1/eta
-    of Eq. 14 for activations and adds (NEMO's defaults 16 and 256), ``pool_shift`` the d of
-    Eq. 25."""
+    """The IntegerDeployable network of a quantized one.
+
+    Parameters
+    ----------
+    quantized : QuantizedNetwork
+    factor, add_factor : float
+        1/eta of Eq. 14 for activations and adds (NEMO's defaults 16 and 256).
+    pool_shift : int
+        The d of Eq. 25 (average pooling), 0..30.
+
+    Returns
+    -------
+    IntegerNetwork
+
+    Examples
+    --------
+    >>> from fixpt.deploy import Network, Linear, Act
+    >>> net = Network([Linear(np.array([[0.5, -0.25]]), np.array([0.125])), Act()])
+    >>> x = np.array([[4.0, 2.0], [1.0, 6.0]])
+    >>> integerize(fake_quantize(net, x, input_eps=1.0), factor=2**16).run(x).round(3).tolist()
+    [[1.619], [0.0]]
+    """
     if not factor > 0 or not add_factor > 0:
         raise ValueError(f"factor={factor!r} and add_factor={add_factor!r} must be > 0")
     check_int("pool_shift", pool_shift, 0, 30)
     return IntegerNetwork(quantized, IntegerContext(factor, add_factor, pool_shift))
-
-
-__all__ = ["Act", "Add", "AvgPool", "BatchNorm", "Conv2d", "Flatten", "IntegerContext", "IntegerNetwork", "Linear",
-           "MaxPool", "Network", "QuantAct", "QuantAdd", "QuantAvgPool", "QuantBN", "QuantLinear", "QuantShape",
-           "QuantThreshold", "QuantizedNetwork", "add_input_bias", "fake_quantize", "fold_bn", "harden_weights",
-           "integerize", "load_state_dict", "propagate_quanta", "quantize_weight"]

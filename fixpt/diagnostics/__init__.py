@@ -2,6 +2,8 @@
 (``Tracked``), replaying an expression in another format (``Simulated``), and error
 statistics of an approximation.
 
+Examples
+--------
 >>> import numpy as np
 >>> from fixpt.diagnostics import cancellation
 >>> cancellation(np.array([1.0]), np.array([1.0 - 2.0**-30])).lost_bits.tolist()

@@ -10,6 +10,8 @@ Cancellation is *catastrophic* only when the operands already carry error: by St
 the difference of exact operands within a factor 2 is exact. Pass ``error_ulps=`` (the
 operands' error bounds in ulps) to separate the two.
 
+Examples
+--------
 >>> import numpy as np
 >>> r = cancellation(np.array([1.0, 1.0, 5.0]), np.array([0.9999999, 1.0, 2.0]), threshold_bits=10)
 >>> r.lost_bits.tolist(), r.exact_zero.tolist(), r.n_events
@@ -50,7 +52,29 @@ def _call_site() -> tuple[str, int]:
 
 @dataclass
 class CancellationReport:
-    """Per-element results of one diagnosed operation, with summaries."""
+    """Per-element results of one diagnosed operation, with summaries.
+
+    Attributes
+    ----------
+    op : str
+        "add" or "sub".
+    format : FloatFormat
+        The format the operands are held in.
+    result : numpy.ndarray
+        The results, rounded into the format.
+    lost_bits : numpy.ndarray
+        ``max(E(a), E(b)) - E(result)``; the precision for total cancellation; 0 where not
+        applicable.
+    threshold_bits : int
+        Events are ``lost_bits >= threshold_bits``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = cancellation(np.array([1.0, 2.0]), np.array([1.0 - 2.0**-20, 0.5]), threshold_bits=8)
+    >>> r.lost_bits.tolist(), r.n_events, r.worst
+    ([20, 1], 1, ((0,), 20))
+    """
 
     op: str
     format: FloatFormat
@@ -78,6 +102,7 @@ class CancellationReport:
 
     @property
     def n_events(self) -> int:
+        """The number of events (elements with lost_bits >= threshold_bits)."""
         return int(np.count_nonzero(self.events))
 
     @property
@@ -140,10 +165,35 @@ def cancellation(a, b, op: str = "sub", fmt: Optional[FloatFormatLike] = None, *
                  threshold_bits: int = 10, error_ulps=0) -> CancellationReport:
     """Compute ``a - b`` (op="sub") or ``a + b`` (op="add") and diagnose cancellation.
 
-    ``fmt`` is the format the operands are held in (float32 inputs: binary32; otherwise
-    binary64); the result is rounded into it (exactly, for formats of at most 25 bits of
-    precision and for binary64). ``error_ulps`` is the operands' error bound in ulps: a
-    number, or a pair for (a, b), or arrays; 0 means exact operands.
+    Parameters
+    ----------
+    a, b : array_like
+        Real numbers, broadcast together; values of ``fmt``.
+    op : {"sub", "add"}
+    fmt : FloatFormat or str, optional
+        The format the operands are held in (default: binary32 for float32 inputs, else
+        binary64); the result is rounded into it (exactly, for formats of at most 25 bits of
+        precision and for binary64).
+    threshold_bits : int
+        An event is an element that lost at least this many leading bits.
+    error_ulps : float, array_like or (a_ulps, b_ulps)
+        The operands' error bounds in ulps; 0 means exact operands (then no event is
+        catastrophic: Sterbenz's lemma).
+
+    Returns
+    -------
+    CancellationReport
+
+    Raises
+    ------
+    TypeError, ValueError
+        Inputs that are not real numbers, or not values of ``fmt``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cancellation(np.array([1.0]), np.array([0.9999999]), threshold_bits=10).n_events
+    1
     """
     if op not in ("add", "sub"):
         raise ValueError(f"op={op!r} is not one of: add, sub")
@@ -186,13 +236,23 @@ class _Site:
 
 
 class CancellationWatch:
-    """Events recorded inside ``with watch_cancellation() as w:``, by call site."""
+    """Events recorded inside ``with watch_cancellation() as w:``, by call site.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with watch_cancellation(threshold_bits=20) as w:
+    ...     _ = cancellation(np.array([1.0]), np.array([1.0 - 2.0**-30]))
+    >>> w.n_events, len(w.sites)
+    (1, 1)
+    """
 
     def __init__(self, threshold_bits: int) -> None:
         self.threshold_bits = threshold_bits
         self.sites: dict[tuple, _Site] = {}
 
     def record(self, report: CancellationReport) -> None:
+        """Add a report to the table of its caller's file and line (outside fixpt)."""
         file, line = _call_site()
         site = self.sites.setdefault((file, line, report.op), _Site(file, line, report.op))
         events = report.lost_bits >= self.threshold_bits
@@ -204,6 +264,7 @@ class CancellationWatch:
 
     @property
     def n_events(self) -> int:
+        """All events recorded, over every call site."""
         return sum(site.events for site in self.sites.values())
 
     def __str__(self) -> str:
@@ -224,6 +285,18 @@ def watch_cancellation(threshold_bits: int = 10) -> Iterator[CancellationWatch]:
     """Record cancellation in fixpt's float operations (``cancellation``, ``Tracked``,
     ``Simulated``) made in this block, by the caller's file and line.
 
+    Parameters
+    ----------
+    threshold_bits : int
+        The event threshold of the table.
+
+    Yields
+    ------
+    CancellationWatch
+        ``print(w)`` shows the events per call site.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> with watch_cancellation(threshold_bits=20) as w:
     ...     _ = cancellation(np.array([1.0]), np.array([1.0 - 2.0**-30]))

@@ -7,6 +7,8 @@ catastrophic only on operands that already carry error.
 ``Simulated`` evaluates an expression step by step in a chosen format (any ``FloatFormat``,
 or ``SignificantDigits(n)`` decimal rounding), rounding after every operation with any mode.
 
+Examples
+--------
 >>> x = Tracked([1.0], error=[1e-16])
 >>> y = x - Tracked([0.9999999])
 >>> bool(y.relative_error_bound[0] > 1e-10)      # the input error, magnified by cancellation
@@ -49,10 +51,24 @@ def _two_sum_error(a: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
 
 
 class Tracked:
-    """float64 values held in ``fmt`` with an absolute error bound each.
+    """float64 values held in ``fmt`` with a rigorous absolute error bound each, through +, -, *.
 
-    ``error`` is the inputs' absolute error bound (default 0: exact), or give
-    ``error_ulps=`` in units in the last place of ``fmt``.
+    Parameters
+    ----------
+    values : array_like
+    error : float or array_like
+        The inputs' absolute error bound (default 0: exact).
+    fmt : FloatFormat or str
+        The format every result is rounded into (default binary64).
+    error_ulps : float or array_like, optional
+        The inputs' error bound in units in the last place of ``fmt`` instead.
+
+    Examples
+    --------
+    >>> x = Tracked([1.0], error=[1e-16])
+    >>> y = x - Tracked([0.9999999])
+    >>> bool(y.relative_error_bound[0] > 1e-10)      # the input error, magnified by cancellation
+    True
     """
 
     def __init__(self, values, error=0.0, fmt: FloatFormatLike = binary64, *, error_ulps=None):
@@ -75,6 +91,7 @@ class Tracked:
 
     @property
     def relative_error_bound(self) -> np.ndarray:
+        """The error bound relative to |value| (inf at zero)."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.error == 0, 0.0, self.error / np.abs(self.values))
 
@@ -123,11 +140,19 @@ class Tracked:
 
 @dataclass(frozen=True)
 class SignificantDigits:
-    """Decimal arithmetic with ``digits`` significant digits (ties to even), for teaching."""
+    """Decimal arithmetic with ``digits`` significant digits (ties to even), for teaching.
+
+    Examples
+    --------
+    >>> a, b = Simulated(5.1, SignificantDigits(2)), Simulated(5.2, SignificantDigits(2))
+    >>> ((a + b) / 2).strings()
+    ['5.0']
+    """
 
     digits: int
 
     def context(self) -> decimal.Context:
+        """The decimal context (precision ``digits``, ties to even)."""
         return decimal.Context(prec=self.digits, rounding=decimal.ROUND_HALF_EVEN)
 
 
@@ -227,6 +252,7 @@ class Simulated:
         return self._with(-self.values)
 
     def sqrt(self) -> "Simulated":
+        """The square root, rounded into the format."""
         if self._decimal:
             ctx = self.format.context()
             return self._with(np.array([ctx.sqrt(v) for v in self.values.ravel()], dtype=object)

@@ -4,6 +4,8 @@ multiply-accumulate (dot, matmul, FIR, conv2d), bit-level I/O and operation logs
 
 Importing the package registers the NumPy protocol (``fixpt.fixed.protocol``).
 
+Examples
+--------
 >>> import fixpt
 >>> a = fixpt.array([0.75, -0.5], "Q1.7")
 >>> (a * a).format, fixpt.multiply(a, a, "Q1.7").tolist()

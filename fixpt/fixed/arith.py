@@ -10,6 +10,8 @@ Full precision by default (no information lost):
 With ``out_format=`` the exact result (up to 128 bits wide) is rounded and overflow-handled
 once, in the same C loop.
 
+Examples
+--------
 >>> from fixpt.formats import Q, UQ
 >>> sum_format(Q(4, 12), Q(2, 14)), sum_format(UQ(4, 4), Q(4, 4)), product_format(Q(4, 12), Q(4, 12))
 (Q(5,14), Q(6,4), Q(8,24))

@@ -8,6 +8,8 @@ NumPy documents for ``__array_function__``.  Operators come from NumPy's
 registered exact implementation.  So this module imports no operation, and no import
 runs in a circle.
 
+Examples
+--------
 >>> import fixpt
 >>> x = fixpt.array([0.25, -1.5, 3.3], "Q4.4")
 >>> x
@@ -43,8 +45,25 @@ UFUNCS: dict = {}
 
 
 def implements(numpy_function: Callable) -> Callable:
-    """Register the decorated function as the exact implementation of ``numpy_function``
-    for FixedArrays (used by ``__array_function__`` and by the matching methods)."""
+    """Register the decorated function as the exact implementation of ``numpy_function`` for
+    FixedArrays (used by ``__array_function__`` and by the matching methods).
+
+    Parameters
+    ----------
+    numpy_function : callable
+        A NumPy function such as ``np.sum``.
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Examples
+    --------
+    >>> import numpy as np, fixpt
+    >>> FUNCTIONS[np.concatenate] is fixpt.concatenate
+    True
+    """
     def register(func: Callable) -> Callable:
         FUNCTIONS[numpy_function] = func
         return func
@@ -52,7 +71,25 @@ def implements(numpy_function: Callable) -> Callable:
 
 
 def implements_ufunc(ufunc: np.ufunc, method: str = "__call__") -> Callable:
-    """Register the decorated function as the exact implementation of ``ufunc.method``."""
+    """Register the decorated function as the exact implementation of ``ufunc.method``.
+
+    Parameters
+    ----------
+    ufunc : numpy.ufunc
+    method : str
+        ``"__call__"``, ``"reduce"``, ...
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Examples
+    --------
+    >>> import numpy as np, fixpt
+    >>> UFUNCS[(np.add, "__call__")] is fixpt.add
+    True
+    """
     def register(func: Callable) -> Callable:
         UFUNCS[(ufunc, method)] = func
         return func
@@ -60,7 +97,25 @@ def implements_ufunc(ufunc: np.ufunc, method: str = "__call__") -> Callable:
 
 
 def refuse(name: str):
-    """The TypeError for a NumPy function or ufunc with no exact meaning on FixedArrays."""
+    """Raise the TypeError for a NumPy function or ufunc with no exact meaning on FixedArrays.
+
+    Parameters
+    ----------
+    name : str
+        The function's name.
+
+    Raises
+    ------
+    TypeError
+        Always, naming the function and the float64 way out.
+
+    Examples
+    --------
+    >>> refuse("sin")
+    Traceback (most recent call last):
+    ...
+    TypeError: fixpt: numpy.sin is not exact on FixedArray; use np.asarray(x) to compute in float64
+    """
     raise TypeError(f"fixpt: numpy.{name} is not exact on FixedArray; use np.asarray(x) to "
                     f"compute in float64")
 
@@ -73,7 +128,24 @@ def _call(numpy_function: Callable, *args, **kwargs):
 
 
 def bit_strings(raw: np.ndarray, fmt: FixedFormat, base: int) -> np.ndarray:
-    """Raw integers as base-16 or base-2 strings of the word length (two's complement)."""
+    """Raw integers as base-16 or base-2 strings of the word length (two's complement).
+
+    Parameters
+    ----------
+    raw : numpy.ndarray
+    fmt : FixedFormat
+    base : {16, 2}
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> bit_strings(np.array([-1, 5]), fixpt.Q(2, 2), 2).tolist()
+    ['1111', '0101']
+    """
     width = (fmt.wl + 3) // 4 if base == 16 else fmt.wl
     mask = (1 << fmt.wl) - 1
     spec = f"0{width}{'x' if base == 16 else 'b'}"
@@ -374,6 +446,26 @@ def array(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
 def from_raw(raw, fmt: FormatLike) -> FixedArray:
     """Wrap raw integers (checked against the format's raw range) as a FixedArray.
 
+    Parameters
+    ----------
+    raw : array_like of int
+        Raw two's complement (or unsigned) integers; the value of r is r * 2**-FL.
+    fmt : FixedFormat or str
+        The format.
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    TypeError
+        Values that are not integers.
+    OverflowError
+        A raw value outside the format's raw range.
+
+    Examples
+    --------
     >>> from_raw([-32768, 32767], "Q1.15").tolist()
     [-1.0, 0.999969482421875]
     """
@@ -384,6 +476,18 @@ def from_raw(raw, fmt: FormatLike) -> FixedArray:
 def zeros(shape, fmt: FormatLike) -> FixedArray:
     """All zeros.
 
+    Parameters
+    ----------
+    shape : int or tuple of int
+    fmt : FixedFormat or str
+        The format.
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
     >>> zeros(3, "Q4.4").tolist()
     [0.0, 0.0, 0.0]
     """
@@ -394,6 +498,21 @@ def zeros(shape, fmt: FormatLike) -> FixedArray:
 def full(shape, value, fmt: FormatLike, **kwargs) -> FixedArray:
     """Every element the value (converted exactly with the given modes).
 
+    Parameters
+    ----------
+    shape : int or tuple of int
+    value : real number
+    fmt : FixedFormat or str
+        The format.
+    **kwargs
+        ``rounding``, ``overflow``, ``seed`` as in :func:`array`.
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
     >>> full(2, 0.3, "Q1.3").tolist()
     [0.25, 0.25]
     """
@@ -405,6 +524,20 @@ def full(shape, value, fmt: FormatLike, **kwargs) -> FixedArray:
 def ones(shape, fmt: FormatLike, **kwargs) -> FixedArray:
     """All ones (saturated to max when 1 is out of range).
 
+    Parameters
+    ----------
+    shape : int or tuple of int
+    fmt : FixedFormat or str
+        The format.
+    **kwargs
+        ``rounding``, ``overflow`` as in :func:`array`.
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
     >>> ones(2, "Q1.7").tolist()
     [0.9921875, 0.9921875]
     """
@@ -415,6 +548,21 @@ def arange(start, stop=None, step=1, *, fmt: FormatLike, **kwargs) -> FixedArray
     """Evenly spaced values, computed in float64 then converted (exact when the steps are
     representable).
 
+    Parameters
+    ----------
+    start, stop, step : real numbers
+        As in ``numpy.arange``.
+    fmt : FixedFormat or str
+        The format.
+    **kwargs
+        ``rounding``, ``overflow`` as in :func:`array`.
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
     >>> arange(0, 1, 0.25, fmt="Q2.2").tolist()
     [0.0, 0.25, 0.5, 0.75]
     """

@@ -3,6 +3,8 @@
 Strings hold the WL-bit two's complement (or unsigned) pattern, zero-padded, without a
 prefix, as Verilog's ``$readmemh`` / ``$readmemb`` read them.
 
+Examples
+--------
 >>> import fixpt
 >>> x = fixpt.array([1.0, -1.0, 0.5], "Q4.12")
 >>> x.hex().tolist(), x.bin().tolist()[1]
@@ -40,17 +42,68 @@ def _from_strings(strings, fmt: FormatLike, base: int):
 
 
 def from_hex(strings, fmt: FormatLike):
-    """A FixedArray from hex bit patterns (two's complement for signed formats)."""
+    """A FixedArray from hex bit patterns (two's complement for signed formats).
+
+    Parameters
+    ----------
+    strings : array_like of str
+        Patterns of the word length (``_`` separators allowed, no prefix).
+    fmt : FixedFormat or str
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    ValueError
+        Text that is not a hex pattern, or a pattern wider than the format.
+
+    Examples
+    --------
+    >>> from_hex(["7f", "80"], "Q1.7").tolist()
+    [0.9921875, -1.0]
+    """
     return _from_strings(strings, fmt, 16)
 
 
 def from_bin(strings, fmt: FormatLike):
-    """A FixedArray from binary bit patterns (two's complement for signed formats)."""
+    """A FixedArray from binary bit patterns (two's complement for signed formats).
+
+    Parameters
+    ----------
+    strings : array_like of str
+    fmt : FixedFormat or str
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> from_bin(["0110", "1010"], "Q2.2").tolist()
+    [1.5, -1.5]
+    """
     return _from_strings(strings, fmt, 2)
 
 
 def save_mem(path: Union[str, os.PathLike], x, base: int = 16) -> None:
-    """Write one word per line (flattened, C order) for $readmemh (base 16) / $readmemb (2)."""
+    """Write one word per line (flattened, C order) for ``$readmemh`` (base 16) / ``$readmemb`` (2).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    x : FixedArray
+    base : {16, 2}
+
+    Examples
+    --------
+    >>> import fixpt, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.mem")
+    >>> save_mem(path, fixpt.array([0.5, -0.5], "Q1.7"))
+    >>> open(path).read().split()
+    ['40', 'c0']
+    """
     if base not in (2, 16):
         raise ValueError(f"base={base} must be 2 or 16")
     with open(path, "w", encoding="ascii") as handle:
@@ -59,7 +112,26 @@ def save_mem(path: Union[str, os.PathLike], x, base: int = 16) -> None:
 
 
 def load_mem(path: Union[str, os.PathLike], fmt: FormatLike, base: int = 16):
-    """Read a .mem/.hex file written by save_mem (comments with // and blank lines skipped)."""
+    """Read a .mem/.hex file written by save_mem (comments with // and blank lines skipped).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    fmt : FixedFormat or str
+    base : {16, 2}
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.mem")
+    >>> save_mem(path, fixpt.array([0.5, -0.5], "Q1.7"))
+    >>> load_mem(path, "Q1.7").tolist()
+    [0.5, -0.5]
+    """
     words = []
     with open(path, encoding="ascii") as handle:
         for line in handle:

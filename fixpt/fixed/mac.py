@@ -13,6 +13,8 @@ Model (every step exact unless it says otherwise):
 The default accumulator is exact (see :func:`accumulator_bits`), and the default
 output is the accumulator.
 
+Examples
+--------
 >>> import fixpt, numpy as np
 >>> a = fixpt.array([[0.5, -0.25], [0.875, 0.75]], "Q1.7")
 >>> (a @ a).tolist(), (a @ a).format                 # exact: 2 products of Q1.7 need 17 bits
@@ -65,6 +67,19 @@ def accumulator_bits(a_format: FormatLike, b_format: FormatLike, k: int) -> int:
     From the exact bound k * (largest and smallest product), not the 2n + log2 k rule of
     thumb (which is never smaller, and larger for unsigned or asymmetric ranges).
 
+    Parameters
+    ----------
+    a_format, b_format : FixedFormat or str
+        The operands' formats.
+    k : int
+        The number of products per sum (>= 1).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
     >>> accumulator_bits("Q1.15", "Q1.15", 1), accumulator_bits("UQ8.0", "UQ8.0", 3)
     (32, 18)
     """
@@ -74,8 +89,23 @@ def accumulator_bits(a_format: FormatLike, b_format: FormatLike, k: int) -> int:
 
 
 def accumulator_format(a_format: FormatLike, b_format: FormatLike, k: int) -> FixedFormat:
-    """The exact accumulator as a format: accumulator_bits wide, FLa + FLb fraction bits
-    (an AccumulatorFormat, which may be up to 128 bits wide)."""
+    """The exact accumulator as a format: accumulator_bits wide, FLa + FLb fraction bits (an
+    AccumulatorFormat, which may be up to 128 bits wide).
+
+    Parameters
+    ----------
+    a_format, b_format : FixedFormat or str
+    k : int
+
+    Returns
+    -------
+    AccumulatorFormat
+
+    Examples
+    --------
+    >>> accumulator_format("Q1.15", "Q1.15", 256)
+    Q(10,30)
+    """
     fa, fb = parse_format(a_format), parse_format(b_format)
     lo, hi = _product_range(fa, fb)
     width, signed = _bits_for_range(int(k) * lo, int(k) * hi)
@@ -85,9 +115,30 @@ def accumulator_format(a_format: FormatLike, b_format: FormatLike, k: int) -> Fi
 
 @dataclass(frozen=True)
 class MacStatus:
-    """What a MAC call saw: accumulator overflows (sums that overflowed at least once, and the
-    first such output index), saturated narrowed products, the headroom used (bits of the
-    largest |accumulator| seen, against the accumulator's width), and the output cast's status."""
+    """What a MAC call saw.
+
+    Attributes
+    ----------
+    acc_format : FixedFormat
+    n_acc_overflow : int
+        Sums whose accumulator overflowed at least once.
+    first_acc_overflow : tuple or None
+        The output index of the first such sum.
+    n_product_overflow : int
+        Narrowed products that saturated.
+    max_acc_bits : int
+        Bits of the largest |accumulator| seen (the headroom used).
+    output : CastStatus
+        The status of the final cast into the output format.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> x = fixpt.array([[1.0, 1.0, 1.0]], "Q2.0")
+    >>> _, s = matmul(x, x.T, acc_format="Q3.0", acc_overflow="wrap", return_status=True)
+    >>> s.n_acc_overflow, s.max_acc_bits, s.headroom_bits
+    (0, 2, 0)
+    """
 
     acc_format: FixedFormat
     n_acc_overflow: int
@@ -224,6 +275,45 @@ def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str =
            overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
     """Matrix product with the MAC model; NumPy matmul shapes (1-D operands, batches broadcast).
 
+    Each output accumulates ``a[..., i, k] * b[..., k, j]`` in order k = 0..K-1: exact (or
+    narrowed) products, aligned to the accumulator, added under ``acc_overflow``, then one
+    final rounding into ``out_format``.
+
+    Parameters
+    ----------
+    a, b : FixedArray or array_like
+    acc_format : FixedFormat or str, optional
+        The accumulator (up to 128 bits: an ``AccumulatorFormat``); default: the exact
+        width for these operands and k (:func:`accumulator_format`).
+    acc_overflow : {"wrap", "saturate", "raise"}
+        Applied after every addition; "raise" raises OverflowError naming the first output.
+    product_format : FixedFormat or str, optional
+        Narrow each product into this format first (rounded with ``product_rounding``, then
+        saturated); default: exact products.
+    product_rounding : str or RoundMode
+    out_format : FixedFormat or str, optional
+        The output, rounded once from the accumulator; default: the accumulator (<= 64 bits).
+    rounding, overflow : str or mode
+        How the output cast rounds and what it does beyond the output's range.
+    seed : int, Generator or None
+        Random stream of the stochastic modes (products draw from the next stream).
+    return_status : bool
+        Also return a :class:`MacStatus`.
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, MacStatus)
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not align, an accumulator that cannot hold the aligned products.
+    OverflowError
+        An accumulator overflow under ``acc_overflow="raise"``, or an output overflow under
+        ``overflow="raise"``.
+
+    Examples
+    --------
     >>> import fixpt
     >>> x = fixpt.array([[1.0, 1.0, 1.0]], "Q2.0")           # 1 1 1
     >>> w = fixpt.array([[1.0], [1.0], [-2.0]], "Q2.0")
@@ -286,6 +376,19 @@ def _as_batches(raw: np.ndarray, batch_shape: tuple) -> np.ndarray:
 def dot(a, b, **kwargs):
     """Inner product of 1-D arrays, or matrix product of 2-D ones (like np.dot for <= 2-D).
 
+    Parameters
+    ----------
+    a, b : FixedArray or array_like
+        At most 2-D (use :func:`matmul` for stacks).
+    **kwargs
+        The MAC options of :func:`matmul`.
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, MacStatus)
+
+    Examples
+    --------
     >>> import fixpt
     >>> dot(fixpt.array([0.5, 0.25], "Q1.7"), fixpt.array([0.5, -1.0], "Q1.7")).tolist()
     0.0
@@ -302,6 +405,21 @@ def convolve(x, h, mode: str = "full", **kwargs):
     Output n accumulates h[k] * x[n - k] for k = 0..K-1 in that order (if h is longer than
     x, the two swap roles, as in np.convolve).
 
+    Parameters
+    ----------
+    x, h : FixedArray or array_like
+        Non-empty 1-D signal and taps.
+    mode : {"full", "same", "valid"}
+    **kwargs
+        The MAC options of :func:`matmul` (acc_format, acc_overflow, product_format,
+        product_rounding, out_format, rounding, overflow, seed, return_status).
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, MacStatus)
+
+    Examples
+    --------
     >>> import fixpt
     >>> convolve(fixpt.array([1.0, 2.0, 3.0], "Q4.0"), fixpt.array([1.0, -1.0], "Q2.0")).tolist()
     [1.0, 1.0, 1.0, -3.0]
@@ -343,11 +461,33 @@ def _pair(name: str, value, lo: int) -> tuple[int, int]:
 
 
 def conv2d(x, w, stride: int = 1, padding: int = 0, **kwargs):
-    """2-D convolution (cross-correlation, as in CNN layers): x is (N, C, H, W), w is
-    (O, C, KH, KW), output (N, O, OH, OW). Each output accumulates over (c, kh, kw) in
-    row-major order. ``stride`` and ``padding`` are ints or (rows, cols) pairs; padding is
-    with zeros.
+    """2-D convolution (cross-correlation, as in CNN layers) with the MAC model.
 
+    Each output accumulates over (c, kh, kw) in row-major order; padding is with zeros.
+
+    Parameters
+    ----------
+    x : FixedArray or array_like
+        Images (N, C, H, W).
+    w : FixedArray or array_like
+        Kernels (O, C, KH, KW).
+    stride, padding : int or (int, int)
+        Per axis (rows, cols); stride >= 1, padding >= 0.
+    **kwargs
+        The MAC options of :func:`matmul`.
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, MacStatus)
+        (N, O, OH, OW).
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, or a kernel larger than the padded input.
+
+    Examples
+    --------
     >>> import fixpt, numpy as np
     >>> x = fixpt.array(np.arange(16.0).reshape(1, 1, 4, 4), "Q6.0")
     >>> w = fixpt.array(np.ones((1, 1, 2, 2)), "Q2.0")

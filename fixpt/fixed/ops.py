@@ -4,6 +4,8 @@ Every function takes FixedArrays or plain numbers/arrays (converted exactly to t
 smallest format that holds them).  Arithmetic runs in the C core (fixpt.arith);
 this module owns shapes and formats.
 
+Examples
+--------
 >>> import fixpt
 >>> a = fixpt.array([1.5, -0.25], "Q4.4")
 >>> fixpt.add(a, 0.125).tolist(), fixpt.add(a, 0.125).format
@@ -40,8 +42,24 @@ def _fraction_bits(v: Fraction) -> int:
 
 
 def exact_format_of(values) -> FixedFormat:
-    """The smallest format that holds every value exactly (ints or finite floats).
+    """The smallest format that holds every value exactly.
 
+    Parameters
+    ----------
+    values : array_like
+        Integers, finite floats, or dyadic fractions (read exactly).
+
+    Returns
+    -------
+    FixedFormat
+
+    Raises
+    ------
+    ValueError
+        NaN or inf, a non-dyadic fraction, or values that need more than 64 bits.
+
+    Examples
+    --------
     >>> exact_format_of([0.5, 3.0]), exact_format_of(-3), exact_format_of([0.1]), exact_format_of(-2**63)
     (UQ(2,1), Q(3,0), UQ(-3,55), Q(64,0))
     """
@@ -81,7 +99,21 @@ def exact_format_of(values) -> FixedFormat:
 
 
 def as_fixed(x) -> FixedArray:
-    """x itself if it is a FixedArray, else x converted exactly (see exact_format_of)."""
+    """x itself if it is a FixedArray, else x converted exactly (see :func:`exact_format_of`).
+
+    Parameters
+    ----------
+    x : FixedArray or array_like
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> as_fixed([0.75, -2]).format
+    Q(2,2)
+    """
     if isinstance(x, FixedArray):
         return x
     fmt = exact_format_of(x)
@@ -106,15 +138,80 @@ def add(a, b, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = 
         overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
     """a + b, exact in Q(max(IL) + 1, max(FL)), or cast once into ``out_format``.
 
-    With ``return_status=True`` also returns a CastStatus whose ``overflow_mask``
-    marks the elements that overflowed.
+    Parameters
+    ----------
+    a, b : FixedArray or array_like
+        Operands, broadcast like NumPy; plain numbers and arrays are converted exactly to the
+        smallest format that holds them (see :func:`exact_format_of`).
+    out_format : FixedFormat or str, optional
+        Round the exact result once into this format (in the same C pass); None keeps the
+        exact, full-precision result.
+    rounding, overflow : str or mode
+        How ``out_format`` rounds and what it does beyond its range (ignored without it).
+    seed : int, Generator or None
+        The random stream of the stochastic modes.
+    return_status : bool
+        Also return the :class:`CastStatus` (with the per-element ``overflow_mask``).
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, CastStatus)
+
+    Raises
+    ------
+    ValueError
+        A full-precision result wider than 64 bits (pass ``out_format=``), binary points more
+        than 63 bits apart.
+    OverflowError
+        Any overflow under ``overflow="raise"``.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> a = fixpt.array([1.5, -0.25], "Q4.4")
+    >>> add(a, 0.125).tolist(), add(a, 0.125).format
+    ([1.625, -0.125], Q(5,4))
     """
     return _binary("add", a, b, out_format, rounding, overflow, seed, return_status)
 
 
 def subtract(a, b, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
              overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
-    """a - b, exact (always signed), or cast once into ``out_format``."""
+    """a - b, exact (always signed), or cast once into ``out_format``.
+
+    Parameters
+    ----------
+    a, b : FixedArray or array_like
+        Operands, broadcast like NumPy; plain numbers and arrays are converted exactly to the
+        smallest format that holds them (see :func:`exact_format_of`).
+    out_format : FixedFormat or str, optional
+        Round the exact result once into this format (in the same C pass); None keeps the
+        exact, full-precision result.
+    rounding, overflow : str or mode
+        How ``out_format`` rounds and what it does beyond its range (ignored without it).
+    seed : int, Generator or None
+        The random stream of the stochastic modes.
+    return_status : bool
+        Also return the :class:`CastStatus` (with the per-element ``overflow_mask``).
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, CastStatus)
+
+    Raises
+    ------
+    ValueError
+        A full-precision result wider than 64 bits (pass ``out_format=``), binary points more
+        than 63 bits apart.
+    OverflowError
+        Any overflow under ``overflow="raise"``.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> subtract(fixpt.array([0.5], "UQ2.2"), fixpt.array([1.0], "UQ2.2")).tolist()
+    [-0.5]
+    """
     return _binary("sub", a, b, out_format, rounding, overflow, seed, return_status)
 
 
@@ -122,6 +219,35 @@ def multiply(a, b, out_format: Optional[FormatLike] = None, *, rounding: RoundLi
              overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
     """a * b, exact in Q(ILa + ILb, FLa + FLb), or cast once into ``out_format``.
 
+    Parameters
+    ----------
+    a, b : FixedArray or array_like
+        Operands, broadcast like NumPy; plain numbers and arrays are converted exactly to the
+        smallest format that holds them (see :func:`exact_format_of`).
+    out_format : FixedFormat or str, optional
+        Round the exact result once into this format (in the same C pass); None keeps the
+        exact, full-precision result.
+    rounding, overflow : str or mode
+        How ``out_format`` rounds and what it does beyond its range (ignored without it).
+    seed : int, Generator or None
+        The random stream of the stochastic modes.
+    return_status : bool
+        Also return the :class:`CastStatus` (with the per-element ``overflow_mask``).
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, CastStatus)
+
+    Raises
+    ------
+    ValueError
+        A full-precision result wider than 64 bits (pass ``out_format=``), binary points more
+        than 63 bits apart.
+    OverflowError
+        Any overflow under ``overflow="raise"``.
+
+    Examples
+    --------
     >>> import fixpt
     >>> a = fixpt.array([0.75, -0.5], "Q1.15")
     >>> multiply(a, a, "Q1.15").tolist(), multiply(a, a).format
@@ -135,7 +261,30 @@ def divide(a, b, out_format: FormatLike, *, rounding: RoundLike = "nearest_even"
            return_status: bool = False):
     """The exact quotient a / b, rounded once into ``out_format``.
 
-    Division by zero raises ZeroDivisionError naming the count and first index.
+    Parameters
+    ----------
+    a, b : FixedArray or array_like
+        Operands, broadcast like NumPy; plain numbers and arrays are converted exactly to the
+        smallest format that holds them (see :func:`exact_format_of`).
+    out_format : FixedFormat or str
+        The format of the quotient (a quotient has no finite exact format).
+    rounding, overflow, seed, return_status
+        As in :func:`add`.
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, CastStatus)
+
+    Raises
+    ------
+    ZeroDivisionError
+        Naming the count and the first index of the zero divisors.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> divide(fixpt.array(1.0, "Q4.4"), fixpt.array(3.0, "Q4.4"), "Q2.8").tolist()
+    0.33203125
     """
     a, b = as_fixed(a), as_fixed(b)
     raw, fmt, status = arith.run("div", a.raw, a.format, b.raw, b.format, out_format,
@@ -156,18 +305,69 @@ def _unary(op: str, a, out_format, rounding, overflow, return_status):
 
 def negative(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
              overflow: OverflowLike = "saturate", return_status: bool = False):
-    """-a, exact in Q(IL + 1, FL)."""
+    """-a, exact in Q(IL + 1, FL), or cast once into ``out_format``.
+
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    out_format, rounding, overflow, return_status
+        As in :func:`add`.
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, CastStatus)
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> negative(fixpt.array(-8.0, "Q4.0")).tolist(), negative(fixpt.array(-8.0, "Q4.0"), "Q4.0").tolist()
+    (8.0, 7.0)
+    """
     return _unary("neg", a, out_format, rounding, overflow, return_status)
 
 
 def absolute(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
              overflow: OverflowLike = "saturate", return_status: bool = False):
-    """|a|, exact in Q(IL + 1, FL) (unchanged format for unsigned a)."""
+    """|a|, exact in Q(IL + 1, FL) (the same format for unsigned a), or cast into ``out_format``.
+
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    out_format, rounding, overflow, return_status
+        As in :func:`add`.
+
+    Returns
+    -------
+    FixedArray, or (FixedArray, CastStatus)
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> absolute(fixpt.array([-8.0, 3.5], "Q4.1")).tolist()
+    [8.0, 3.5]
+    """
     return _unary("abs", a, out_format, rounding, overflow, return_status)
 
 
 def scale_by_power_of_two(a: FixedArray, n: int) -> FixedArray:
-    """a * 2**n exactly: same raw integers, binary point moved n places."""
+    """a * 2**n exactly: the same raw integers (a copy), the binary point moved n places.
+
+    Parameters
+    ----------
+    a : FixedArray
+    n : int
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> x = scale_by_power_of_two(fixpt.array([0.75], "Q2.2"), 3)
+    >>> x.tolist(), x.format
+    ([6.0], Q(5,-1))
+    """
     n = check_int("shift", n)
     fmt = a.format
     # a new array, as every arithmetic result is (a view would let writes to it change a)
@@ -175,7 +375,22 @@ def scale_by_power_of_two(a: FixedArray, n: int) -> FixedArray:
 
 
 def compare(a, b) -> np.ndarray:
-    """Sign of the exact difference a - b (-1, 0, 1), broadcast, for any formats."""
+    """Sign of the exact difference a - b (-1, 0, 1), broadcast, for any two formats.
+
+    Parameters
+    ----------
+    a, b : FixedArray or array_like
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> compare(fixpt.array([0.5, 1.0], "Q2.8"), fixpt.array([0.5, 0.75], "UQ1.2")).tolist()
+    [0, 1]
+    """
     a, b = as_fixed(a), as_fixed(b)
     return arith.compare_sign(a.raw, a.format, b.raw, b.format)
 
@@ -185,6 +400,21 @@ def compare(a, b) -> np.ndarray:
 def common_format(formats: Sequence[FixedFormat]) -> FixedFormat:
     """The smallest format holding every value of every given format.
 
+    Parameters
+    ----------
+    formats : sequence of FixedFormat
+
+    Returns
+    -------
+    FixedFormat
+
+    Raises
+    ------
+    ValueError
+        A common format that needs more than 64 bits.
+
+    Examples
+    --------
     >>> common_format([FixedFormat(4, 4), FixedFormat(2, 8, False)])
     Q(4,8)
     """
@@ -201,19 +431,68 @@ def _joined(arrays) -> tuple[list[FixedArray], FixedFormat]:
 
 
 def concatenate(arrays, axis: int = 0) -> FixedArray:
-    """Join arrays along an axis, in the common format (exact)."""
+    """Join arrays along an axis, in their common format (exact).
+
+    Parameters
+    ----------
+    arrays : sequence of FixedArray or array_like
+    axis : int
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> c = concatenate([fixpt.array([1.5], "Q2.1"), fixpt.array([0.25], "UQ1.2")])
+    >>> c.tolist(), c.format
+    ([1.5, 0.25], Q(2,2))
+    """
     items, fmt = _joined(arrays)
     return FixedArray(np.concatenate([x.raw for x in items], axis=axis), fmt)
 
 
 def stack(arrays, axis: int = 0) -> FixedArray:
-    """Stack arrays along a new axis, in the common format (exact)."""
+    """Stack arrays along a new axis, in their common format (exact).
+
+    Parameters
+    ----------
+    arrays : sequence of FixedArray or array_like
+    axis : int
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> stack([fixpt.array([1.0, 2.0], "Q4.0"), [0.5, 0.25]]).tolist()
+    [[1.0, 2.0], [0.5, 0.25]]
+    """
     items, fmt = _joined(arrays)
     return FixedArray(np.stack([x.raw for x in items], axis=axis), fmt)
 
 
 def where(condition, x, y) -> FixedArray:
-    """Elements of x where condition holds, else of y, in their common format (exact)."""
+    """Elements of x where condition holds, else of y, in their common format (exact).
+
+    Parameters
+    ----------
+    condition : array_like of bool
+    x, y : FixedArray or array_like
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> where([True, False], fixpt.array([1.0, 2.0], "Q4.4"), 0.5).tolist()
+    [1.0, 0.5]
+    """
     (x, y), fmt = _joined([x, y])
     return FixedArray(np.where(np.asarray(condition), x.raw, y.raw), fmt)
 
@@ -257,6 +536,29 @@ def sum(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] =
         rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
     """Exact sum; N terms add ceil(log2 N) integer bits (or cast once into ``out_format``).
 
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    axis : int, tuple of int or None
+        The axes to reduce (None: all); out of range is numpy's AxisError.
+    keepdims : bool
+    out_format : FixedFormat or str, optional
+        Round the exact sum once into this format.
+    rounding, overflow : str or mode
+        As in :func:`add`.
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    ValueError
+        A sum that needs more than 63 bits (narrow the input, or use fixpt.matmul with an
+        accumulator).
+
+    Examples
+    --------
     >>> import fixpt
     >>> s = fixpt.array([7.5, 7.5, 7.5], "Q4.4").sum()
     >>> float(s), s.format
@@ -269,7 +571,27 @@ def sum(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] =
 
 def cumsum(a, axis=None, out_format: Optional[FormatLike] = None, *,
            rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
-    """Exact running sum (format grown for the full length along the axis)."""
+    """Exact running sum (format grown for the full length along the axis).
+
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    axis : int or None
+        None runs over the flattened array.
+    out_format, rounding, overflow
+        As in :func:`sum`.
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> c = cumsum(fixpt.array([1.5, 1.5, 1.5], "Q2.1"))
+    >>> c.tolist(), c.format
+    ([1.5, 3.0, 4.5], Q(4,1))
+    """
     a = as_fixed(a)
     n = a.size if axis is None else a.shape[normalize_axis(axis, a.ndim)]
     raw, exact = _sum_raw(a, n, np.cumsum, "cumsum", axis=axis)
@@ -280,6 +602,26 @@ def mean(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] 
          rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
     """The exact mean rounded once into ``out_format`` (default: the input's format).
 
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    axis : int, tuple of int or None
+        The axes to reduce (None: all); out of range is numpy's AxisError.
+    keepdims : bool
+    out_format : FixedFormat or str, optional
+    rounding, overflow : str or mode
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    ValueError
+        The mean of nothing (an empty array or axis).
+
+    Examples
+    --------
     >>> import fixpt
     >>> fixpt.array([0.5, 0.25, 0.25], "Q2.2").mean().tolist()   # 1/3 rounds to 0.25
     0.25
@@ -296,21 +638,77 @@ def mean(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] 
 
 
 def amin(a, axis=None, keepdims: bool = False) -> FixedArray:
-    """Smallest element(s), same format."""
+    """Smallest element(s), same format.
+
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    axis : int, tuple of int or None
+        The axes to reduce (None: all); out of range is numpy's AxisError.
+    keepdims : bool
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> amin(fixpt.array([[1.0, -2.0], [0.5, 3.0]], "Q4.4"), axis=0).tolist()
+    [0.5, -2.0]
+    """
     a = as_fixed(a)
     return FixedArray(np.asarray(np.min(a.raw, axis=axis, keepdims=keepdims)), a.format)
 
 
 def amax(a, axis=None, keepdims: bool = False) -> FixedArray:
-    """Largest element(s), same format."""
+    """Largest element(s), same format.
+
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    axis : int, tuple of int or None
+        The axes to reduce (None: all); out of range is numpy's AxisError.
+    keepdims : bool
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> amax(fixpt.array([[1.0, -2.0], [0.5, 3.0]], "Q4.4"), axis=1).tolist()
+    [1.0, 3.0]
+    """
     a = as_fixed(a)
     return FixedArray(np.asarray(np.max(a.raw, axis=axis, keepdims=keepdims)), a.format)
 
 
 def prod(a, axis=None, keepdims: bool = False, out_format: Optional[FormatLike] = None, *,
          rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate") -> FixedArray:
-    """Exact product of N terms in Q(N*IL, N*FL), where that fits 64 bits ("where safe").
+    """Exact product of N terms in Q(N*IL, N*FL), where that fits 64 bits.
 
+    Parameters
+    ----------
+    a : FixedArray or array_like
+    axis : int, tuple of int or None
+        The axes to reduce (None: all); out of range is numpy's AxisError.
+    keepdims : bool
+    out_format, rounding, overflow
+        As in :func:`sum`.
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    ValueError
+        A product format wider than 64 bits.
+
+    Examples
+    --------
     >>> import fixpt
     >>> fixpt.array([1.5, -2.0, 0.5], "Q3.1").prod().tolist()
     -1.5

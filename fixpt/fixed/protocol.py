@@ -4,6 +4,8 @@ Importing this module registers them with :func:`fixpt.fixed.arrays.implements` 
 :func:`~fixpt.fixed.arrays.implements_ufunc` (``fixpt.fixed`` imports it); anything else raises
 a clear ``TypeError`` (never a silent float computation).
 
+Examples
+--------
 >>> import fixpt, numpy as np
 >>> x = fixpt.array([0.5, 1.5], "Q4.4")
 >>> np.add(x, x).tolist(), np.sum(x).tolist()

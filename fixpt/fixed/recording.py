@@ -1,5 +1,7 @@
 """Collect what every cast and operation did: ``with fixpt.record() as log:``.
 
+Examples
+--------
 >>> import fixpt
 >>> with fixpt.record() as log:
 ...     x = fixpt.array([0.3, 9.0], "Q4.4")
@@ -53,7 +55,22 @@ class Log:
 
 @contextmanager
 def record() -> Iterator[Log]:
-    """Record every fixpt cast and operation in this block (nested blocks all record)."""
+    """Record every fixpt cast and operation in this block (nested blocks all record).
+
+    Yields
+    ------
+    Log
+        Its ``entries`` (operation, format, size, overflow and rounding counts, min, max);
+        ``print(log)`` shows them as a table.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> with fixpt.record() as log:
+    ...     y = fixpt.array([0.3, 9.0], "Q4.4") * 2
+    >>> [(e.operation, e.n_overflow) for e in log.entries]
+    [('array', 1), ('mul', 0)]
+    """
     log = Log()
     token = _active.set(_active.get() + (log,))
     try:
@@ -63,11 +80,20 @@ def record() -> Iterator[Log]:
 
 
 def is_recording() -> bool:
+    """Whether a ``record()`` block is active (operations then compute their min and max)."""
     return bool(_active.get())
 
 
 def note(operation: str, status, values: Optional[np.ndarray] = None) -> None:
-    """Add one entry to every active log (cheap no-op when nothing records)."""
+    """Add one entry to every active log (cheap no-op when nothing records).
+
+    Parameters
+    ----------
+    operation : str
+    status : CastStatus
+    values : numpy.ndarray, optional
+        The result's values, for the min and max columns.
+    """
     logs = _active.get()
     if not logs:
         return

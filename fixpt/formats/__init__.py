@@ -1,6 +1,8 @@
 """Number formats: fixed point ``Q(IL, FL)`` / ``UQ(IL, FL)``, binary floating point
 ``FloatFormat(exp_bits, man_bits)``, and the rounding and overflow modes.
 
+Examples
+--------
 >>> from fixpt.formats import Q, FloatFormat, RoundMode
 >>> Q(4, 12).wl, FloatFormat(5, 10).max, RoundMode.parse("floor")
 (16, 65504.0, <RoundMode.FLOOR: 5>)

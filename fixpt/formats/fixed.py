@@ -3,6 +3,8 @@
 The <IL, FL> convention: word length WL = IL + FL; for signed formats IL
 counts the sign bit.  A raw integer r of a format stands for r * 2**-FL.
 
+Examples
+--------
 >>> Q(1, 15)
 Q(1,15)
 >>> Q(1, 15).min, Q(1, 15).max
@@ -27,7 +29,29 @@ MAX_ABS_FRACTION_LENGTH = 16384
 
 
 def smallest_container(bits: int, signed: bool) -> np.dtype:
-    """The smallest NumPy integer dtype of 8, 16, 32 or 64 bits holding ``bits`` bits."""
+    """The smallest NumPy integer dtype of 8, 16, 32 or 64 bits holding ``bits`` bits.
+
+    Parameters
+    ----------
+    bits : int
+        Bits to hold (1..64).
+    signed : bool
+        Signed (``intN``) or unsigned (``uintN``) container.
+
+    Returns
+    -------
+    numpy.dtype
+
+    Raises
+    ------
+    ValueError
+        More than 64 bits.
+
+    Examples
+    --------
+    >>> smallest_container(12, True), smallest_container(33, False)
+    (dtype('int16'), dtype('uint64'))
+    """
     for size in (8, 16, 32, 64):
         if bits <= size:
             return np.dtype(f"{'int' if signed else 'uint'}{size}")
@@ -159,6 +183,24 @@ class AccumulatorFormat(FixedFormat):
 def Q(il: int, fl: int) -> FixedFormat:
     """Signed two's complement format with IL integer bits (sign included) and FL fraction bits.
 
+    Parameters
+    ----------
+    il : int
+        Integer bits, the sign bit included (may be negative or exceed the word length).
+    fl : int
+        Fraction bits (may be negative); the word length is ``il + fl``, 1..64.
+
+    Returns
+    -------
+    FixedFormat
+
+    Raises
+    ------
+    ValueError
+        A word length outside 1..64, or ``|fl|`` above 16384.
+
+    Examples
+    --------
     >>> Q(1, 7).raw_min, Q(1, 7).raw_max, Q(1, 7).eps
     (-128, 127, 0.0078125)
     """
@@ -168,6 +210,17 @@ def Q(il: int, fl: int) -> FixedFormat:
 def UQ(il: int, fl: int) -> FixedFormat:
     """Unsigned format with IL integer and FL fraction bits.
 
+    Parameters
+    ----------
+    il, fl : int
+        Integer and fraction bits; the word length ``il + fl`` is 1..64.
+
+    Returns
+    -------
+    FixedFormat
+
+    Examples
+    --------
     >>> UQ(8, 0).max
     255.0
     """
@@ -192,8 +245,25 @@ FormatLike = Union[FixedFormat, str]
 def parse_format(spec: FormatLike) -> FixedFormat:
     """Parse ``"Q4.12"``, ``"UQ8.0"``, ``"Q(4,12)"``, ``"s16/12"`` or ``"u8/8"``.
 
-    A FixedFormat is returned unchanged.
+    Parameters
+    ----------
+    spec : FixedFormat or str
+        A format (returned unchanged) or its name: ``Q<il>.<fl>``, ``UQ<il>.<fl>``,
+        ``Q(<il>,<fl>)``, or ``s<wl>/<fl>`` / ``u<wl>/<fl>`` (word and fraction length).
 
+    Returns
+    -------
+    FixedFormat
+
+    Raises
+    ------
+    TypeError
+        Neither a format nor a string.
+    ValueError
+        A string of no known form, or an invalid format.
+
+    Examples
+    --------
     >>> parse_format("UQ8.0"), parse_format("u8/8")
     (UQ(8,0), UQ(0,8))
     """

@@ -3,6 +3,8 @@
 ``man_bits`` counts the stored (trailing) significand bits, so the precision
 is man_bits + 1.  The bias is 2**(exp_bits-1) - 1 unless given.
 
+Examples
+--------
 >>> binary16.max, binary16.min_normal, binary16.min_subnormal
 (65504.0, 6.103515625e-05, 5.960464477539063e-08)
 >>> e4m3fn.max, e4m3fn.has_inf
@@ -109,6 +111,7 @@ class FloatFormat:
 
     @property
     def has_inf(self) -> bool:
+        """Whether the format encodes infinities (IEEE formats do; fn and fnuz do not)."""
         return self.inf_nan == "ieee"
 
     # --- exponents --------------------------------------------------------------
@@ -239,6 +242,25 @@ FloatFormatLike = Union[FloatFormat, str]
 def parse_float_format(spec: FloatFormatLike) -> FloatFormat:
     """A named format (``"binary32"``, ``"bfloat16"``, ``"e4m3fn"``, ...) or ``"E<e>M<m>"``.
 
+    Parameters
+    ----------
+    spec : FloatFormat or str
+        A format (returned unchanged), a name of ``NAMED_FORMATS`` or an alias (``"float16"``,
+        ``"fp32"``, ``"float8_e4m3fn"``, ...), or ``"E<e>M<m>"`` for an IEEE-style format.
+
+    Returns
+    -------
+    FloatFormat
+
+    Raises
+    ------
+    TypeError
+        Neither a format nor a string.
+    ValueError
+        An unknown name.
+
+    Examples
+    --------
     >>> parse_float_format("float16") is binary16, parse_float_format("E3M4")
     (True, FloatFormat(exp_bits=3, man_bits=4, bias=3))
     """

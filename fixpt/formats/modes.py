@@ -3,6 +3,8 @@
 Modes are enums whose values are the C core's codes; anywhere a mode is
 expected its lower-case name works too.
 
+Examples
+--------
 >>> RoundMode.parse("nearest_even")
 <RoundMode.NEAREST_EVEN: 0>
 >>> OverflowMode.parse(OverflowMode.WRAP)
@@ -39,7 +41,13 @@ class RoundMode(_ParsableEnum):
     """How a value between two representable neighbours is resolved.
 
     "up" and "down" mean toward +inf and -inf.  See docs/rounding.md for the
-    equivalent MATLAB ``fi`` and HLS ``ap_fixed`` names.
+    equivalent MATLAB ``fi`` and HLS ``ap_fixed`` names.  Anywhere a mode is expected, its
+    lower-case name works too.
+
+    Examples
+    --------
+    >>> RoundMode.parse("nearest_away"), RoundMode.STOCHASTIC.is_stochastic
+    (<RoundMode.NEAREST_AWAY: 1>, True)
     """
 
     #: nearest, ties to even (IEEE default; MATLAB Convergent)
@@ -69,11 +77,18 @@ class RoundMode(_ParsableEnum):
 
     @property
     def is_stochastic(self) -> bool:
+        """Whether the mode draws random words (stochastic, stochastic_equal)."""
         return self in (RoundMode.STOCHASTIC, RoundMode.STOCHASTIC_EQUAL)
 
 
 class OverflowMode(_ParsableEnum):
-    """What happens to a value outside the format's range."""
+    """What happens to a value outside the format's range.
+
+    Examples
+    --------
+    >>> OverflowMode.parse("wrap"), OverflowMode.SATURATE_ZERO.saturates
+    (<OverflowMode.WRAP: 3>, True)
+    """
 
     #: clamp to [min, max]
     SATURATE = _OVERFLOW["SATURATE"]
@@ -88,6 +103,7 @@ class OverflowMode(_ParsableEnum):
 
     @property
     def saturates(self) -> bool:
+        """Whether the mode replaces an out-of-range value by a value of the range (not wrap, not raise)."""
         return self in (OverflowMode.SATURATE, OverflowMode.SATURATE_SYMMETRIC,
                         OverflowMode.SATURATE_ZERO)
 

@@ -3,6 +3,8 @@ bit for bit as ONNX, PyTorch, TFLite/gemmlowp, NEMO and FBGEMM (:mod:`fixpt.quan
 calibration of clipping ranges (:mod:`fixpt.quant.calibrate`), and the training-side pieces:
 fake quantization with the straight-through estimator, PACT, DoReFa (:mod:`fixpt.quant.train`).
 
+Examples
+--------
 >>> import numpy as np
 >>> from fixpt import quant
 >>> p = quant.choose_qparams(-1.0, 1.0, bits=8, symmetric=True)

@@ -6,6 +6,8 @@ Convention: ``q = clamp(round(x / scale) + zero_point, qmin, qmax)`` and
 ``scale = eps``, ``zero_point = -alpha / eps``; Distiller's ``q = round(s * x - zp)`` is
 ``scale = 1 / s``, ``zero_point = -zp``.
 
+Examples
+--------
 >>> import numpy as np
 >>> p = choose_qparams(-2.0, 2.0, bits=8, symmetric=True, narrow_range=True)
 >>> float(p.scale), int(p.zero_point), (p.qmin, p.qmax)
@@ -33,8 +35,24 @@ REQUANT_PRESETS = tuple(_binding.REQUANT_PRESETS)
 
 
 def integer_range(bits: int, signed: bool, narrow_range: bool = False) -> tuple[int, int]:
-    """(qmin, qmax): the raw range of a ``bits``-bit integer format, with the restricted
-    range dropping the most negative code (signed) or zero (unsigned)."""
+    """(qmin, qmax): the raw range of a ``bits``-bit integer format, the restricted range
+    dropping the most negative code (signed) or zero (unsigned).
+
+    Parameters
+    ----------
+    bits : int
+    signed : bool
+    narrow_range : bool
+
+    Returns
+    -------
+    (int, int)
+
+    Examples
+    --------
+    >>> integer_range(8, True), integer_range(8, True, narrow_range=True), integer_range(4, False)
+    ((-128, 127), (-127, 127), (0, 15))
+    """
     fmt = FixedFormat(bits, 0, signed)
     return fmt.raw_min + int(narrow_range), fmt.raw_max
 
@@ -45,7 +63,19 @@ class QParams:
 
     ``axis=None`` is per tensor; with ``axis`` the parameters are per channel along it; with
     ``axis`` and ``group_size`` per group of ``group_size`` consecutive channels' positions
-    (block quantization). Scales are float32, as runtimes store them.
+    (block quantization).  Scales are float32, as runtimes store them.
+
+    Raises
+    ------
+    ValueError
+        Scales that are not finite and > 0, zero points outside [qmin, qmax], several scales
+        without an axis.
+
+    Examples
+    --------
+    >>> p = QParams(0.5, -3, bits=4)
+    >>> float(p.scale), int(p.zero_point), (p.qmin, p.qmax), p.container
+    (0.5, -3, (-8, 7), dtype('int8'))
     """
 
     scale: np.ndarray
@@ -79,14 +109,17 @@ class QParams:
 
     @property
     def qmin(self) -> int:
+        """The smallest code."""
         return integer_range(self.bits, self.signed, self.narrow_range)[0]
 
     @property
     def qmax(self) -> int:
+        """The largest code."""
         return integer_range(self.bits, self.signed, self.narrow_range)[1]
 
     @property
     def container(self) -> np.dtype:
+        """The smallest NumPy integer dtype holding the codes."""
         return smallest_container(self.bits, self.signed)
 
     def layout(self, shape: tuple) -> tuple[int, int]:
@@ -125,20 +158,42 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
              nan: str = "raise", return_clamped: bool = False):
     """Quantize real values to integers (in the smallest container) with a runtime's arithmetic.
 
-    ``qparams`` may also be a fixed-point format (a power-of-two scale, zero point 0): then
-    this is exactly the FixedArray cast, with any ``rounding`` mode, saturating; the raw
-    integers are returned.
+    Parameters
+    ----------
+    x : array_like
+        Real values; float32 as in the runtimes (float64 inputs are rounded to float32 first).
+    qparams : QParams, FixedFormat or str
+        The parameters; a fixed-point format (a power-of-two scale, zero point 0) makes this the
+        exact FixedArray cast with any ``rounding`` mode, saturating.
+    preset : {"onnx", "torch", "tflite", "nemo"}
+        ``"onnx"``: divide by the float32 scale, ties to even, saturate; ``"torch"``: multiply
+        by the float32 reciprocal ``1.0f / scale``, ties to even, clamp; ``"tflite"``: divide,
+        ties away from zero; ``"nemo"``: divide, floor.
+    rounding : str
+        The rounding mode of a fixed-point-format quantization.
+    nan : {"raise", "zero"}
+        NaN has no integer: raise ValueError (naming the count and the first index), or map it
+        to the zero point (the code of the real value 0).
+    return_clamped : bool
+        Also return how many values were clamped.
 
+    Returns
+    -------
+    numpy.ndarray, or (numpy.ndarray, int)
+
+    Raises
+    ------
+    TypeError
+        ``qparams`` of another type, or inputs that are not real numbers.
+    ValueError
+        NaN (by default), an unknown preset, parameters that do not fit the array.
+
+    Examples
+    --------
     >>> quantize([0.3, -0.3], "Q1.7", rounding="floor").tolist()
     [38, -39]
-
-    Presets: ``"onnx"`` (divide by the float32 scale, ties to even, saturate), ``"torch"``
-    (multiply by the float32 reciprocal ``1.0f / scale``, ties to even, clamp), ``"tflite"``
-    (divide, ties away from zero), ``"nemo"`` (divide, floor). Inputs are float32 as in those
-    runtimes (float64 inputs are rounded to float32 first).
-
-    NaN has no integer: it raises ValueError (naming the count and the first index) unless
-    ``nan="zero"``, which maps it to the zero point (the code of the real value 0).
+    >>> quantize([0.25, -1.0, 9.0], QParams(0.125, 4, bits=4)).tolist()     # 2 + 4, -8 + 4, clamped
+    [6, -4, 7]
     """
     if nan not in ("raise", "zero"):
         raise ValueError(f"nan={nan!r} is not one of: raise, zero")
@@ -165,7 +220,22 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
 
 
 def dequantize(q, qparams: QParams) -> np.ndarray:
-    """``scale * (q - zero_point)`` in float32, as runtimes compute it."""
+    """``scale * (q - zero_point)`` in float32, as runtimes compute it.
+
+    Parameters
+    ----------
+    q : array_like of int
+    qparams : QParams
+
+    Returns
+    -------
+    numpy.ndarray of float32
+
+    Examples
+    --------
+    >>> dequantize(np.array([6, -4]), QParams(0.125, 4, bits=4)).tolist()
+    [0.25, -1.0]
+    """
     q = np.asarray(q)
     scale = qparams._broadcast(q.shape, qparams.scale)
     zp = qparams._broadcast(q.shape, qparams.zero_point)
@@ -179,9 +249,27 @@ def choose_qparams(min_value, max_value, bits: int = 8, *, signed: bool = True,
 
     The range is first widened to include 0, so that 0 is exactly representable.
     Asymmetric: ``scale = (max - min) / (qmax - qmin)``, ``zero_point = qmin - round(min/scale)``.
-    Symmetric (zero point 0, or the middle code for unsigned): ``scale = amax / 2^(bits-1)``
-    on the full range [-128, 127], ``amax / (2^(bits-1) - 1)`` on the restricted range
-    [-127, 127]. (PyTorch's symmetric observers divide by ``(qmax - qmin) / 2 = 127.5`` instead.)
+    Symmetric (zero point 0, or the middle code for unsigned): ``scale = amax / 2^(bits-1)`` on
+    the full range [-128, 127], ``amax / (2^(bits-1) - 1)`` on the restricted range
+    [-127, 127].  (PyTorch's symmetric observers divide by ``(qmax - qmin) / 2 = 127.5``.)
+
+    Parameters
+    ----------
+    min_value, max_value : float or array_like
+    bits : int
+    signed, symmetric, narrow_range : bool
+    axis, group_size : int, optional
+        Per-channel / per-group parameters, as in :class:`QParams`.
+
+    Returns
+    -------
+    QParams
+
+    Examples
+    --------
+    >>> p = choose_qparams(-1.0, 3.0, bits=8)
+    >>> float(p.scale), int(p.zero_point)
+    (0.01568627543747425, -64)
     """
     lo = np.minimum(np.asarray(min_value, dtype=np.float64), 0.0)
     hi = np.maximum(np.asarray(max_value, dtype=np.float64), 0.0)
@@ -201,6 +289,22 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     """(int32 multiplier, shift) with real ~= multiplier * 2^(shift - 31), as TFLite's
     QuantizeMultiplier: frexp, then round the mantissa to 31 bits (ties away from zero).
 
+    Parameters
+    ----------
+    real : float
+        Finite and >= 0.
+
+    Returns
+    -------
+    (int, int)
+
+    Raises
+    ------
+    ValueError
+        A negative, NaN or infinite value.
+
+    Examples
+    --------
     >>> quantize_multiplier(0.75), quantize_multiplier(1.25), quantize_multiplier(2.0**-33)
     ((1610612736, 0), (1342177280, 1), (0, 0))
     """
@@ -222,7 +326,23 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
 
 def nemo_multiplier(real: float, d: int) -> int:
-    """NEMO's integer multiplier floor(real * 2^d) for a right shift by d (report Eq. 13-14)."""
+    """NEMO's integer multiplier floor(real * 2^d) for a right shift by d (report Eq. 13-14).
+
+    Parameters
+    ----------
+    real : float
+    d : int
+        0..62.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> nemo_multiplier(0.02, 10)
+    20
+    """
     if not 0 <= d <= 62:
         raise ValueError(f"d={d} is outside the allowed range 0..62")
     return int(math.floor(real * 2**d))
@@ -230,16 +350,48 @@ def nemo_multiplier(real: float, d: int) -> int:
 
 def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, *, signed: bool = True,
                preset: str = "gemmlowp", axis: Optional[int] = None, return_clamped: bool = False):
-    """Integer-only requantization of accumulators (int32/int64) to ``bits``-bit integers.
+    """Integer-only requantization of accumulators to ``bits``-bit integers.
 
-    ``gemmlowp``: TFLite's MultiplyByQuantizedMultiplier (SaturatingRoundingDoublingHighMul,
-    then RoundingDivideByPOT: two roundings) with (multiplier, shift) from quantize_multiplier;
-    ``single_rounding``: ``(acc * M + 2^(s-1)) >> s`` with ``s = 31 - shift``; ``nemo``:
-    ``(acc * M) >> shift`` (floor) with M from nemo_multiplier; ``float``: multiplier is a float
-    and the result ``nearbyint(float32(acc) * float32(multiplier))`` as FBGEMM; ``onnx``: the
-    same with a float64 product, as ONNX's QLinearMatMul reference.
-    Per-channel parameters along ``axis``.
+    Parameters
+    ----------
+    acc : array_like of int
+        The accumulators (int32 for gemmlowp and single_rounding, as TFLite; int64 for the
+        others).
+    multiplier : int, float or array_like
+        An integer in 0..2**31-1 for the integer presets, a finite float >= 0 (as float32)
+        for ``float`` and ``onnx``; per channel along ``axis``.
+    shift : int or array_like
+        -31..30 for gemmlowp and single_rounding, 0..62 for nemo (ignored by the float
+        presets).
+    zero_point : int or array_like
+        Within the output range.
+    bits : int
+    signed : bool
+    preset : {"gemmlowp", "single_rounding", "nemo", "float", "onnx"}
+        ``gemmlowp``: TFLite's MultiplyByQuantizedMultiplier (SaturatingRoundingDoublingHighMul,
+        then RoundingDivideByPOT: two roundings) with (multiplier, shift) from
+        :func:`quantize_multiplier`; ``single_rounding``: ``(acc * M + 2^(s-1)) >> s`` with
+        ``s = 31 - shift``; ``nemo``: ``(acc * M) >> shift`` (floor, exact in 128 bits);
+        ``float``: ``nearbyint(float32(acc) * float32(multiplier))`` as FBGEMM; ``onnx``: the
+        same with a float64 product, as ONNX's QLinearMatMul reference.
+    axis : int, optional
+        The channel axis of per-channel parameters.
+    return_clamped : bool
+        Also return how many results were clamped.
 
+    Returns
+    -------
+    numpy.ndarray, or (numpy.ndarray, int)
+
+    Raises
+    ------
+    ValueError
+        Parameters outside their ranges (never wrapped), mismatched per-channel lengths.
+    OverflowError
+        Accumulators beyond their preset's register.
+
+    Examples
+    --------
     >>> m, s = quantize_multiplier(2 / (127 * 3))
     >>> requantize(np.array([-5222, -3413]), m, s).tolist()
     [-27, -18]
@@ -316,12 +468,42 @@ def linear(qx, x_qparams: QParams, qw, w_qparams: QParams, bias=None, *, out_qpa
            preset: str = "gemmlowp", acc_overflow: str = "raise", return_accumulator: bool = False):
     """An integer-only linear layer, ``y = x @ w.T + bias``, as int8 inference kernels run it.
 
-    ``qx`` (..., in) and ``qw`` (out, in) are integers with their parameters (``w_qparams``
-    per tensor or per output channel, axis 0); ``bias`` is int32 at scale
-    ``s_x * s_w`` (zero point 0). The products accumulate exactly in an int32 register
-    (fixpt's MAC kernel, ``acc_overflow`` as there: ``"raise"`` by default, so nothing is
-    lost silently), then requantize with multiplier ``s_x * s_w / s_y`` (``preset``) into
-    ``out_qparams``.
+    The products accumulate exactly in an int32 register (fixpt's MAC kernel), then
+    requantize with multiplier ``s_x * s_w / s_y`` (``preset``) into ``out_qparams``.
+
+    Parameters
+    ----------
+    qx : array_like of int
+        (..., in) codes of x.
+    x_qparams : QParams
+    qw : array_like of int
+        (out, in) codes of w.
+    w_qparams : QParams
+        Per tensor or per output channel (axis 0).
+    bias : array_like of int, optional
+        int32 at scale ``s_x * s_w`` (zero point 0).
+    out_qparams : QParams
+    preset : str
+        The requantization preset (see :func:`requantize`).
+    acc_overflow : {"raise", "wrap", "saturate"}
+        The int32 accumulator's overflow mode (``"raise"`` by default: nothing lost silently).
+    return_accumulator : bool
+        Also return the accumulators.
+
+    Returns
+    -------
+    numpy.ndarray, or (numpy.ndarray, numpy.ndarray)
+
+    Raises
+    ------
+    OverflowError
+        An accumulator overflow under ``acc_overflow="raise"``, or when adding the bias.
+
+    Examples
+    --------
+    >>> p = QParams(0.5, 0)
+    >>> linear(np.array([[2, 4]]), p, np.array([[1, -1]]), p, out_qparams=QParams(0.25, 0)).tolist()
+    [[-2]]
     """
     qx, qw = np.asarray(qx), np.asarray(qw)
     x_shifted = qx.astype(np.int32) - np.int32(x_qparams.zero_point)

@@ -5,6 +5,8 @@ functions pick a symmetric clipping threshold from data: percentile, MSE search,
 divergence (TensorRT's entropy calibration, with its variant knobs), ACIQ's analytic optimum,
 and the dynamic fixed-point search of the fraction length.
 
+Examples
+--------
 >>> import numpy as np
 >>> x = np.random.default_rng(0).laplace(size=100_000)
 >>> bool(0.5 < kl_threshold(x) / np.abs(x).max() < 1.0)    # clips the rare outliers
@@ -46,7 +48,19 @@ def _reduce_axes(x: np.ndarray, axis: Optional[int]) -> Optional[tuple]:
 
 
 class MinMaxObserver:
-    """Running minimum and maximum over every batch seen (per channel along ``axis``)."""
+    """Running minimum and maximum over every batch seen (per channel along ``axis``).
+
+    Parameters
+    ----------
+    axis : int, optional
+        The channel axis; None observes the whole tensor.
+
+    Examples
+    --------
+    >>> obs = MinMaxObserver().update(np.array([1.0, -2.0])).update(np.array([3.0]))
+    >>> float(obs.min), float(obs.max), int(obs.qparams(8).zero_point)
+    (-2.0, 3.0, -26)
+    """
 
     def __init__(self, axis: Optional[int] = None) -> None:
         self.axis = axis
@@ -58,6 +72,22 @@ class MinMaxObserver:
         return np.min(x, axis=axes), np.max(x, axis=axes)
 
     def update(self, x) -> "MinMaxObserver":
+        """Take one batch into the running minimum and maximum (finite values only).
+
+        Parameters
+        ----------
+        x : array_like
+
+        Returns
+        -------
+        MinMaxObserver
+            self, for chaining.
+
+        Raises
+        ------
+        ValueError
+            NaN or infinite values.
+        """
         lo, hi = self._batch(_finite(x))
         self.min = lo if self.min is None else np.minimum(self.min, lo)
         self.max = hi if self.max is None else np.maximum(self.max, hi)
@@ -71,8 +101,21 @@ class MinMaxObserver:
 
 
 class MovingAverageMinMaxObserver(MinMaxObserver):
-    """Exponential moving average of batch minima and maxima:
-    ``min += c * (batch_min - min)`` (PyTorch's averaging_constant, default 0.01)."""
+    """Exponential moving average of batch minima and maxima: ``min += c * (batch_min - min)``
+    (PyTorch's averaging_constant, default 0.01).
+
+    Parameters
+    ----------
+    averaging_constant : float
+        In (0, 1].
+    axis : int, optional
+
+    Examples
+    --------
+    >>> obs = MovingAverageMinMaxObserver(0.5).update(np.array([0.0, 4.0])).update(np.array([0.0, 2.0]))
+    >>> float(obs.max)
+    3.0
+    """
 
     def __init__(self, averaging_constant: float = 0.01, axis: Optional[int] = None) -> None:
         super().__init__(axis)
@@ -81,6 +124,16 @@ class MovingAverageMinMaxObserver(MinMaxObserver):
         self.averaging_constant = averaging_constant
 
     def update(self, x) -> "MovingAverageMinMaxObserver":
+        """Move the averages toward one batch's minimum and maximum (the first batch sets them).
+
+        Parameters
+        ----------
+        x : array_like
+
+        Returns
+        -------
+        MovingAverageMinMaxObserver
+        """
         lo, hi = self._batch(_finite(x))
         if self.min is None:
             self.min, self.max = lo, hi
@@ -92,15 +145,51 @@ class MovingAverageMinMaxObserver(MinMaxObserver):
 
 
 def percentile_threshold(x, percentile: float = 99.99) -> float:
-    """The ``percentile`` of |x| (inverted CDF: an observed value), as a symmetric threshold."""
+    """The ``percentile`` of |x| (inverted CDF: an observed value), as a symmetric threshold.
+
+    Parameters
+    ----------
+    x : array_like
+        Finite values.
+    percentile : float
+        In (0, 100].
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> x = np.concatenate([np.linspace(-1, 1, 1001), [8.0]])     # one outlier
+    >>> percentile_threshold(x, 99.0)
+    0.992
+    """
     if not 0 < percentile <= 100:
         raise ValueError(f"percentile={percentile} must be in (0, 100]")
     return float(np.percentile(np.abs(_finite(x)), percentile, method="inverted_cdf"))
 
 
 def mse_threshold(x, bits: int = 8, candidates: int = 200, narrow_range: bool = True) -> float:
-    """The symmetric threshold among ``candidates`` fractions of max|x| whose fake
-    quantization (onnx preset) has the smallest mean squared error."""
+    """The symmetric threshold among ``candidates`` fractions of max|x| whose fake quantization
+    (onnx preset) has the smallest mean squared error.
+
+    Parameters
+    ----------
+    x : array_like
+    bits : int
+    candidates : int
+    narrow_range : bool
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> x = np.concatenate([np.linspace(-1, 1, 1001), [8.0]])     # one outlier
+    >>> mse_threshold(x, 4)
+    3.08
+    """
     x = _finite(x, np.float32).ravel()
     amax = float(np.max(np.abs(x)))
     if amax == 0:
@@ -115,9 +204,21 @@ def mse_threshold(x, bits: int = 8, candidates: int = 200, narrow_range: bool = 
 
 
 def expand_quantized(reference: np.ndarray, levels: int) -> np.ndarray:
-    """TensorRT/MXNet expansion: merge ``reference`` into ``levels`` groups (the last group
-    takes the remainder), then spread each group's total evenly over its non-empty bins.
+    """TensorRT/MXNet expansion: merge ``reference`` into ``levels`` groups (the last group takes
+    the remainder), then spread each group's total evenly over its non-empty bins.
 
+    Parameters
+    ----------
+    reference : numpy.ndarray
+        A histogram.
+    levels : int
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> expand_quantized(np.array([1, 0, 2, 3, 5, 3, 1, 7.0]), 2).tolist()
     [2.0, 0.0, 2.0, 2.0, 4.0, 4.0, 4.0, 4.0]
     """
@@ -156,11 +257,33 @@ def kl_threshold(x=None, *, histogram: Optional[np.ndarray] = None, bin_width: O
     """TensorRT entropy (KL) calibration of a symmetric threshold.
 
     A ``num_bins`` histogram of |x| over [0, max|x|]; for i = start_bin .. num_bins the
-    reference P is bins[:i] with the outliers bins[i:] folded into its last bin, Q is P
-    merged into ``levels`` groups and expanded back (expand_quantized); the i with the
-    smallest KL(P || Q) gives the threshold ``(i + 0.5) * bin_width`` (``edge="mid"``, the
-    TensorRT slides) or ``i * bin_width`` (``edge="right"``, MXNet/NVIDIA's tools). Knobs:
-    ``smoothing`` (MXNet's eps, None for none), ``argmin`` ("first" or "last" minimum).
+    reference P is bins[:i] with the outliers bins[i:] folded into its last bin, Q is P merged
+    into ``levels`` groups and expanded back (:func:`expand_quantized`); the i with the smallest
+    KL(P || Q) gives the threshold.
+
+    Parameters
+    ----------
+    x : array_like, optional
+        The data (or give ``histogram`` and ``bin_width``).
+    histogram : numpy.ndarray, optional
+    bin_width : float, optional
+    num_bins, start_bin, levels : int
+    smoothing : float or None
+        MXNet's eps for empty bins (None for none).
+    edge : {"mid", "right"}
+        Threshold ``(i + 0.5) * bin_width`` (the TensorRT slides) or ``i * bin_width``
+        (MXNet/NVIDIA's tools).
+    argmin : {"first", "last"}
+        Which of equal minima.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(kl_threshold(np.random.default_rng(0).laplace(size=100_000)), 2)
+    9.69
     """
     if histogram is None:
         values = np.abs(_finite(x)).ravel()
@@ -211,10 +334,23 @@ def _golden_min(f, lo: float, hi: float, tol: float = 1e-10) -> float:
 
 
 def aciq_alpha(bits: int, distribution: str = "laplace") -> float:
-    """ACIQ's optimal clipping for ``bits``-bit quantization, in units of the Laplace scale b
-    or the Gaussian sigma: the minimum of the analytic clipping + quantization noise
-    ``2 b^2 e^(-a/b) + a^2 / (3 4^M)`` (Laplace) or
-    ``(a^2 + s^2)(1 - erf(a / (sqrt2 s))) - sqrt(2/pi) a s e^(-a^2 / 2s^2) + a^2 / (3 4^M)``."""
+    """ACIQ's optimal clipping for ``bits``-bit quantization, in units of the Laplace scale b (or
+    of sigma for a Gaussian): the alpha minimising clipping plus rounding noise.
+
+    Parameters
+    ----------
+    bits : int
+    distribution : {"laplace", "gauss"}
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(aciq_alpha(2, "laplace"), 3), round(aciq_alpha(4, "gauss"), 4)
+    (2.831, 2.5591)
+    """
     if not 1 <= bits <= 16:
         raise ValueError(f"bits={bits} is outside the allowed range 1..16")
     levels = 4.0**bits
@@ -231,8 +367,25 @@ def aciq_alpha(bits: int, distribution: str = "laplace") -> float:
 
 
 def aciq_threshold(x, bits: int = 8, distribution: str = "laplace") -> float:
-    """Symmetric ACIQ clipping ``|mean| + alpha`` with ``alpha = b * aciq_alpha`` (Laplace,
-    b = mean|x - mean|) or ``sigma * aciq_alpha`` (Gauss)."""
+    """Symmetric ACIQ clipping ``|mean| + alpha`` with ``alpha = b * aciq_alpha`` (Laplace, b =
+    mean|x - mean|) or ``sigma * aciq_alpha`` (Gauss).
+
+    Parameters
+    ----------
+    x : array_like
+    bits : int
+    distribution : {"laplace", "gauss"}
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> x = np.concatenate([np.linspace(-1, 1, 1001), [8.0]])     # one outlier
+    >>> round(aciq_threshold(x, 4), 3)
+    2.563
+    """
     x = _finite(x).ravel()
     mean = float(np.mean(x))
     spread = float(np.mean(np.abs(x - mean))) if distribution == "laplace" else float(np.std(x))
@@ -241,7 +394,23 @@ def aciq_threshold(x, bits: int = 8, distribution: str = "laplace") -> float:
 
 def dynamic_fraction_length(w, word_length: int, candidates=None) -> int:
     """Dynamic fixed point: the fraction length fl minimising sum |w - Q(word_length - fl, fl)(w)|
-    (round to nearest, saturate), over ``candidates`` (default -8 .. word_length + 16)."""
+    (round to nearest, saturate), over ``candidates`` (default -8 .. word_length + 16).
+
+    Parameters
+    ----------
+    w : array_like
+    word_length : int
+    candidates : iterable of int, optional
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> dynamic_fraction_length(np.array([0.3, -1.7, 0.05]), 8)     # Q2.6 holds -1.7
+    6
+    """
     w = _finite(w)
     candidates = range(-8, word_length + 17) if candidates is None else candidates
     best, best_err = None, math.inf
@@ -255,6 +424,21 @@ def dynamic_fraction_length(w, word_length: int, candidates=None) -> int:
 
 def quantization_error(x, x_hat, axis: Optional[int] = None) -> dict:
     """SQNR (dB), max, mean and RMS error, per channel along ``axis`` (arrays) or overall: the
-    fields of :func:`fixpt.diagnostics.error_stats` as a dict."""
+    fields of :func:`fixpt.diagnostics.error_stats` as a dict.
+
+    Parameters
+    ----------
+    x, x_hat : array_like
+    axis : int, optional
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> quantization_error(np.array([1.0, 2.0]), np.array([1.0, 2.5]))["max_abs"]
+    0.5
+    """
     stats = error_stats(x, x_hat, axis)
     return {"sqnr_db": stats.sqnr_db, "max_abs": stats.max_abs, "mean": stats.mean, "rms": stats.rms}

@@ -2,6 +2,8 @@
 bit, and what every rounding and overflow mode does to it; the plots behind the teaching
 pages of the docs.
 
+Examples
+--------
 >>> from fixpt.teach import explain
 >>> print(explain("0x3f800000", "binary32").lines[-1])
   class     normal

@@ -1,5 +1,7 @@
 """``fixpt.explain``: show how a value is stored in a float or fixed-point format.
 
+Examples
+--------
 >>> print(explain("0x40C00000", "binary32"))
 binary32: 1 sign bit, 8 exponent bits, 23 fraction bits, bias 127
   bits      0 | 1000 0001 | 1000 0000 0000 0000 0000 000
@@ -28,7 +30,26 @@ AnyFormat = Union[FloatFormat, FixedFormat, str]
 
 
 def resolve_format(fmt: AnyFormat) -> Union[FloatFormat, FixedFormat]:
-    """A FloatFormat or FixedFormat from an object or a name ('binary32', 'Q4.12', ...)."""
+    """A FloatFormat or FixedFormat from an object or a name ('binary32', 'Q4.12', ...).
+
+    Parameters
+    ----------
+    fmt : FloatFormat, FixedFormat or str
+
+    Returns
+    -------
+    FloatFormat or FixedFormat
+
+    Raises
+    ------
+    ValueError
+        A name of neither kind.
+
+    Examples
+    --------
+    >>> resolve_format("bf16"), resolve_format("s16/12")
+    (bfloat16, Q(4,12))
+    """
     if isinstance(fmt, (FloatFormat, FixedFormat)):
         return fmt
     try:
@@ -57,10 +78,20 @@ def _scientific(value: Fraction, digits: int = 17) -> str:
 
 
 def exact_decimal(value: Fraction) -> str:
-    """All digits of a rational whose denominator has no prime factor but 2 and 5 (every
-    binary value has a finite decimal expansion); other rationals as p/q with an
-    approximation; very long expansions shortened with their exact form beside them.
+    """All digits of a rational whose denominator has no prime factor but 2 and 5 (every binary
+    value has a finite decimal expansion); other rationals as p/q with an approximation; very
+    long expansions shortened, with their exact form beside them.
 
+    Parameters
+    ----------
+    value : fractions.Fraction
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> exact_decimal(Fraction(3, 8)), exact_decimal(Fraction(1, 10)), exact_decimal(Fraction(1, 3))
     ('0.375', '0.1', '1/3 (about 0.3333333333333333)')
     """
@@ -136,7 +167,13 @@ def _exact(x) -> Fraction:
 
 
 class Explanation:
-    """The text of an explanation; ``str()`` or ``print()`` it."""
+    """The text of an explanation; ``str()`` or ``print()`` it, or read its ``lines``.
+
+    Examples
+    --------
+    >>> explain("0x3c00", "binary16").lines[-1]
+    '  class     normal'
+    """
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
@@ -339,12 +376,32 @@ def _overflow_section(x, fmt: FixedFormat) -> list[str]:
 
 
 def explain(value, fmt: AnyFormat = "binary32") -> Explanation:
-    """Explain how ``value`` is stored in ``fmt``: bit layout, fields, formula, class, and for
-    a value that is not representable its neighbours and what each rounding mode picks.
+    """Explain how ``value`` is stored in ``fmt``: bit layout, fields, formula, class; for a
+    value that is not representable, its neighbours, the guard, round and sticky bits (of the
+    magnitude) and what each rounding mode picks; for a value beyond a fixed format's range,
+    what each overflow mode gives.
 
-    ``value`` is a number, or a ``"0x..."`` / ``"0b..."`` string read as an encoding of
-    ``fmt`` (raw two's complement bits for fixed-point formats).
+    Parameters
+    ----------
+    value : number or str
+        A number (decimal strings, fractions and big integers are read exactly), or a
+        ``"0x..."`` / ``"0b..."`` string read as an encoding of ``fmt`` (raw two's complement
+        bits for fixed-point formats).
+    fmt : FloatFormat, FixedFormat or str
+        Default ``"binary32"``.
 
+    Returns
+    -------
+    Explanation
+
+    Raises
+    ------
+    TypeError, ValueError
+        A value that is neither a number nor an encoding, an encoding wider than the format,
+        an unknown format.
+
+    Examples
+    --------
     >>> print(explain(1.75, "Q3.2"))
     Q(3,2): 5-bit signed two's complement, IL = 3 integer bits (sign included), FL = 2 fraction bits
       step 0.25, range [-4, 3.75]

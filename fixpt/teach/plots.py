@@ -1,5 +1,7 @@
 """Small helpers behind the teaching pages in docs/teaching: slope-and-bias tables and plots.
 
+Examples
+--------
 >>> for row in slope_bias_table(3, slope=1.5, bias=10)[:3]:
 ...     print(row)
 ('000', 0, 10.0)
@@ -21,8 +23,23 @@ from fixpt.formats import FloatFormat
 def slope_bias_table(bits: int, slope=1, bias=0, signed: bool = False) -> list:
     """Rows (bit pattern, stored integer q, real value s*q + z) of a slope-and-bias encoding.
 
-    ``slope`` and ``bias`` may be ints, floats or Fractions; the value is computed exactly
-    and shown as the nearest float.
+    Parameters
+    ----------
+    bits : int
+        1..16.
+    slope, bias : int, float or Fraction
+        The value is computed exactly and shown as the nearest float.
+    signed : bool
+        Two's complement q.
+
+    Returns
+    -------
+    list of (str, int, float)
+
+    Examples
+    --------
+    >>> slope_bias_table(2, slope=0.5, bias=-1, signed=True)
+    [('00', 0, -1.0), ('01', 1, -0.5), ('10', -2, -2.0), ('11', -1, -1.5)]
     """
     if not 1 <= bits <= 16:
         raise ValueError(f"bits={bits} is outside the allowed range 1..16")
@@ -35,8 +52,29 @@ def slope_bias_table(bits: int, slope=1, bias=0, signed: bool = False) -> list:
 
 
 def expected_rounding(values: np.ndarray, fmt, rounding: str, samples: int = 1000, seed: int = 0):
-    """The mean of ``samples`` roundings of each value into ``fmt`` (a FixedFormat or
-    FloatFormat): for stochastic rounding this is the value itself, for nearest a staircase."""
+    """The mean of ``samples`` roundings of each value into ``fmt``: for stochastic rounding this
+    approaches the value itself, for nearest it is a staircase.
+
+    Parameters
+    ----------
+    values : array_like
+    fmt : FixedFormat or FloatFormat
+    rounding : str
+    samples : int
+    seed : int
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from fixpt import Q
+    >>> expected_rounding([0.3], Q(4, 0), "nearest_even").tolist()
+    [0.0]
+    >>> bool(abs(expected_rounding([0.3], Q(4, 0), "stochastic", samples=4000)[0] - 0.3) < 0.05)
+    True
+    """
     values = np.asarray(values, dtype=np.float64)
     stacked = np.broadcast_to(values, (samples,) + values.shape)
     gen = Generator(seed)
@@ -48,8 +86,24 @@ def expected_rounding(values: np.ndarray, fmt, rounding: str, samples: int = 100
 
 
 def plot_rounding(fmt, lo: float, hi: float, path: str, samples: int = 2000) -> None:
-    """Save a figure: quantization staircase (nearest_even), stochastic rounding's expected
-    value, and the error of each (needs the optional matplotlib extra)."""
+    """Save a figure: the quantization staircase (nearest_even), stochastic rounding's expected
+    value, and the error of each (needs the optional matplotlib extra).
+
+    Parameters
+    ----------
+    fmt : FixedFormat or FloatFormat
+    lo, hi : float
+        The plotted range.
+    path : str
+        Where to save the PNG.
+    samples : int
+        Roundings averaged for the stochastic curve.
+
+    Examples
+    --------
+    >>> from fixpt import Q
+    >>> plot_rounding(Q(4, 2), -1, 1, "rounding.png")        # doctest: +SKIP
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -74,7 +128,19 @@ def plot_rounding(fmt, lo: float, hi: float, path: str, samples: int = 2000) -> 
 
 
 def plot_lost_bits(report, path: str) -> None:
-    """Save a histogram of the bits lost in a CancellationReport (needs matplotlib)."""
+    """Save a histogram of the bits lost in a CancellationReport (needs matplotlib).
+
+    Parameters
+    ----------
+    report : CancellationReport
+    path : str
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> report = fixpt.cancellation(np.array([1.0]), np.array([0.999]))
+    >>> plot_lost_bits(report, "lost_bits.png")               # doctest: +SKIP
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
