@@ -36,8 +36,7 @@ from fixpt.deploy.layers import (Eps, IntegerContext, QuantAct, QuantAdd, QuantA
                                  QuantLinear, QuantShape, QuantThreshold, _bits_of, _per_row, _propagate,
                                  _run, quantize_weight)
 from fixpt.deploy.network import (Act, Add, AvgPool, BatchNorm, Conv2d, Flatten, Linear, MaxPool, Network,
-                                  _map_layers, add_input_bias, channel_shape, fold_bn, load_state_dict,
-                                  run_layers)
+                                  _map_layers, add_input_bias, channel_shape, run_layers)
 from fixpt.diagnostics.errors import error_stats
 from fixpt.formats import FixedFormat
 from fixpt.quant import calibrate
