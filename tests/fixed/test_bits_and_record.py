@@ -21,7 +21,7 @@ def test_hex_bin_and_mem_files(tmp_path):
 def test_record_collects_every_operation():
     with fixpt.record() as log:
         x = fixpt.array([0.3, 9.0, -9.0], "Q4.4")
-        y = fixpt.multiply(x, x, "Q4.4")
+        fixpt.multiply(x, x, "Q4.4")
     assert [e.operation for e in log.entries] == ["array", "mul"]
     assert log.entries[0].n_overflow == 2 and log.entries[1].n_overflow == 2
     assert log.entries[1].max == 7.9375
