@@ -5,29 +5,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import fixpt
-from fixpt import FloatFormat
+from float_cases import IDS, SMALL_FORMATS, all_bits, same_value
 from float_oracle import (decode, finite_values)
-
-
-SMALL_FORMATS = [
-    fixpt.binary16, fixpt.bfloat16, fixpt.e4m3fn, fixpt.e5m2, fixpt.e4m3fnuz, fixpt.e5m2fnuz,
-    FloatFormat(3, 2), FloatFormat(2, 1), FloatFormat(4, 3, subnormals=False),
-    FloatFormat(5, 2, overflow="saturate"), FloatFormat(4, 3, inf_nan="fn", overflow="saturate"),
-    FloatFormat(3, 0, inf_nan="fn"), FloatFormat(4, 2, bias=3, inf_nan="fnuz"),
-]
-
-
-IDS = [repr(f) for f in SMALL_FORMATS]
-
-
-def all_bits(fmt):
-    return np.arange(1 << fmt.width, dtype=np.uint64)
-
-
-def same_value(got: float, want) -> bool:
-    if isinstance(want, float) and math.isnan(want):
-        return math.isnan(got)
-    return got == want
 
 
 @pytest.mark.parametrize("fmt", SMALL_FORMATS, ids=IDS)

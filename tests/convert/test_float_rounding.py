@@ -7,31 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 import fixpt
 from fixpt import FloatFormat
+from float_cases import IDS, SMALL_FORMATS, all_bits, same_value
 from float_oracle import (_exponent, emin, finite_values, largest, overflow_result,
                           round_value, significand_is_even)
 from oracle import random_word
 from strategies import ROUNDINGS
-
-
-SMALL_FORMATS = [
-    fixpt.binary16, fixpt.bfloat16, fixpt.e4m3fn, fixpt.e5m2, fixpt.e4m3fnuz, fixpt.e5m2fnuz,
-    FloatFormat(3, 2), FloatFormat(2, 1), FloatFormat(4, 3, subnormals=False),
-    FloatFormat(5, 2, overflow="saturate"), FloatFormat(4, 3, inf_nan="fn", overflow="saturate"),
-    FloatFormat(3, 0, inf_nan="fn"), FloatFormat(4, 2, bias=3, inf_nan="fnuz"),
-]
-
-
-IDS = [repr(f) for f in SMALL_FORMATS]
-
-
-def all_bits(fmt):
-    return np.arange(1 << fmt.width, dtype=np.uint64)
-
-
-def same_value(got: float, want) -> bool:
-    if isinstance(want, float) and math.isnan(want):
-        return math.isnan(got)
-    return got == want
 
 
 def _random_words(n, seed):
