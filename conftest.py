@@ -9,3 +9,6 @@ collect_ignore += [f"fixpt/{name}.py" for name in ("calibrate", "train", "nemo",
 def pytest_addoption(parser):
     parser.addoption("--fuzz-minutes", type=float, default=0.0,
                      help="run the differential fuzzer (tests/test_fuzz.py) for this many minutes")
+    parser.addoption("--exhaustive", action="store_true", default=False,
+                     help="float arithmetic: every operand pair of every 8-bit format in every "
+                          "mode (tests/floats/test_exhaustive.py; the default runs a subset)")

@@ -147,11 +147,14 @@ typedef struct {
     uint64_t key;
 } arith_ctx;
 
-static int arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts)
+static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
+                       uint8_t *restrict hard, uint8_t *mask)
 {
+    (void)hard;
+    (void)mask;
     const arith_ctx *c = vctx;
     if (!c->fast_ok)
-        return 0;
+        return FX_BLOCK_EXACT;
     int64_t ta[FX_BLOCK], tb[FX_BLOCK];
     fx_load_block_int64(c->a, start, n, ta);
     if (c->binary)
@@ -159,7 +162,7 @@ static int arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *restr
     exact_block(c->op, ta, tb, v, n, c->a->align, c->binary ? c->b->align : 0);
     *counts = round_block(v, n, -c->cast->shift, c->cast->round_mode, &c->bounds, c->key,
                           c->cast->index_offset + (uint64_t)start);
-    return 1;
+    return 0;
 }
 
 static uint64_t arith_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)

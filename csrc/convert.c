@@ -150,22 +150,25 @@ typedef struct {
     const fixpt_parts *parts;
 } cast_ctx;
 
-static int cast_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts)
+static int64_t cast_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
+                       uint8_t *restrict hard, uint8_t *mask)
 {
+    (void)hard;
+    (void)mask;
     const cast_ctx *c = vctx;
     if (!c->fast_ok)
-        return 0;
+        return FX_BLOCK_EXACT;
     double buf[FX_BLOCK];
     const double *x = fx_doubles(c->in, c->stride, start, n, buf);
     fast_counts fc = fast_round_block(x, v, n, c->cast->round_mode, c->scale, c->lo, c->hi, c->key,
                                       c->cast->index_offset + (uint64_t)start);
     /* wrap and saturate_zero blocks with an overflow take the exact path */
     if (fc.hard || (!c->saturating && (fc.pos | fc.neg)))
-        return 0;
+        return FX_BLOCK_EXACT;
     counts->inexact = fc.inexact;
     counts->pos = fc.pos;
     counts->neg = fc.neg;
-    return 1;
+    return 0;
 }
 
 static uint64_t cast_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)

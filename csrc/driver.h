@@ -3,12 +3,12 @@
  * elementwise kernel (float -> fixed, fixed -> fixed arithmetic, float -> float format)
  * runs through.
  *
- * A kernel supplies two functions: `fast`, a vectorised loop over a block that either
- * handles every element of the block (and returns 1) or gives up (returns 0); and
- * `exact`, the integer engine for one element.  The driver tries the fast loop on each
- * block, falls back to the exact engine element by element when the block needs it,
- * finds the overflowing elements of a fast block when a mask or a first index is
- * wanted, and stores the block.  Both functions implement the same rules, so a result
+ * A kernel supplies two functions: `fast`, a vectorised loop over a block that handles
+ * the block, marks the elements it cannot handle (to be redone one by one), or gives up
+ * on the whole block; and `exact`, the integer engine for one element.  The driver tries
+ * the fast loop on each block, runs the exact engine on what the fast loop left, finds
+ * the overflowing elements of a fast block when a mask or a first index is wanted, and
+ * stores the block.  Both functions implement the same rules, so a result
  * never depends on the path (the tests compare them: fixpt_set_exact_only).
  */
 #ifndef FIXPT_DRIVER_H
@@ -47,10 +47,17 @@ typedef struct {
     int64_t inexact, pos, neg;
 } fx_counts;
 
+/* The fast loop's answer for a block. */
+#define FX_BLOCK_EXACT (-1) /* redo the whole block with the exact engine */
+
 typedef struct {
-    /* Elements [start, start + n) into v[0..n), counting events; 0 when the block needs the
-     * exact engine (v and the counts are then ignored).  NULL: no fast path. */
-    int (*fast)(const void *ctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts);
+    /* Elements [start, start + n) into v[0..n), counting events (of the elements it
+     * handled) and, when mask is not NULL, writing their mask entries (mask[0..n), zeroed
+     * beforehand).  Returns FX_BLOCK_EXACT, or the number of elements it marked in
+     * hard[0..n) for the exact engine (their v, counts and mask entries are ignored).
+     * NULL: no fast path. */
+    int64_t (*fast)(const void *ctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
+                    uint8_t *restrict hard, uint8_t *mask);
     /* One element through the exact engine: its raw bits, its events noted in st (and mask). */
     uint64_t (*exact)(const void *ctx, int64_t i, fixpt_status *st, uint8_t *mask);
     const void *ctx;
@@ -61,24 +68,36 @@ static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stri
                           fixpt_status *st, uint8_t *mask)
 {
     int64_t v[FX_BLOCK];
+    uint8_t hard[FX_BLOCK];
     const int try_fast = k->fast != NULL && !fx_exact_only();
     for (int64_t start = 0; start < n; start += FX_BLOCK) {
         int64_t len = n - start < FX_BLOCK ? n - start : FX_BLOCK;
         fx_counts counts = {0, 0, 0};
-        if (try_fast && k->fast(k->ctx, start, len, v, &counts)) {
+        int64_t n_hard = FX_BLOCK_EXACT;
+        if (try_fast) {
+            if (mask)
+                memset(mask + start, 0, (size_t)len);
+            n_hard = k->fast(k->ctx, start, len, v, &counts, hard, mask ? mask + start : NULL);
+        }
+        if (n_hard > 0) {
+            /* the fast loop left a few elements: the exact engine does those */
+            for (int64_t i = 0; i < len; i++)
+                if (hard[i])
+                    v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
+        }
+        if (n_hard >= 0) {
             st->n_inexact += counts.inexact;
             st->n_overflow_pos += counts.pos;
             st->n_overflow_neg += counts.neg;
-            if ((counts.pos | counts.neg) && (mask || st->first_overflow < 0)) {
+            if ((counts.pos | counts.neg) && (mask || st->first_overflow < 0 || st->first_overflow >= start)) {
                 /* which elements overflowed (rare): ask the exact engine, which agrees */
                 fixpt_status scratch;
                 fx_reset_status(&scratch);
                 for (int64_t i = start; i < start + len && (mask || scratch.first_overflow < 0); i++)
                     k->exact(k->ctx, i, &scratch, mask);
-                if (st->first_overflow < 0)
+                if (scratch.first_overflow >= 0 &&
+                    (st->first_overflow < 0 || scratch.first_overflow < st->first_overflow))
                     st->first_overflow = scratch.first_overflow;
-            } else if (mask) {
-                memset(mask + start, 0, (size_t)len);
             }
         } else {
             for (int64_t i = 0; i < len; i++)

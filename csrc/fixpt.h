@@ -40,7 +40,8 @@ typedef enum {
     FIXPT_E_SCALE = 16,          /* a scale or float multiplier that is not finite and > 0 (>= 0) */
     FIXPT_E_ZERO_POINT = 17,     /* a zero point outside the supported range */
     FIXPT_E_MULTIPLIER = 18,     /* an integer multiplier outside 0..2^31-1 */
-    FIXPT_E_CHANNELS = 19        /* parameter channels or inner run length below 1 */
+    FIXPT_E_CHANNELS = 19,       /* parameter channels or inner run length below 1 */
+    FIXPT_E_NOT_A_VALUE = 20     /* an operand of float arithmetic is not a value of its format */
 } fixpt_error;
 
 /* Rounding modes.  "up"/"down" mean toward +inf/-inf. */
@@ -80,6 +81,8 @@ typedef struct {
     int64_t first_nan;
     int64_t first_overflow;
     int64_t n_divide_by_zero;
+    int64_t n_underflow;      /* tiny and inexact results (float formats) */
+    int64_t n_invalid;        /* invalid operations: NaN made from non-NaN operands, signaling NaN */
 } fixpt_status;
 
 /*
@@ -290,7 +293,8 @@ uint64_t fixpt_random_word(uint64_t seed, uint64_t stream, uint64_t index);
 typedef enum {
     FIXPT_SPECIAL_IEEE = 0, /* all-ones exponent: inf (zero trailing field) and NaN */
     FIXPT_SPECIAL_FN = 1,   /* no inf; only all-ones exponent and trailing field is NaN (OCP E4M3) */
-    FIXPT_SPECIAL_FNUZ = 2  /* no inf, no -0; the pattern of -0 is the only NaN */
+    FIXPT_SPECIAL_FNUZ = 2, /* no inf, no -0; the pattern of -0 is the only NaN */
+    FIXPT_SPECIAL_NONE = 3  /* no inf, no NaN: every encoding is a finite value (OCP FP6, FP4) */
 } fixpt_special_encoding;
 
 /* What a finite value rounding beyond the largest finite value becomes. */
@@ -299,6 +303,15 @@ typedef enum {
     FIXPT_FLOAT_OVERFLOW_SATURATE = 1, /* +-max */
     FIXPT_FLOAT_OVERFLOW_NAN = 2       /* NaN */
 } fixpt_float_overflow;
+
+/* IEEE 754 exception flags: one bit each in the per-element flags byte. */
+typedef enum {
+    FIXPT_FLAG_INEXACT = 1,
+    FIXPT_FLAG_UNDERFLOW = 2,
+    FIXPT_FLAG_OVERFLOW = 4,
+    FIXPT_FLAG_INVALID = 8,
+    FIXPT_FLAG_DIVIDE_BY_ZERO = 16
+} fixpt_float_flag;
 
 typedef enum {
     FIXPT_CLASS_ZERO = 0,
@@ -310,11 +323,13 @@ typedef enum {
 } fixpt_float_class;
 
 /*
- * A binary float format: 1 sign bit, exp_bits (2..11) exponent bits,
- * man_bits (0..52) trailing significand bits.  Every value must be a
- * float64 value: 1 - bias - man_bits >= -1074 and the largest exponent
- * <= 1023.  subnormals = 0 means no subnormal results: values below the
- * smallest normal round to 0 or to the smallest normal.
+ * A binary float format: a sign bit (unless is_signed = 0), exp_bits (2..11) exponent
+ * bits, man_bits (0..52) trailing significand bits.  Every value must be a float64
+ * value: the smallest quantum >= 2^-1074 and the largest exponent <= 1023.
+ * subnormals = 0 means no subnormal results: values below the smallest normal round to
+ * 0 or to the smallest normal.  has_zero = 0 (needs subnormals = 0): the exponent field
+ * 0 is a binade of normal values, there is no zero, and values below the smallest
+ * round to it (OCP E8M0).  Formats without a sign bit turn negative values into NaN.
  */
 typedef struct {
     int32_t exp_bits;
@@ -323,25 +338,59 @@ typedef struct {
     int32_t subnormals;
     int32_t special;
     int32_t overflow;
+    int32_t is_signed;
+    int32_t has_zero;
 } fixpt_float_format;
 
 /* How values round into a float format (the random word of element i is drawn from
- * (seed, stream, index_offset + i) in the stochastic modes). */
+ * (seed, stream, index_offset + i) in the stochastic modes).  tininess_before: underflow
+ * is detected on the exact value instead of after rounding (the default).  saturate_inf:
+ * +-inf become +-max too (ONNX saturate=True). */
 typedef struct {
     int32_t mode;
+    int32_t tininess_before;
+    int32_t saturate_inf;
     uint64_t seed;
     uint64_t stream;
     uint64_t index_offset;
 } fixpt_rounding;
 
-/* float64 values in_stride bytes apart -> encodings (out_bytes 1, 2, 4 or 8, out_stride apart). */
+/* float64 values in_stride bytes apart -> encodings (out_bytes 1, 2, 4 or 8, out_stride
+ * apart).  flags, when not NULL, receives each element's fixpt_float_flag bits (n bytes). */
 int fixpt_float_round(const double *in, int64_t in_stride, void *out, int64_t out_stride,
                       int32_t out_bytes, int64_t n, const fixpt_float_format *fmt,
-                      const fixpt_rounding *rounding, fixpt_status *status);
+                      const fixpt_rounding *rounding, fixpt_status *status, uint8_t *flags);
 /* fixpt_float_round for values in parts (see fixpt_parts; NaN parts give the canonical NaN). */
 int fixpt_float_round_parts(const fixpt_parts *values, void *out, int64_t out_stride,
                             int32_t out_bytes, int64_t n, const fixpt_float_format *fmt,
-                            const fixpt_rounding *rounding, fixpt_status *status);
+                            const fixpt_rounding *rounding, fixpt_status *status, uint8_t *flags);
+
+/* Correctly rounded arithmetic in a float format. */
+typedef enum {
+    FIXPT_FLOAT_ADD = 0,
+    FIXPT_FLOAT_SUB = 1,
+    FIXPT_FLOAT_MUL = 2,
+    FIXPT_FLOAT_DIV = 3,
+    FIXPT_FLOAT_SQRT = 4,  /* of a */
+    FIXPT_FLOAT_FMA = 5    /* a * b + c, rounded once */
+} fixpt_float_op;
+
+/* A strided float64 array (stride in bytes; 0 repeats one element). */
+typedef struct {
+    const double *data;
+    int64_t stride;
+} fixpt_doubles;
+
+/*
+ * out[i] = op(a[i], b[i], c[i]) computed exactly and rounded once into fmt, as a float64
+ * value (out_stride bytes apart).  Operands must be values of fmt (FIXPT_E_NOT_A_VALUE
+ * otherwise); b and c are read only by the operations that take them.  IEEE 754 rules
+ * for signed zeros, infinities and NaN; flags as in fixpt_float_round.
+ */
+int fixpt_float_arith(int32_t op, const fixpt_doubles *a, const fixpt_doubles *b,
+                      const fixpt_doubles *c, double *out, int64_t out_stride, int64_t n,
+                      const fixpt_float_format *fmt, const fixpt_rounding *rounding,
+                      fixpt_status *status, uint8_t *flags);
 /* Encodings (an unsigned operand of the format's container) -> float64 values (exact:
  * every value of a valid format is a float64). */
 int fixpt_float_decode(const fixpt_operand *bits, double *out, int64_t n,

@@ -24,7 +24,7 @@ array([ 13, -90], dtype=int8)
 import importlib as _importlib
 import warnings as _warnings
 
-from fixpt import deploy, quant
+from fixpt import deploy, floats, quant
 from fixpt.base.status import CastStatus
 from fixpt.convert import (
     FloatFields, Generator, compose, decompose, decompose_bits, exact_value, from_bits, next_down,
@@ -42,8 +42,8 @@ from fixpt.fixed import (
 )
 from fixpt.formats import (
     NAMED_FORMATS, AccumulatorFormat, FixedFormat, FloatFormat, FloatInfo, OverflowMode, Q, RoundMode,
-    UQ, bfloat16, binary16, binary32, binary64, e4m3fn, e4m3fnuz, e5m2, e5m2fnuz, parse_float_format,
-    parse_format, tf32,
+    UQ, bfloat16, binary16, binary32, binary64, e2m1fn, e2m3fn, e3m2fn, e3m4, e4m3, e4m3b11fnuz, e4m3fn,
+    e4m3fnuz, e5m2, e5m2fnuz, e8m0fnu, parse_float_format, parse_format, tf32,
 )
 from fixpt.teach import Explanation, expected_rounding, explain, slope_bias_table
 
@@ -64,7 +64,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "deploy", "quant", "CastStatus", "FloatFields", "Generator", "compose", "decompose",
+    "deploy", "floats", "quant", "CastStatus", "FloatFields", "Generator", "compose", "decompose",
     "decompose_bits", "exact_value", "from_bits", "next_down", "next_up", "raw_to_float",
     "recast_raw", "representation_error", "round_to_format", "to_bits", "to_raw", "ulp",
     "CancellationReport", "ErrorStats", "SignificantDigits", "Simulated", "Tracked", "cancellation",
@@ -75,6 +75,7 @@ __all__ = [
     "negative", "ones", "prod", "record", "save_mem", "stack", "subtract", "sum", "where", "zeros",
     "NAMED_FORMATS", "AccumulatorFormat", "FixedFormat", "FloatFormat", "FloatInfo", "OverflowMode",
     "Q", "RoundMode", "UQ", "bfloat16", "binary16", "binary32", "binary64", "e4m3fn", "e4m3fnuz",
-    "e5m2", "e5m2fnuz", "parse_float_format", "parse_format", "tf32", "Explanation",
+    "e5m2", "e5m2fnuz", "e4m3", "e3m4", "e4m3b11fnuz", "e2m3fn", "e3m2fn", "e2m1fn", "e8m0fnu",
+    "parse_float_format", "parse_format", "tf32", "Explanation",
     "expected_rounding", "explain", "slope_bias_table",
 ]

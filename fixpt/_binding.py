@@ -19,6 +19,10 @@ import numpy as np
 from fixpt._core import ffi, lib
 from fixpt.base.status import CastStatus, from_record
 
+class NotAValueError(ValueError):
+    """An operand of float arithmetic outside its format (the caller says which)."""
+
+
 # One message per C status code (fixpt.h), with the exception it becomes.  The Python
 # callers validate their arguments first with messages naming them; these are the
 # last line, for a condition only the C core can see.
@@ -46,6 +50,7 @@ _ERRORS = {
     lib.FIXPT_E_ZERO_POINT: (ValueError, "zero point outside the supported range"),
     lib.FIXPT_E_MULTIPLIER: (ValueError, "integer multipliers must be between 0 and 2**31 - 1"),
     lib.FIXPT_E_CHANNELS: (ValueError, "parameter channels and run lengths must be at least 1"),
+    lib.FIXPT_E_NOT_A_VALUE: (NotAValueError, "an operand is not a value of the float format"),
 }
 
 
@@ -235,38 +240,84 @@ def random_word(seed: int, stream: int, index: int) -> int:
 def _float_struct(fmt):
     """The C description of a FloatFormat (its ``spec`` tuple of C codes)."""
     f = ffi.new("fixpt_float_format *")
-    (f.exp_bits, f.man_bits, f.bias, f.subnormals, f.special, f.overflow) = (int(v) for v in fmt.spec)
+    (f.exp_bits, f.man_bits, f.bias, f.subnormals, f.special, f.overflow, f.is_signed,
+     f.has_zero) = (int(v) for v in fmt.spec)
     return f
 
 
-def _rounding_struct(round_mode: int, seed: int, stream: int, index_offset: int = 0):
+def _rounding_struct(round_mode: int, seed: int, stream: int, index_offset: int = 0,
+                     tininess_before: bool = False, saturate_inf: bool = False):
     r = ffi.new("fixpt_rounding *")
     r.mode, r.seed, r.stream, r.index_offset = int(round_mode), seed, stream, index_offset
+    r.tininess_before, r.saturate_inf = int(tininess_before), int(saturate_inf)
     return r
 
 
+def _flags(shape: tuple, wanted: bool):
+    """(flags array or None, its C pointer or NULL): per-element IEEE flag bytes."""
+    if not wanted:
+        return None, ffi.NULL
+    flags = np.zeros(shape, dtype=np.uint8)
+    return flags, ffi.cast("uint8_t *", ffi.from_buffer(flags))
+
+
 def float_round(values, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
-                index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
-    """Round float64 values into encodings of FloatFormat ``fmt`` (in ``fmt.container``)."""
+                index_offset: int = 0, tininess_before: bool = False, saturate_inf: bool = False,
+                flags: bool = False) -> tuple[np.ndarray, CastStatus]:
+    """Round float64 values into encodings of FloatFormat ``fmt`` (in ``fmt.container``);
+    ``flags=True`` adds the per-element IEEE flags to the status."""
     src, stride = strided(values, np.float64)
     out = np.empty(src.shape, dtype=fmt.container)
     st = ffi.new("fixpt_status *")
+    flag_bytes, flag_ptr = _flags(src.shape, flags)
     _check(lib.fixpt_float_round(_ptr(src, "double *"), stride, ffi.from_buffer(out), out.itemsize,
                                  out.itemsize, src.size, _float_struct(fmt),
-                                 _rounding_struct(round_mode, seed, stream, index_offset), st))
-    return out, from_record(st, fmt, src.shape)
+                                 _rounding_struct(round_mode, seed, stream, index_offset,
+                                                  tininess_before, saturate_inf), st, flag_ptr))
+    return out, from_record(st, fmt, src.shape, flags=flag_bytes)
 
 
-def float_round_parts(parts: dict, fmt, *, round_mode: int, seed: int = 0,
-                      stream: int = 0) -> tuple[np.ndarray, CastStatus]:
+def float_round_parts(parts: dict, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
+                      tininess_before: bool = False, saturate_inf: bool = False,
+                      flags: bool = False) -> tuple[np.ndarray, CastStatus]:
     """``float_round`` for exact values given in parts (see fixpt.convert.exact)."""
     struct, arrays = _parts_struct(parts)
     out = np.empty(arrays["kind"].shape, dtype=fmt.container)
     st = ffi.new("fixpt_status *")
+    flag_bytes, flag_ptr = _flags(out.shape, flags)
     _check(lib.fixpt_float_round_parts(struct, ffi.from_buffer(out), out.itemsize, out.itemsize,
                                        out.size, _float_struct(fmt),
-                                       _rounding_struct(round_mode, seed, stream), st))
-    return out, from_record(st, fmt, out.shape)
+                                       _rounding_struct(round_mode, seed, stream, 0, tininess_before,
+                                                        saturate_inf), st, flag_ptr))
+    return out, from_record(st, fmt, out.shape, flags=flag_bytes)
+
+
+FLOAT_OPS = {name.removeprefix("FLOAT_").lower(): value
+             for name, value in enum_values("fixpt_float_op").items()}
+
+
+def float_arith(op: str, operands: list, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
+                index_offset: int = 0, tininess_before: bool = False,
+                flags: bool = False) -> tuple[np.ndarray, CastStatus]:
+    """``op`` (add, sub, mul, div, sqrt, fma) of float64 operands of one shape (broadcast views
+    welcome), each a value of FloatFormat ``fmt``, rounded once into ``fmt``: float64 values."""
+    views = [strided(x, np.float64) for x in operands]
+    shape = views[0][0].shape
+    if any(v.shape != shape for v, _ in views):
+        raise ValueError(f"operands must have one shape, got {[v.shape for v, _ in views]}")
+    structs = []
+    for view, stride in views + [views[0]] * (3 - len(views)):
+        d = ffi.new("fixpt_doubles *")
+        d.data, d.stride = _ptr(view, "double *"), stride
+        structs.append(d)
+    out = np.empty(shape, dtype=np.float64)
+    st = ffi.new("fixpt_status *")
+    flag_bytes, flag_ptr = _flags(shape, flags)
+    _check(lib.fixpt_float_arith(FLOAT_OPS[op], *structs, ffi.cast("double *", ffi.from_buffer(out)),
+                                 8, out.size, _float_struct(fmt),
+                                 _rounding_struct(round_mode, seed, stream, index_offset,
+                                                  tininess_before), st, flag_ptr))
+    return out, from_record(st, fmt, shape, flags=flag_bytes)
 
 
 def _bits_operand(bits) -> tuple:

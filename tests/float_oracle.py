@@ -15,13 +15,15 @@ TOWARD_ZERO_ON_OVERFLOW = {"toward_zero", "odd"}
 
 
 def emin(fmt: FloatFormat) -> int:
-    """Exponent of the smallest normal value, from the bias field."""
-    return 1 - fmt.bias
+    """Exponent of the smallest normal value, from the bias field (field 0 is a normal
+    binade in a format without zero)."""
+    return (1 if fmt.has_zero else 0) - fmt.bias
 
 
 def largest(fmt: FloatFormat) -> Fraction:
     """The largest finite value, from the encoding rules alone: IEEE reserves the all-ones
-    exponent; "fn" only the all-ones pattern; "fnuz" nothing (its NaN is the -0 pattern)."""
+    exponent; "fn" only the all-ones pattern; "fnuz" and "none" nothing (the NaN of fnuz is
+    the -0 pattern)."""
     E, M = fmt.exp_bits, fmt.man_bits
     ones = (1 << E) - 1
     if fmt.inf_nan == "ieee":
@@ -38,7 +40,7 @@ def largest(fmt: FloatFormat) -> Fraction:
 def decode(b: int, fmt: FloatFormat):
     """(class name, sign, value) of one encoding; value is a Fraction, inf or nan."""
     E, M = fmt.exp_bits, fmt.man_bits
-    sign = b >> (E + M)
+    sign = b >> (E + M) if fmt.signed else 0
     field = (b >> M) & ((1 << E) - 1)
     man = b & ((1 << M) - 1)
     ones = (1 << E) - 1
@@ -50,7 +52,7 @@ def decode(b: int, fmt: FloatFormat):
         return "quiet_nan", sign, math.nan
     if fmt.inf_nan == "fnuz" and b == 1 << (E + M):
         return "quiet_nan", sign, math.nan
-    if field == 0:
+    if field == 0 and fmt.has_zero:
         value = Fraction(man) * Fraction(2) ** (emin(fmt) - M)
         cls = "zero" if man == 0 else "subnormal"
     else:

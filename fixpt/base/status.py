@@ -18,6 +18,9 @@ import numpy as np
 
 from fixpt.base.shapes import unravel
 
+#: The IEEE 754 flag bits of the C core's per-element flags (fixpt_float_flag in fixpt.h).
+FLAG_BITS = {"inexact": 1, "underflow": 2, "overflow": 4, "invalid": 8, "divide_by_zero": 16}
+
 if TYPE_CHECKING:  # for the annotation only: formats sit above this module
     from fixpt.formats import FixedFormat, FloatFormat
 
@@ -43,7 +46,15 @@ class CastStatus:
     overflow_mask : numpy.ndarray or None
         Per-element overflow flags, when asked for (``return_status=True`` / ``mask=True``).
     n_divide_by_zero : int
-        Divisions by zero (``fixpt.divide``).
+        Divisions by zero (``fixpt.divide``, ``fixpt.floats.divide``).
+    n_underflow, n_invalid : int
+        Float results: tiny and inexact; invalid operations (``inf - inf``, ``0 * inf``,
+        ``0 / 0``, ``sqrt(-1)``, a signaling NaN, a value the format has no encoding for).
+    flags : numpy.ndarray or None
+        Float results with ``return_status=True``: each element's IEEE 754 flags as bits
+        (inexact 1, underflow 2, overflow 4, invalid 8, divide-by-zero 16); read them as
+        the boolean masks :attr:`inexact`, :attr:`underflow`, :attr:`overflow`,
+        :attr:`invalid` and :attr:`divide_by_zero`.
 
     Examples
     --------
@@ -64,11 +75,42 @@ class CastStatus:
     first_nan: Optional[tuple]
     overflow_mask: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
     n_divide_by_zero: int = 0
+    n_underflow: int = 0
+    n_invalid: int = 0
+    flags: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 
     @property
     def n_overflow(self) -> int:
         """Elements outside the range (saturated, zeroed or wrapped)."""
         return self.n_overflow_pos + self.n_overflow_neg
+
+    def _flag(self, bit: int) -> Optional[np.ndarray]:
+        return None if self.flags is None else (self.flags & bit) != 0
+
+    @property
+    def inexact(self) -> Optional[np.ndarray]:
+        """Per-element inexact flags (float results with ``return_status=True``)."""
+        return self._flag(FLAG_BITS["inexact"])
+
+    @property
+    def underflow(self) -> Optional[np.ndarray]:
+        """Per-element underflow flags: tiny and inexact."""
+        return self._flag(FLAG_BITS["underflow"])
+
+    @property
+    def overflow(self) -> Optional[np.ndarray]:
+        """Per-element overflow flags (for fixed-point results, the overflow mask)."""
+        return self.overflow_mask if self.flags is None else self._flag(FLAG_BITS["overflow"])
+
+    @property
+    def invalid(self) -> Optional[np.ndarray]:
+        """Per-element invalid-operation flags."""
+        return self._flag(FLAG_BITS["invalid"])
+
+    @property
+    def divide_by_zero(self) -> Optional[np.ndarray]:
+        """Per-element divide-by-zero flags."""
+        return self._flag(FLAG_BITS["divide_by_zero"])
 
     def __str__(self) -> str:
         return (
@@ -78,10 +120,15 @@ class CastStatus:
         )
 
 
-def from_record(record, fmt, shape: tuple, mask: Optional[np.ndarray] = None) -> CastStatus:
-    """A CastStatus from the C record ``fixpt_status`` (flat indices become index tuples)."""
+def from_record(record, fmt, shape: tuple, mask: Optional[np.ndarray] = None,
+                flags: Optional[np.ndarray] = None) -> CastStatus:
+    """A CastStatus from the C record ``fixpt_status`` (flat indices become index tuples);
+    ``flags``, the per-element IEEE flag bytes of a float kernel, also give the overflow mask."""
+    if flags is not None:
+        flags = flags.reshape(shape)
+        mask = (flags & FLAG_BITS["overflow"]) != 0
     return CastStatus(
         fmt, int(np.prod(shape, dtype=np.int64)), int(record.n_overflow_pos),
         int(record.n_overflow_neg), int(record.n_nan), int(record.n_inf), int(record.n_inexact),
         unravel(int(record.first_overflow), shape), unravel(int(record.first_nan), shape), mask,
-        int(record.n_divide_by_zero))
+        int(record.n_divide_by_zero), int(record.n_underflow), int(record.n_invalid), flags)

@@ -15,13 +15,15 @@ Examples
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Optional
 
 import numpy as np
 
 
 from fixpt import _binding
+from fixpt.base.status import CastStatus
 from fixpt.base.shapes import broadcast_arrays
 from fixpt.convert.exact import ExactArray, classify, parse_array, parts_for_float
 from fixpt.convert.rng import SeedLike, resolve_seed
@@ -43,7 +45,7 @@ def _as_input(values, argument: str = "values"):
     return ExactArray(parse_array(src.astype(object), argument))
 
 
-def _as_float64(values, argument: str = "values") -> np.ndarray:
+def float64_values(values, argument: str = "values") -> np.ndarray:
     """Values that must be float64 values (next_up, next_down, ulp, representation_error)."""
     src = _as_input(values, argument)
     if isinstance(src, ExactArray):
@@ -63,8 +65,50 @@ def _check_bits(bits, fmt: FloatFormat) -> np.ndarray:
     return arr if arr.dtype.kind == "u" else arr.astype(np.uint64)
 
 
+TININESS = ("after", "before")
+
+
+def check_tininess(tininess: str) -> bool:
+    """True for ``"before"`` (underflow detected on the exact value), False for ``"after"``
+    (IEEE 754's default for binary formats: after rounding to the precision)."""
+    if tininess not in TININESS:
+        raise ValueError(f"tininess={tininess!r} is not one of: after, before")
+    return tininess == "before"
+
+
+def overflow_format(fmt: FloatFormat, saturate: Optional[bool]) -> tuple[FloatFormat, bool]:
+    """(format with the overflow policy of ``saturate``, whether +-inf saturate too).
+
+    ``None`` keeps ``fmt.overflow``; ``True`` saturates finite overflow and +-inf to +-max (ONNX
+    ``saturate=1``); ``False`` overflows to inf, or NaN in a format without inf."""
+    if saturate is None:
+        return fmt, False
+    if not isinstance(saturate, (bool, np.bool_)):
+        raise TypeError(f"saturate must be True, False or None, got {saturate!r}")
+    if saturate:
+        policy = "saturate"
+    elif fmt.has_inf:
+        policy = "inf"
+    elif fmt.has_nan:
+        policy = "nan"
+    else:
+        raise ValueError(f"saturate=False: {fmt!r} has neither inf nor NaN to overflow to")
+    if policy == fmt.overflow:
+        return fmt, bool(saturate)
+    return replace(fmt, overflow=policy, name=None), bool(saturate)
+
+
+def check_nan_free(status: CastStatus, fmt: FloatFormat, what: str) -> None:
+    """Raise when a format without NaN was asked for one (a NaN input, an invalid operation)."""
+    if status.n_invalid and not fmt.has_nan:
+        where = f" (first at index {status.first_nan})" if status.first_nan is not None else ""
+        raise ValueError(f"{what} would need a NaN{where}, and {fmt!r} has no NaN encoding; "
+                         f"remove NaN inputs or invalid operations first")
+
+
 def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
-            seed: SeedLike = None, return_status: bool = False):
+            seed: SeedLike = None, saturate: Optional[bool] = None, tininess: str = "after",
+            return_status: bool = False):
     """Round values into ``fmt`` and return the encodings (``fmt.container``).
 
     Exact: the rounding of the exact input value, with no double rounding, correct
@@ -83,8 +127,16 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
         One of the twelve rounding modes (default ``"nearest_even"``).
     seed : int, Generator or None
         The random stream of the stochastic modes.
+    saturate : bool or None
+        Overflow policy for this call: None keeps ``fmt.overflow``; True sends finite overflow
+        **and +-inf** to +-max (ONNX ``Cast``/``QuantizeLinear`` with ``saturate=1``); False
+        overflows to inf, or to NaN in a format without inf.
+    tininess : {"after", "before"}
+        When a tiny result is detected for the underflow flag (IEEE 754: after rounding).
     return_status : bool
-        Also return the :class:`CastStatus` (overflow, NaN, inf and inexact counts).
+        Also return the :class:`CastStatus`: counts of overflow, underflow, inexact, invalid
+        results and NaN/inf inputs, and the per-element flag masks (``status.inexact``,
+        ``underflow``, ``overflow``, ``invalid``, ``divide_by_zero``).
 
     Returns
     -------
@@ -94,22 +146,31 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
     Raises
     ------
     TypeError, ValueError
-        Values that are not real numbers; an unknown format or mode.
+        Values that are not real numbers; an unknown format or mode; NaN into a format without
+        NaN (``float4_e2m1fn``, ...).
 
     Examples
     --------
     >>> to_bits([1.0, -2.0, 65520.0], "binary16")
     array([15360, 49152, 31744], dtype=uint16)
+    >>> to_bits([1e9, float("inf")], "e5m2", saturate=True)
+    array([123, 123], dtype=uint8)
     """
     fmt = parse_float_format(fmt)
     mode = RoundMode.parse(rounding, "rounding")
+    policy_fmt, saturate_inf = overflow_format(fmt, saturate)
+    before = check_tininess(tininess)
     seed_value, stream = resolve_seed(seed) if mode.is_stochastic else (0, 0)
     src = _as_input(values)
+    options = dict(round_mode=mode, seed=seed_value, stream=stream, tininess_before=before,
+                   saturate_inf=saturate_inf, flags=return_status)
     if isinstance(src, ExactArray):
-        bits, status = _binding.float_round_parts(parts_for_float(src.values), fmt, round_mode=mode,
-                                                  seed=seed_value, stream=stream)
+        bits, status = _binding.float_round_parts(parts_for_float(src.values), policy_fmt, **options)
     else:
-        bits, status = _binding.float_round(src, fmt, round_mode=mode, seed=seed_value, stream=stream)
+        bits, status = _binding.float_round(src, policy_fmt, **options)
+    check_nan_free(status, fmt, "rounding these values")
+    if policy_fmt is not fmt:
+        status = replace(status, format=fmt)
     return (bits, status) if return_status else bits
 
 
@@ -143,7 +204,8 @@ def from_bits(bits, fmt: FloatFormatLike) -> np.ndarray:
 
 
 def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even",
-                    seed: SeedLike = None, return_bits: bool = False):
+                    seed: SeedLike = None, saturate: Optional[bool] = None, tininess: str = "after",
+                    return_bits: bool = False, return_status: bool = False):
     """Round values to the nearest values of ``fmt`` (per ``rounding``), as float64.
 
     Parameters
@@ -156,24 +218,34 @@ def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "near
         The rounding mode (default ``"nearest_even"``).
     seed : int, Generator or None
         The random stream of the stochastic modes.
+    saturate : bool or None
+        The overflow policy of this call, as in :func:`to_bits`.
+    tininess : {"after", "before"}
+        When a tiny result is detected for the underflow flag.
     return_bits : bool
         Also return the encodings.
+    return_status : bool
+        Also return the :class:`CastStatus` with the IEEE flags, as in :func:`to_bits`.
 
     Returns
     -------
-    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
-        The rounded values as float64 (exact: every value of a format is a float64), and the
-        encodings with ``return_bits=True``.
+    numpy.ndarray, or a tuple (values, bits), (values, status) or (values, bits, status)
+        The rounded values as float64 (exact: every value of a format is a float64).
 
     Examples
     --------
     >>> round_to_format([1/3, 1e-9], "bfloat16", rounding="toward_zero").tolist()
     [0.33203125, 9.968061931431293e-10]
+    >>> _, status = round_to_format([1e-42, 0.5], "binary32", return_status=True)
+    >>> status.n_underflow, status.underflow.tolist(), status.inexact.tolist()
+    (1, [True, False], [True, False])
     """
     fmt = parse_float_format(fmt)
-    bits = to_bits(values, fmt, rounding=rounding, seed=seed)
+    bits, status = to_bits(values, fmt, rounding=rounding, seed=seed, saturate=saturate,
+                           tininess=tininess, return_status=True)
     rounded = _binding.float_decode(bits, fmt)
-    return (rounded, bits) if return_bits else rounded
+    result = (rounded,) + ((bits,) if return_bits else ()) + ((status,) if return_status else ())
+    return result if len(result) > 1 else rounded
 
 
 @dataclass(frozen=True)
@@ -300,7 +372,7 @@ def compose(sign, biased_exponent, trailing, fmt: FloatFormatLike) -> np.ndarray
 
 
 def _step(values, fmt: FloatFormat, direction: int) -> np.ndarray:
-    x = _as_float64(values)
+    x = float64_values(values)
     toward = "ceil" if direction > 0 else "floor"
     bits = to_bits(x, fmt, rounding=toward)
     landed = _binding.float_decode(bits, fmt)
@@ -438,5 +510,5 @@ def representation_error(values, fmt: FloatFormatLike, *,
     >>> float(representation_error(0.1, "binary32"))
     1.4901161138336505e-09
     """
-    x = _as_float64(values)
+    x = float64_values(values)
     return round_to_format(x, fmt, rounding=rounding) - x

@@ -41,15 +41,22 @@ class FloatFormat:
     * ``inf_nan="ieee"``: the all-ones exponent holds inf and NaN (IEEE 754).
       ``"fn"``: no inf, only the all-ones pattern (both signs) is NaN (OCP FP8
       E4M3). ``"fnuz"``: no inf and no -0; the -0 pattern is the only NaN.
+      ``"none"``: no inf and no NaN, every encoding is a finite value (OCP FP6, FP4).
     * ``overflow``: what a finite value rounding beyond ``max`` becomes:
-      ``"inf"`` (default for IEEE), ``"saturate"`` (``+-max``), ``"nan"``
-      (default without inf).  Directed roundings toward zero give ``max`` as
-      IEEE 754 requires.
+      ``"inf"`` (default for IEEE), ``"saturate"`` (``+-max``; the only choice without
+      NaN), ``"nan"`` (default for fn and fnuz).  Directed roundings toward zero give
+      ``max`` as IEEE 754 requires.
     * ``subnormals=False``: no subnormal results; values below ``min_normal``
       round to 0 or ``min_normal``.
+    * ``signed=False``: no sign bit; negative values become NaN (OCP E8M0).
+    * ``has_zero=False`` (with ``subnormals=False``): the exponent field 0 is a binade of
+      normal values and there is no zero; values below the smallest round up to it, and
+      zero becomes NaN (OCP E8M0: ``2**-127 .. 2**127``).
 
     >>> FloatFormat(8, 7)
     FloatFormat(exp_bits=8, man_bits=7, bias=127)
+    >>> FloatFormat(2, 1, inf_nan="none", overflow="saturate").max
+    6.0
     """
 
     exp_bits: int
@@ -59,6 +66,8 @@ class FloatFormat:
     inf_nan: str = "ieee"
     overflow: Optional[str] = None
     name: Optional[str] = field(default=None, compare=False)
+    signed: bool = True
+    has_zero: bool = True
 
     def __post_init__(self) -> None:
         exp_bits = check_int("exp_bits", self.exp_bits, 2, 11)
@@ -67,37 +76,46 @@ class FloatFormat:
         object.__setattr__(self, "man_bits", man_bits)
         bias = (1 << (exp_bits - 1)) - 1 if self.bias is None else self.bias
         object.__setattr__(self, "bias", check_int("bias", bias, -(1 << 12), 1 << 12))
-        object.__setattr__(self, "subnormals", bool(self.subnormals))
+        for flag in ("subnormals", "signed", "has_zero"):
+            object.__setattr__(self, flag, bool(getattr(self, flag)))
         if self.inf_nan not in SPECIAL_ENCODINGS:
             raise ValueError(f"inf_nan={self.inf_nan!r} is not one of: {', '.join(SPECIAL_ENCODINGS)}")
-        overflow = self.overflow or ("inf" if self.inf_nan == "ieee" else "nan")
+        default = {"ieee": "inf", "none": "saturate"}.get(self.inf_nan, "nan")
+        overflow = self.overflow or default
         if overflow not in OVERFLOW_POLICIES:
             raise ValueError(f"overflow={overflow!r} is not one of: {', '.join(OVERFLOW_POLICIES)}")
         if overflow == "inf" and self.inf_nan != "ieee":
             raise ValueError(f"overflow='inf' needs inf_nan='ieee' (a {self.inf_nan} format has no inf)")
+        if overflow == "nan" and self.inf_nan == "none":
+            raise ValueError("overflow='nan' needs a NaN: an inf_nan='none' format can only saturate")
         if self.inf_nan == "ieee" and man_bits == 0:
             raise ValueError("inf_nan='ieee' needs man_bits >= 1 to encode NaN")
+        if self.inf_nan == "fnuz" and not self.signed:
+            raise ValueError("inf_nan='fnuz' needs signed=True (its NaN is the pattern of -0)")
+        if not self.has_zero and self.subnormals:
+            raise ValueError("has_zero=False needs subnormals=False (the exponent field 0 is normal)")
         object.__setattr__(self, "overflow", overflow)
         if self.emin - man_bits < -1074 or self.emax > 1023:
             raise ValueError(
                 f"bias={self.bias} puts values outside float64 (needs emin - man_bits >= -1074 "
                 f"and emax <= 1023; here {self.emin - man_bits} and {self.emax})"
             )
-        if self._max_encoding < (1 << man_bits):
+        if self._max_encoding < (1 << man_bits if self.has_zero else 0) or self.emax < self.emin:
             raise ValueError("the format has no finite normal value")
 
     # --- the C-core view ------------------------------------------------------
     @property
     def spec(self) -> tuple:
-        """(exp_bits, man_bits, bias, subnormals, special code, overflow code) for the C core."""
+        """The fields of the C core's ``fixpt_float_format``, in order."""
         return (self.exp_bits, self.man_bits, self.bias, int(self.subnormals),
-                _SPECIAL_CODES[self.inf_nan], _OVERFLOW_CODES[self.overflow])
+                _SPECIAL_CODES[self.inf_nan], _OVERFLOW_CODES[self.overflow], int(self.signed),
+                int(self.has_zero))
 
     # --- sizes ----------------------------------------------------------------
     @property
     def width(self) -> int:
-        """Total bits: 1 + exp_bits + man_bits."""
-        return 1 + self.exp_bits + self.man_bits
+        """Total bits: sign (if any) + exp_bits + man_bits."""
+        return int(self.signed) + self.exp_bits + self.man_bits
 
     @property
     def container(self) -> np.dtype:
@@ -111,14 +129,19 @@ class FloatFormat:
 
     @property
     def has_inf(self) -> bool:
-        """Whether the format encodes infinities (IEEE formats do; fn and fnuz do not)."""
+        """Whether the format encodes infinities (IEEE formats do; fn, fnuz and none do not)."""
         return self.inf_nan == "ieee"
+
+    @property
+    def has_nan(self) -> bool:
+        """Whether the format encodes NaN (all but ``inf_nan="none"``)."""
+        return self.inf_nan != "none"
 
     # --- exponents --------------------------------------------------------------
     @property
     def emin(self) -> int:
-        """Exponent of the smallest normal value, 1 - bias."""
-        return 1 - self.bias
+        """Exponent of the smallest normal value: 1 - bias (or -bias without zero)."""
+        return int(self.has_zero) - self.bias
 
     @property
     def _max_encoding(self) -> int:
@@ -128,7 +151,7 @@ class FloatFormat:
             return (ones << self.man_bits) - 1
         if self.inf_nan == "fn":
             return ((ones << self.man_bits) | man_mask) - 1
-        return (ones << self.man_bits) | man_mask
+        return (ones << self.man_bits) | man_mask  # fnuz, none
 
     @property
     def emax(self) -> int:
@@ -158,6 +181,13 @@ class FloatFormat:
         return math.ldexp(1.0, self.emin)
 
     @property
+    def min(self) -> float:
+        """Smallest value: -max, or the smallest value of a format without a sign bit."""
+        if self.signed:
+            return -self.max
+        return 0.0 if self.has_zero else self.min_subnormal
+
+    @property
     def min_subnormal(self) -> float:
         """Smallest positive value: 2**(emin - man_bits), or min_normal without subnormals."""
         return math.ldexp(1.0, self.emin - self.man_bits) if self.subnormals else self.min_normal
@@ -172,8 +202,11 @@ class FloatFormat:
         extra = "" if self.subnormals else ", subnormals=False"
         if self.inf_nan != "ieee":
             extra += f", inf_nan={self.inf_nan!r}"
-        if self.overflow != ("inf" if self.inf_nan == "ieee" else "nan"):
+        if self.overflow != {"ieee": "inf", "none": "saturate"}.get(self.inf_nan, "nan"):
             extra += f", overflow={self.overflow!r}"
+        for flag in ("signed", "has_zero"):
+            if not getattr(self, flag):
+                extra += f", {flag}=False"
         return f"FloatFormat(exp_bits={self.exp_bits}, man_bits={self.man_bits}, bias={self.bias}{extra})"
 
 
@@ -193,7 +226,7 @@ class FloatInfo:
         self.eps = fmt.eps
         self.epsneg = math.ldexp(1.0, -fmt.man_bits - 1)
         self.max = fmt.max
-        self.min = -fmt.max
+        self.min = fmt.min
         self.tiny = self.smallest_normal = fmt.min_normal
         self.smallest_subnormal = fmt.min_subnormal
         self.maxexp = fmt.emax + 1  # NumPy counts the first power of two that overflows
@@ -210,7 +243,7 @@ class FloatInfo:
                 ("eps", self.eps), ("unit roundoff", self.unit_roundoff), ("max", self.max),
                 ("smallest normal", self.tiny), ("smallest subnormal", self.smallest_subnormal),
                 ("decimal digits", self.precision), ("inf", self.format.has_inf),
-                ("NaN encoding", self.format.inf_nan)]
+                ("NaN", self.format.has_nan), ("special encodings", self.format.inf_nan)]
         body = "\n".join(f"  {name:20s} {value}" for name, value in rows)
         return f"Machine parameters for {self.format!r}\n{body}"
 
@@ -228,13 +261,27 @@ e4m3fn = _named("e4m3fn", 4, 3, inf_nan="fn")
 e5m2 = _named("e5m2", 5, 2)
 e4m3fnuz = _named("e4m3fnuz", 4, 3, bias=8, inf_nan="fnuz")
 e5m2fnuz = _named("e5m2fnuz", 5, 2, bias=16, inf_nan="fnuz")
+# the OCP 8-bit IEEE-like formats, and the formats of the OCP Microscaling spec (v1.0)
+e4m3 = _named("e4m3", 4, 3)
+e3m4 = _named("e3m4", 3, 4)
+e4m3b11fnuz = _named("e4m3b11fnuz", 4, 3, bias=11, inf_nan="fnuz")
+e2m3fn = _named("e2m3fn", 2, 3, inf_nan="none")
+e3m2fn = _named("e3m2fn", 3, 2, inf_nan="none")
+e2m1fn = _named("e2m1fn", 2, 1, inf_nan="none")
+e8m0fnu = _named("e8m0fnu", 8, 0, inf_nan="fn", subnormals=False, signed=False, has_zero=False)
 
 NAMED_FORMATS = {f.name: f for f in (binary16, binary32, binary64, bfloat16, tf32, e4m3fn, e5m2,
-                                     e4m3fnuz, e5m2fnuz)}
+                                     e4m3fnuz, e5m2fnuz, e4m3, e3m4, e4m3b11fnuz, e2m3fn, e3m2fn,
+                                     e2m1fn, e8m0fnu)}
 _ALIASES = {"half": "binary16", "float16": "binary16", "fp16": "binary16", "single": "binary32",
             "float32": "binary32", "fp32": "binary32", "double": "binary64", "float64": "binary64",
             "fp64": "binary64", "bf16": "bfloat16", "float8_e4m3fn": "e4m3fn",
-            "float8_e5m2": "e5m2", "float8_e4m3fnuz": "e4m3fnuz", "float8_e5m2fnuz": "e5m2fnuz"}
+            "float8_e5m2": "e5m2", "float8_e4m3fnuz": "e4m3fnuz", "float8_e5m2fnuz": "e5m2fnuz",
+            "float8_e4m3": "e4m3", "float8_e3m4": "e3m4", "float8_e4m3b11fnuz": "e4m3b11fnuz",
+            "float6_e2m3fn": "e2m3fn", "float6_e3m2fn": "e3m2fn", "float4_e2m1fn": "e2m1fn",
+            "float8_e8m0fnu": "e8m0fnu", "fp8_e4m3": "e4m3fn", "fp8_e5m2": "e5m2",
+            "fp6_e2m3": "e2m3fn", "fp6_e3m2": "e3m2fn", "fp4_e2m1": "e2m1fn", "e8m0": "e8m0fnu",
+            "mxfp4": "e2m1fn"}
 
 FloatFormatLike = Union[FloatFormat, str]
 

@@ -29,7 +29,10 @@ def _is_even_neighbour(values, fmt):
 
 
 ML_DTYPE_NAMES = {"bfloat16": "bfloat16", "e4m3fn": "float8_e4m3fn", "e5m2": "float8_e5m2",
-                  "e4m3fnuz": "float8_e4m3fnuz", "e5m2fnuz": "float8_e5m2fnuz"}
+                  "e4m3fnuz": "float8_e4m3fnuz", "e5m2fnuz": "float8_e5m2fnuz",
+                  "e4m3": "float8_e4m3", "e3m4": "float8_e3m4", "e4m3b11fnuz": "float8_e4m3b11fnuz",
+                  "e2m3fn": "float6_e2m3fn", "e3m2fn": "float6_e3m2fn", "e2m1fn": "float4_e2m1fn",
+                  "e8m0fnu": "float8_e8m0fnu"}
 
 
 @st.composite
