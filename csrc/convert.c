@@ -151,7 +151,7 @@ typedef struct {
 } cast_ctx;
 
 static int64_t cast_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
-                       uint8_t *restrict hard, uint8_t *mask)
+                       int64_t *restrict hard, uint8_t *mask)
 {
     (void)hard;
     (void)mask;

@@ -47,17 +47,19 @@ typedef struct {
     int64_t inexact, pos, neg;
 } fx_counts;
 
-/* The fast loop's answer for a block. */
+/* The fast loop's answer for a block, and its mark of an element left to the exact engine
+ * (a fast loop may keep its own notes in the other bits of hard[i]). */
 #define FX_BLOCK_EXACT (-1) /* redo the whole block with the exact engine */
+#define FX_HARD 0x80
 
 typedef struct {
     /* Elements [start, start + n) into v[0..n), counting events (of the elements it
      * handled) and, when mask is not NULL, writing their mask entries (mask[0..n), zeroed
-     * beforehand).  Returns FX_BLOCK_EXACT, or the number of elements it marked in
+     * beforehand).  Returns FX_BLOCK_EXACT, or the number of elements it marked FX_HARD in
      * hard[0..n) for the exact engine (their v, counts and mask entries are ignored).
      * NULL: no fast path. */
     int64_t (*fast)(const void *ctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
-                    uint8_t *restrict hard, uint8_t *mask);
+                    int64_t *restrict hard, uint8_t *mask);
     /* One element through the exact engine: its raw bits, its events noted in st (and mask). */
     uint64_t (*exact)(const void *ctx, int64_t i, fixpt_status *st, uint8_t *mask);
     const void *ctx;
@@ -67,11 +69,14 @@ typedef struct {
 static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stride, int bytes,
                           fixpt_status *st, uint8_t *mask)
 {
-    int64_t v[FX_BLOCK];
-    uint8_t hard[FX_BLOCK];
+    int64_t buffer[FX_BLOCK];
+    int64_t hard[FX_BLOCK];
     const int try_fast = k->fast != NULL && !fx_exact_only();
+    /* a contiguous 8-byte output is written in place; any other goes through the buffer */
+    const int direct = bytes == 8 && stride == 8;
     for (int64_t start = 0; start < n; start += FX_BLOCK) {
         int64_t len = n - start < FX_BLOCK ? n - start : FX_BLOCK;
+        int64_t *v = direct ? (int64_t *)out + start : buffer;
         fx_counts counts = {0, 0, 0};
         int64_t n_hard = FX_BLOCK_EXACT;
         if (try_fast) {
@@ -82,7 +87,7 @@ static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stri
         if (n_hard > 0) {
             /* the fast loop left a few elements: the exact engine does those */
             for (int64_t i = 0; i < len; i++)
-                if (hard[i])
+                if (hard[i] & FX_HARD)
                     v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
         }
         if (n_hard >= 0) {
@@ -103,7 +108,8 @@ static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stri
             for (int64_t i = 0; i < len; i++)
                 v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
         }
-        fx_store_block(v, out, stride, start, len, bytes);
+        if (!direct)
+            fx_store_block(v, out, stride, start, len, bytes);
     }
 }
 

@@ -24,17 +24,16 @@
         uint64_t mag = ((uint64_t)(ex + bias) << M) + N - hidden;                      \
         uint64_t inexact_i = (zero ^ 1) & ((m << (64 - k)) != 0);                      \
         uint64_t bad = (zero ^ 1) & ((normal ^ 1) | (ex < emin) | (ex > emax) | (mag > max_mag)); \
-        hard[i] = (uint8_t)bad;                                                        \
+        hard[i] = (int64_t)((bad << 7) | inexact_i); /* FX_HARD, FIXPT_FLAG_INEXACT */  \
         n_hard += bad;                                                                 \
         inexact += inexact_i & (bad ^ 1);                                              \
-        flags[i] = (uint8_t)inexact_i; /* FIXPT_FLAG_INEXACT */                        \
         v[i] = (int64_t)(zero ? zero_bits * neg : (neg << sign_shift) | mag);          \
         z += FX_GAMMA;                                                                 \
     }
 
 FIXPT_MULTIVERSION
 static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *restrict v,
-                             uint8_t *restrict hard, uint8_t *restrict flags, int64_t n, int mode,
+                             int64_t *restrict hard, int64_t n, int mode,
                              uint64_t key, uint64_t index0, int64_t *n_hard_out, int64_t *n_inexact)
 {
     const int64_t emin = f->emin, bias = f->bias, emax = (int64_t)(f->max_mag >> f->M) - f->bias;
@@ -64,20 +63,18 @@ typedef struct {
 } round_ctx;
 
 static int64_t round_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
-                          uint8_t *restrict hard, uint8_t *mask)
+                          int64_t *restrict hard, uint8_t *mask)
 {
     const round_ctx *c = vctx;
     if (!c->fast_ok)
         return FX_BLOCK_EXACT;
     double buf[FX_BLOCK];
-    uint8_t flags[FX_BLOCK];
     const double *x = fx_doubles(c->in, c->stride, start, n, buf);
     int64_t n_hard, inexact;
-    float_fast_block(&c->f, x, v, hard, flags, n, c->mode, c->key, c->index_offset + (uint64_t)start,
+    float_fast_block(&c->f, x, v, hard, n, c->mode, c->key, c->index_offset + (uint64_t)start,
                      &n_hard, &inexact);
     counts->inexact = inexact; /* overflowing elements are hard: no overflow counts here */
-    if (mask)
-        memcpy(mask, flags, (size_t)n);
+    ff_fast_flags(hard, mask, n);
     return n_hard;
 }
 

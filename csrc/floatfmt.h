@@ -280,6 +280,15 @@ static inline void ff_note(fixpt_status *st, uint8_t *flags_out, int64_t i, int 
         flags_out[i] = (uint8_t)flags;
 }
 
+/* The flags of the elements a fast loop handled (their inexact bit, kept in hard[] beside
+ * FX_HARD), into the caller's flags array when there is one. */
+static inline void ff_fast_flags(const int64_t *restrict hard, uint8_t *restrict mask, int64_t n)
+{
+    if (mask)
+        for (int64_t i = 0; i < n; i++)
+            mask[i] = (uint8_t)(hard[i] & FIXPT_FLAG_INEXACT);
+}
+
 /* A float64 split into its class and exact parts. */
 enum { FF_ZERO, FF_FINITE, FF_INF, FF_NAN };
 

@@ -236,23 +236,36 @@ static int ff_operand(const ff_t *f, double x, ff_parts *p)
 /* What the fast loops need of the format. */
 typedef struct {
     uint64_t k;             /* bits of a float64 significand below the format's: 52 - M */
-    int64_t emin, emax;     /* the format's normal exponents */
     uint64_t low_mask;      /* (1 << k) - 1 */
     uint64_t man_mask;      /* the format's trailing field, in the kept part of a pattern */
     uint64_t max_abs;       /* float64 pattern of the largest finite value */
+    uint64_t min_abs;       /* float64 pattern of the smallest normal value, 2^emin */
+    uint64_t minus_zero;    /* 1 when the format has -0 (not fnuz) */
 } fast_fmt;
 
 #define ABS_MASK 0x7fffffffffffffffULL
 #define MANTISSA 0x000fffffffffffffULL
 #define HIDDEN 0x0010000000000000ULL
 
-/* Is the float64 pattern a zero or a normal value of the format (no subnormal)? */
-static inline uint64_t fast_member(const fast_fmt *c, double x)
+/* Is the float64 pattern (sign cleared) a zero or a normal value of the format?  Patterns
+ * with the sign cleared are below 2^63: signed comparisons (one instruction in AVX2). */
+static inline uint64_t fast_member(const fast_fmt *c, uint64_t a)
 {
-    uint64_t a = fx_bits_of(x) & ABS_MASK;
-    int64_t ex = (int64_t)(a >> 52) - 1023;
-    return (a == 0) | ((a >> 52 != 0) & (ex >= c->emin) & (ex <= c->emax) & ((a & c->low_mask) == 0) &
-                       (a <= c->max_abs));
+    int64_t as = (int64_t)a;
+    return (a == 0) | ((as >= (int64_t)c->min_abs) & (as <= (int64_t)c->max_abs) & ((a & c->low_mask) == 0));
+}
+
+/* Is s a zero the format has (fnuz has no -0)? */
+static inline uint64_t fast_zero(const fast_fmt *c, double s)
+{
+    uint64_t b = fx_bits_of(s);
+    return ((b & ABS_MASK) == 0) & (c->minus_zero | ((b >> 63) ^ 1));
+}
+
+/* Are both x and y zeros or normal values of the format? */
+static inline uint64_t fast_members(const fast_fmt *c, double x, double y)
+{
+    return fast_member(c, fx_bits_of(x) & ABS_MASK) & fast_member(c, fx_bits_of(y) & ABS_MASK);
 }
 
 /* float64 value of an integer 0 <= u < 2^52, exactly (vectorisable). */
@@ -263,16 +276,15 @@ static inline double fast_small_int(uint64_t u)
 
 /*
  * The correctly rounded result (float64 pattern) of exact = s + err, where s is the
- * float64 nearest exact and err is exact (or, with sign_only, has the sign of the true
- * error: enough for the deterministic modes).  Sets *bad when the result may be
- * subnormal or overflow, or the case is not covered; *inexact as IEEE.
+ * float64 nearest exact and err is exact (for quotients and roots it only has the sign of
+ * the true error: enough for the deterministic modes).  Sets *bad when the result may be
+ * zero, subnormal or overflow, or the case is not covered; *inexact as IEEE.
  */
-static inline uint64_t fast_result(const fast_fmt *c, double s, double err, int mode, uint64_t rnd,
+static inline __attribute__((always_inline)) uint64_t fast_result(const fast_fmt *c, double s, double err, int mode, uint64_t rnd,
                                    uint64_t *bad, uint64_t *inexact)
 {
     const uint64_t k = c->k;
     uint64_t sb = fx_bits_of(s), neg = sb >> 63, a = sb & ABS_MASK;
-    int64_t ex = (int64_t)(a >> 52) - 1023;
     uint64_t keep = a >> k, f = a << (64 - k); /* kept pattern; dropped bits, left-aligned */
     uint64_t eb = fx_bits_of(err);
     uint64_t enz = (eb & ABS_MASK) != 0;
@@ -281,8 +293,9 @@ static inline uint64_t fast_result(const fast_fmt *c, double s, double err, int 
     uint64_t base = keep - borrow;
     uint64_t fx = f + (enz & (down ^ 1)) - down; /* dropped part with a sticky bit, mod 2^64 */
     uint64_t up;
-    *bad |= (a >> 52 == 0) | (ex < c->emin) | (ex > c->emax) | (borrow & ((keep & c->man_mask) == 0));
+    *bad = ((int64_t)a < (int64_t)c->min_abs) | (borrow & ((keep & c->man_mask) == 0));
     if (mode == FIXPT_STOCHASTIC) {
+        int64_t ex = (int64_t)(a >> 52) - 1023;
         /* exact: y = (f >> 12) + cm, the dropped part in units of 2^-52 of the quantum */
         int64_t pe = 1023 + 104 - (int64_t)k - ex;
         uint64_t pe_ok = (pe >= 1) & (pe <= 2046);
@@ -301,7 +314,8 @@ static inline uint64_t fast_result(const fast_fmt *c, double s, double err, int 
         up = fx_round_up(neg, base & 1, fx, mode, rnd);
     }
     uint64_t r = (base + up) << k;
-    *bad |= r > c->max_abs;
+    *bad |= (int64_t)r > (int64_t)c->max_abs; /* s is finite or inf here (a NaN comes from NaN
+                                               * operands, never members): r < 2^63 */
     *inexact = fx != 0;
     return (neg << 63) | r;
 }
@@ -339,49 +353,58 @@ typedef struct {
 } arith_ctx;
 
 /*
- * One loop per operation and mode: OP() computes s, err and bad from xa[i], xb[i], xc[i]
- * (OP is passed unexpanded: its body has commas).
+ * One loop per operation and mode: OP() computes s and err from xa[i], xb[i], xc[i], ok
+ * (the operands are values the loop covers) and exact_zero (s is the exact, correctly
+ * signed zero result).  OP is passed unexpanded: its body has commas.  hard[i] holds
+ * FX_HARD and the inexact flag.
  */
 #define FAST_ARITH_LOOP(MODE, OP)                                                      \
+    {                                                                                  \
+    const int loop_mode = MODE; /* what OP() sees of the mode */                       \
+    (void)loop_mode;                                                                   \
     for (int64_t i = 0; i < n; i++) {                                                  \
         double s, err;                                                                 \
-        uint64_t bad = 0, inexact_i;                                                   \
+        uint64_t ok, exact_zero = 0, bad_result, inexact_i;                            \
         OP()                                                                           \
-        uint64_t r = fast_result(c, s, err, MODE, fx_mix64(z), &bad, &inexact_i);      \
-        hard[i] = (uint8_t)bad;                                                        \
+        uint64_t r = fast_result(c, s, err, MODE, fx_mix64(z), &bad_result, &inexact_i); \
+        uint64_t bad = (ok ^ 1) | (bad_result & (exact_zero ^ 1));                     \
+        hard[i] = (int64_t)((bad << 7) | inexact_i);                                   \
         n_hard += bad;                                                                 \
         inexact += inexact_i & (bad ^ 1);                                              \
-        flags[i] = (uint8_t)inexact_i;                                                 \
         v[i] = (int64_t)r;                                                             \
         z += FX_GAMMA;                                                                 \
+    }                                                                                  \
     }
 
-#define OP_ADD()                                                                         \
+#define OP_ADD()                                                                       \
     s = fast_two_sum(xa[i], xb[i], &err);                                              \
-    bad |= (fast_member(c, xa[i]) & fast_member(c, xb[i])) ^ 1;
-#define OP_SUB()                                                                         \
+    ok = fast_members(c, xa[i], xb[i]);                                                \
+    exact_zero = fast_zero(c, s) & (loop_mode != FIXPT_FLOOR); /* x + -x: +0 (the hardware's too) */
+#define OP_SUB()                                                                       \
     s = fast_two_sum(xa[i], -xb[i], &err);                                             \
-    bad |= (fast_member(c, xa[i]) & fast_member(c, xb[i])) ^ 1;
-#define OP_MUL() /* exact: both significands have at most 26 bits */                     \
+    ok = fast_members(c, xa[i], xb[i]);                                                \
+    exact_zero = fast_zero(c, s) & (loop_mode != FIXPT_FLOOR);
+#define OP_MUL() /* exact: both significands have at most 26 bits */                   \
     s = xa[i] * xb[i];                                                                 \
     err = 0.0;                                                                         \
-    bad |= (fast_member(c, xa[i]) & fast_member(c, xb[i])) ^ 1;
-#define OP_FMA()                                                                         \
+    ok = fast_members(c, xa[i], xb[i]);                                                \
+    exact_zero = ((xa[i] == 0.0) | (xb[i] == 0.0)) & fast_zero(c, s);
+#define OP_FMA()                                                                       \
     {                                                                                  \
         double p = xa[i] * xb[i]; /* exact when it is a normal float64 */              \
         uint64_t pa = fx_bits_of(p) & ABS_MASK;                                        \
         s = fast_two_sum(p, xc[i], &err);                                              \
-        bad |= (fast_member(c, xa[i]) & fast_member(c, xb[i]) & fast_member(c, xc[i]) & \
-                (pa >> 52 != 0) & (pa < 0x7ff0000000000000ULL)) ^ 1;                  \
+        ok = fast_members(c, xa[i], xb[i]) & fast_member(c, fx_bits_of(xc[i]) & ABS_MASK) & \
+             (pa >> 52 != 0) & (pa < 0x7ff0000000000000ULL);                          \
     }
-#define OP_DIV() /* the sign of a - q*b, exactly (Dekker) */                             \
+#define OP_DIV() /* the sign of a - q*b, exactly (Dekker) */                           \
     {                                                                                  \
         double q = xa[i] / xb[i], ql, qh = fast_split(q, &ql);                         \
         double rem = (xa[i] - qh * xb[i]) - ql * xb[i];                                \
         s = q;                                                                         \
         err = xb[i] < 0 ? -rem : rem;                                                  \
-        bad |= (fast_member(c, xa[i]) & fast_member(c, xb[i]) & fast_moderate(xa[i]) & \
-                fast_moderate(xb[i]) & fast_moderate(q)) ^ 1;                          \
+        ok = fast_members(c, xa[i], xb[i]) & fast_moderate(xa[i]) & fast_moderate(xb[i]) & \
+             fast_moderate(q);                                                         \
     }
 #define OP_SQRT() /* the sign of a - s*s, exactly, in integers */                      \
     {                                                                                  \
@@ -394,7 +417,7 @@ typedef struct {
         uint64_t sig = (sb2 & MANTISSA) | HIDDEN;                                      \
         fx_u128 rhs = (fx_u128)sig * sig;                                              \
         err = lhs > rhs ? 1.0 : lhs < rhs ? -1.0 : 0.0;                                \
-        bad |= (fast_member(c, xa[i]) & fast_moderate(xa[i]) & (xa[i] > 0) & shift_ok) ^ 1; \
+        ok = fast_member(c, ab & ABS_MASK) & fast_moderate(xa[i]) & (xa[i] > 0) & shift_ok; \
     }
 
 #define DETERMINISTIC_MODES(LOOP, OP)                                                  \
@@ -417,8 +440,8 @@ typedef struct {
 #define FAST_ARITH_FUNCTION(NAME, OP, MODES)                                           \
     FIXPT_MULTIVERSION                                                                 \
     static int64_t NAME(const fast_fmt *c, const double *restrict xa, const double *restrict xb, \
-                        const double *restrict xc, int64_t *restrict v, uint8_t *restrict hard, \
-                        uint8_t *restrict flags, int64_t n, int mode, uint64_t z, int64_t *n_inexact) \
+                        const double *restrict xc, int64_t *restrict v, int64_t *restrict hard, \
+                        int64_t n, int mode, uint64_t z, int64_t *n_inexact)          \
     {                                                                                  \
         int64_t n_hard = 0, inexact = 0;                                               \
         (void)xb;                                                                      \
@@ -439,7 +462,7 @@ FAST_ARITH_FUNCTION(fast_div, OP_DIV, DETERMINISTIC_MODES)
 FAST_ARITH_FUNCTION(fast_sqrt, OP_SQRT, DETERMINISTIC_MODES)
 
 static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v,
-                          fx_counts *counts, uint8_t *restrict hard, uint8_t *mask)
+                          fx_counts *counts, int64_t *restrict hard, uint8_t *mask)
 {
     const arith_ctx *c = vctx;
     if (!c->fast_ok)
@@ -448,19 +471,17 @@ static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *r
     const double *x[3] = {buf[0], buf[0], buf[0]};
     for (int j = 0; j < c->arity; j++)
         x[j] = fx_doubles(c->in[j]->data, c->in[j]->stride, start, n, buf[j]);
-    uint8_t flags[FX_BLOCK];
     uint64_t z = fx_counter(c->key, c->index_offset + (uint64_t)start);
     int64_t inexact = 0, n_hard;
     static int64_t (*const kernels[])(const fast_fmt *, const double *restrict, const double *restrict,
                                       const double *restrict, int64_t *restrict, uint8_t *restrict,
-                                      uint8_t *restrict, int64_t, int, uint64_t, int64_t *) = {
+                                      int64_t, int, uint64_t, int64_t *) = {
         fast_add, fast_sub, fast_mul, fast_div, fast_sqrt, fast_fma};
-    n_hard = kernels[c->op](&c->fast, x[0], x[1], x[2], v, hard, flags, n, c->mode, z, &inexact);
+    n_hard = kernels[c->op](&c->fast, x[0], x[1], x[2], v, hard, n, c->mode, z, &inexact);
     if (n_hard == FX_BLOCK_EXACT)
         return n_hard;
     counts->inexact = inexact;
-    if (mask)
-        memcpy(mask, flags, (size_t)n);
+    ff_fast_flags(hard, mask, n);
     return n_hard;
 }
 
@@ -517,15 +538,15 @@ int fixpt_float_arith(int32_t op, const fixpt_doubles *a, const fixpt_doubles *b
     ctx.index_offset = rounding->index_offset;
     ctx.not_a_value = &not_a_value;
     ctx.fast.k = (uint64_t)(52 - f->M);
-    ctx.fast.emin = f->emin;
-    ctx.fast.emax = (int64_t)(f->max_mag >> f->M) - f->bias;
     ctx.fast.low_mask = f->M <= 51 ? (1ULL << (52 - f->M)) - 1 : 0;
     ctx.fast.man_mask = f->man_mask;
     ctx.fast.max_abs = fx_bits_of(ff_decode(f, f->max_mag));
+    ctx.fast.min_abs = (uint64_t)(f->emin + 1023) << 52; /* read only when emin >= -1022 */
+    ctx.fast.minus_zero = f->kind != FIXPT_SPECIAL_FNUZ;
     /* exact float64 products need significands of at most 26 bits */
     int exact_products = op == FIXPT_FLOAT_MUL || op == FIXPT_FLOAT_FMA || op == FIXPT_FLOAT_DIV ||
                          op == FIXPT_FLOAT_SQRT;
-    ctx.fast_ok = f->M >= 1 && f->M <= 51 && f->is_signed && f->has_zero &&
+    ctx.fast_ok = f->M >= 1 && f->M <= 51 && f->is_signed && f->has_zero && f->emin >= -1022 &&
                   (!exact_products || f->M <= 25);
     fx_kernel kernel = {arith_fast, arith_exact, &ctx};
     fx_run(&kernel, n, out, out_stride, 8, st, flags);
