@@ -11,7 +11,8 @@ Examples
 """
 from fixpt.diagnostics.cancel import CancellationReport, cancellation, watch_cancellation
 from fixpt.diagnostics.errors import ErrorStats, error_stats, sqnr_db
-from fixpt.diagnostics.tracked import SignificantDigits, Simulated, Tracked
+from fixpt.diagnostics.simulated import SignificantDigits, Simulated
+from fixpt.diagnostics.tracked import Tracked
 
 __all__ = ["CancellationReport", "cancellation", "watch_cancellation", "ErrorStats", "error_stats",
            "sqnr_db", "SignificantDigits", "Simulated", "Tracked"]

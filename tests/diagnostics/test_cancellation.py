@@ -71,7 +71,7 @@ def test_total_cancellation_is_reported():
         a, b, c = (fixpt.Simulated(v, "binary32") for v in (1.0, 3000.001, 0.003))
         d = (b * b - 4 * a * c).sqrt()
         root = (-b + d) / (2 * a)
-    assert root.tolist() == [0.0]
+    assert root.tolist() == 0.0 and root.shape == ()
     assert watch.n_events >= 1
     assert max(site.worst_bits for site in watch.sites.values()) == 24
 
@@ -144,11 +144,6 @@ def test_simulated_rounds_after_every_operation(values, fmt):
         want = step(step(step(ra * rb) - rc) / step(ra + 7.0))
     np.testing.assert_array_equal(r.values, np.atleast_1d(want))
 
-
-def test_simulated_stochastic_is_reproducible():
-    one = fixpt.Simulated([0.1] * 100, "bfloat16", rounding="stochastic", seed=3) * 3
-    two = fixpt.Simulated([0.1] * 100, "bfloat16", rounding="stochastic", seed=3) * 3
-    assert one.tolist() == two.tolist() and len(set(one.tolist())) == 2
 
 
 def test_plots_are_written(tmp_path):
