@@ -144,6 +144,21 @@ def bench_mac(size: int, n_fir: int, repeats: int) -> None:
            lambda: np.convolve(x64, h64), repeats, ">= 1x")
 
 
+def bench_float_arithmetic(n: int, repeats: int) -> None:
+    """binary32 add and multiply, rounded once in each mode, against NumPy's float32 operation
+    (which only has round-to-nearest-even); the operands are float64 holding binary32 values."""
+    from fixpt import floats
+    rng = np.random.default_rng(8)
+    a32, b32 = (rng.standard_normal(n).astype(np.float32) for _ in range(2))
+    a, b = a32.astype(np.float64), b32.astype(np.float64)
+    for mode in ("nearest_even", "floor", "odd", "stochastic"):
+        for name, fn, native in (("add", floats.add, lambda: a32 + b32),
+                                 ("multiply", floats.multiply, lambda: a32 * b32)):
+            report(f"binary32 {name} {mode} of {n:,}, vs numpy float32",
+                   lambda fn=fn, mode=mode: fn(a, b, "binary32", rounding=mode, seed=1), native,
+                   repeats, ">= 0.1x (at most 10x the time)")
+
+
 def bench_cancellation(n: int, repeats: int) -> None:
     rng = np.random.default_rng(5)
     a = rng.uniform(1, 2, n)
@@ -225,6 +240,7 @@ def main() -> None:
     bench_float_formats(n, repeats)
     bench_array_ops(n_mul, n, repeats)
     bench_mac(128 if args.quick else 512, 100_000 if args.quick else 1_000_000, repeats)
+    bench_float_arithmetic(n_mul, repeats)
     bench_cancellation(n, repeats)
     bench_quant(n, repeats)
     bench_deploy(200 if args.quick else 2000, 3 if args.quick else 5)
