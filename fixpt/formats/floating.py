@@ -308,8 +308,10 @@ def parse_float_format(spec: FloatFormatLike) -> FloatFormat:
 
     Examples
     --------
-    >>> parse_float_format("float16") is binary16, parse_float_format("E3M4")
-    (True, FloatFormat(exp_bits=3, man_bits=4, bias=3))
+    >>> parse_float_format("float16") is binary16, parse_float_format("E5M7")
+    (True, FloatFormat(exp_bits=5, man_bits=7, bias=15))
+    >>> parse_float_format("float4_e2m1fn").max, parse_float_format("float8_e8m0fnu").min
+    (6.0, 5.877471754111438e-39)
     """
     if isinstance(spec, FloatFormat):
         return spec
