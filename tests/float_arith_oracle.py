@@ -12,7 +12,7 @@ import math
 from fractions import Fraction
 
 from fixpt import FloatFormat
-from oracle import round_to_int
+from oracle import round_ratio
 
 INEXACT, UNDERFLOW, OVERFLOW, INVALID, DIVIDE_BY_ZERO = 1, 2, 4, 8, 16
 NAN = math.nan
@@ -75,39 +75,6 @@ def _quantum(e: int, fmt: FloatFormat) -> int:
     if e >= emin:
         return e - fmt.man_bits
     return emin - fmt.man_bits if fmt.subnormals else emin
-
-
-def round_ratio(top: int, bottom: int, mode: str, word: int = 0) -> int:
-    """top / bottom (bottom > 0) rounded to an integer, on ints only: the rules of
-    oracle.round_to_int without building Fractions (the exhaustive tests call it millions
-    of times)."""
-    lo, rest = divmod(top, bottom)
-    if rest == 0:
-        return lo
-    hi = lo + 1
-    positive = top > 0
-    if mode.startswith("nearest"):
-        twice = 2 * rest
-        if twice != bottom:
-            return hi if twice > bottom else lo
-        return {"nearest_even": lo if lo % 2 == 0 else hi, "nearest_away": hi if positive else lo,
-                "nearest_zero": lo if positive else hi, "nearest_up": hi,
-                "nearest_down": lo}[mode]
-    if mode == "floor":
-        return lo
-    if mode == "ceil":
-        return hi
-    if mode == "toward_zero":
-        return lo if positive else hi
-    if mode == "away_from_zero":
-        return hi if positive else lo
-    if mode == "odd":
-        return lo if lo % 2 else hi
-    if mode == "stochastic":  # up when u < frac * 2**52
-        return hi if (word >> 12) * bottom < rest << 52 else lo
-    if mode == "stochastic_equal":
-        return hi if word >> 63 else lo
-    raise ValueError(mode)
 
 
 def _scaled(num: int, den: int, q: int) -> tuple[int, int]:

@@ -6,7 +6,6 @@ sign and magnitude), so agreement between the two is evidence of both.
 """
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 from fixpt.formats import FixedFormat
@@ -31,26 +30,25 @@ def random_word(seed: int, stream: int, index: int) -> int:
 
 def round_to_int(v: Fraction, mode: str, word: int = 0) -> int:
     """Round the exact value v to an integer; ``word`` is the 64-bit random word."""
-    lo = math.floor(v)
-    frac = v - lo
-    if frac == 0:
+    v = Fraction(v)
+    return round_ratio(v.numerator, v.denominator, mode, word)
+
+
+def round_ratio(top: int, bottom: int, mode: str, word: int = 0) -> int:
+    """top / bottom (bottom > 0) rounded to an integer, on ints only (the exhaustive float
+    tests call it millions of times); ``word`` is the 64-bit random word."""
+    lo, rest = divmod(top, bottom)
+    if rest == 0:
         return lo
     hi = lo + 1
-    half = Fraction(1, 2)
-    positive = v > 0
+    positive = top > 0
     if mode.startswith("nearest"):
-        if frac < half:
-            return lo
-        if frac > half:
-            return hi
-        tie = {
-            "nearest_even": lo if lo % 2 == 0 else hi,
-            "nearest_away": hi if positive else lo,
-            "nearest_zero": lo if positive else hi,
-            "nearest_up": hi,
-            "nearest_down": lo,
-        }
-        return tie[mode]
+        twice = 2 * rest
+        if twice != bottom:
+            return hi if twice > bottom else lo
+        return {"nearest_even": lo if lo % 2 == 0 else hi, "nearest_away": hi if positive else lo,
+                "nearest_zero": lo if positive else hi, "nearest_up": hi,
+                "nearest_down": lo}[mode]
     if mode == "floor":
         return lo
     if mode == "ceil":
@@ -61,8 +59,8 @@ def round_to_int(v: Fraction, mode: str, word: int = 0) -> int:
         return hi if positive else lo
     if mode == "odd":
         return lo if lo % 2 else hi
-    if mode == "stochastic":
-        return hi if Fraction(word >> (64 - SR_BITS)) < frac * 2**SR_BITS else lo
+    if mode == "stochastic":  # up when u < frac * 2**52
+        return hi if (word >> 12) * bottom < rest << 52 else lo
     if mode == "stochastic_equal":
         return hi if word >> 63 else lo
     raise ValueError(mode)
