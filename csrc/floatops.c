@@ -474,7 +474,7 @@ static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *r
     uint64_t z = fx_counter(c->key, c->index_offset + (uint64_t)start);
     int64_t inexact = 0, n_hard;
     static int64_t (*const kernels[])(const fast_fmt *, const double *restrict, const double *restrict,
-                                      const double *restrict, int64_t *restrict, uint8_t *restrict,
+                                      const double *restrict, int64_t *restrict, int64_t *restrict,
                                       int64_t, int, uint64_t, int64_t *) = {
         fast_add, fast_sub, fast_mul, fast_div, fast_sqrt, fast_fma};
     n_hard = kernels[c->op](&c->fast, x[0], x[1], x[2], v, hard, n, c->mode, z, &inexact);
