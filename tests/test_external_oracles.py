@@ -129,3 +129,27 @@ def test_torch_adapter_matches_numpy():
     out = ft.FakeQuantize(p)(z)
     out.sum().backward()
     assert out.detach().tolist() == [-4.0, 0.5, 3.5] and z.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_onnx_dynamic_quantize_linear_in_float32():
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+    node = helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "z"])
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info(n, onnx.TensorProto.UNDEFINED, None) for n in "ysz"])
+    model = ReferenceEvaluator(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)]))
+    rng = np.random.default_rng(12)
+    tensors = [np.array([0, 2, -3, -2.5, 1.34, 0.5], np.float32), np.zeros(3, np.float32),
+               np.full(4, 7.0, np.float32), np.full(4, -7.0, np.float32)]
+    tensors += [(rng.normal(size=rng.integers(1, 40)) * 10.0 ** rng.integers(-4, 4)
+                 + rng.normal() * rng.integers(0, 3)).astype(np.float32) for _ in range(400)]
+    for x in tensors:
+        want_y, want_s, want_z = model.run(None, {"x": x})
+        y, scale, zero_point = quant.dynamic_quantize_linear(x)
+        assert np.array_equal(y, want_y) and scale == want_s and zero_point == want_z, x
+    with pytest.raises(ValueError, match="NaN at index"):
+        quant.dynamic_quantize_linear([1.0, np.nan])
+    with pytest.raises(ValueError, match="empty"):
+        quant.dynamic_quantize_linear([])

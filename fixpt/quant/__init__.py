@@ -13,12 +13,12 @@ Examples
 """
 from fixpt.quant import calibrate, train
 from fixpt.quant.affine import (
-    QUANT_PRESETS, REQUANT_PRESETS, QParams, choose_qparams, dequantize, integer_range, linear,
-    nemo_multiplier, quantize, quantize_multiplier, requantize,
+    QUANT_PRESETS, REQUANT_PRESETS, QParams, choose_qparams, dequantize, dynamic_quantize_linear,
+    integer_range, linear, nemo_multiplier, quantize, quantize_multiplier, requantize,
 )
 
 __all__ = [
     "calibrate", "train", "QUANT_PRESETS", "REQUANT_PRESETS", "QParams", "choose_qparams",
-    "dequantize", "integer_range", "linear", "nemo_multiplier", "quantize", "quantize_multiplier",
+    "dequantize", "dynamic_quantize_linear", "integer_range", "linear", "nemo_multiplier", "quantize", "quantize_multiplier",
     "requantize",
 ]

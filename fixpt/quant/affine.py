@@ -285,6 +285,50 @@ def choose_qparams(min_value, max_value, bits: int = 8, *, signed: bool = True,
     return QParams(scale.astype(np.float32), zero_point, bits, signed, narrow_range, axis, group_size)
 
 
+def dynamic_quantize_linear(x) -> tuple[np.ndarray, np.float32, np.uint8]:
+    """ONNX DynamicQuantizeLinear: uint8 codes of x, with the scale and zero point computed in
+    float32 exactly as the operator's formula does (``choose_qparams`` works in float64 and
+    differs in the last bit of some scales).
+
+    ``scale = (max(0, max x) - min(0, min x)) / 255`` (1 when the range is empty),
+    ``zero_point = rint(clip(0 - min / scale, 0, 255))``, then QuantizeLinear (divide, ties to
+    even, saturate), all in float32.
+
+    Parameters
+    ----------
+    x : array_like
+        Real values (rounded to float32 first, as the operator's input is float32).
+
+    Returns
+    -------
+    (numpy.ndarray of uint8, numpy.float32, numpy.uint8)
+        The codes, the scale and the zero point.
+
+    Raises
+    ------
+    ValueError
+        An empty array, or NaN (which has no code).
+
+    Examples
+    --------
+    >>> y, scale, zp = dynamic_quantize_linear([0, 2, -3, -2.5, 1.34, 0.5])
+    >>> y.tolist(), float(scale), int(zp)
+    ([153, 255, 0, 26, 221, 179], 0.019607843831181526, 153)
+    """
+    arr = np.asarray(x, dtype=np.float32)
+    if arr.size == 0:
+        raise ValueError("x is empty: DynamicQuantizeLinear needs at least one value for its range")
+    if np.isnan(arr).any():
+        first = tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])
+        raise ValueError(f"x: NaN at index {first} has no uint8 code")
+    high = np.float32(max(np.float32(0), arr.max()))
+    low = np.float32(min(np.float32(0), arr.min()))
+    scale = np.float32(np.float32(1.0) if high == low else high - low) / np.float32(255)
+    zero_point = np.rint(np.clip(np.float32(0) - low / scale, np.float32(0), np.float32(255)))
+    params = QParams(scale, int(zero_point), bits=8, signed=False)
+    return quantize(arr, params, preset="onnx"), np.float32(scale), np.uint8(zero_point)
+
+
 def quantize_multiplier(real: float) -> tuple[int, int]:
     """(int32 multiplier, shift) with real ~= multiplier * 2^(shift - 31), as TFLite's
     QuantizeMultiplier: frexp, then round the mantissa to 31 bits (ties away from zero).
