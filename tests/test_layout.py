@@ -179,3 +179,10 @@ def test_every_public_definition_is_documented_numpydoc_style():
 
 def test_the_package_is_typed():
     assert (ROOT / "py.typed").exists()
+
+
+def test_flag_bits_match_the_c_enum():
+    from fixpt import _binding
+    from fixpt.base.status import FLAG_BITS
+    c_flags = {k.removeprefix("FLAG_").lower(): v for k, v in _binding.enum_values("fixpt_float_flag").items()}
+    assert FLAG_BITS == c_flags
