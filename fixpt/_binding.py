@@ -137,11 +137,12 @@ def _operand(raw: np.ndarray, stride: int, align: int = 0):
     return operand
 
 
-def _mask(shape: tuple, wanted: bool):
-    """(mask array or None, the pointer C fills: NULL when no mask is wanted)."""
+def _mask(shape: tuple, wanted: bool, dtype=np.bool_):
+    """(per-element byte array or None, the pointer C fills: NULL when none is wanted): an
+    overflow mask (bool), or the IEEE flag bytes of a float kernel (uint8)."""
     if not wanted:
         return None, ffi.NULL
-    mask = np.empty(shape, dtype=np.bool_)
+    mask = np.zeros(shape, dtype=dtype)
     return mask, ffi.cast("uint8_t *", ffi.from_buffer(mask))
 
 
@@ -253,14 +254,6 @@ def _rounding_struct(round_mode: int, seed: int, stream: int, index_offset: int 
     return r
 
 
-def _flags(shape: tuple, wanted: bool):
-    """(flags array or None, its C pointer or NULL): per-element IEEE flag bytes."""
-    if not wanted:
-        return None, ffi.NULL
-    flags = np.zeros(shape, dtype=np.uint8)
-    return flags, ffi.cast("uint8_t *", ffi.from_buffer(flags))
-
-
 def float_round(values, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
                 index_offset: int = 0, tininess_before: bool = False, saturate_inf: bool = False,
                 flags: bool = False) -> tuple[np.ndarray, CastStatus]:
@@ -269,7 +262,7 @@ def float_round(values, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
     src, stride = strided(values, np.float64)
     out = np.empty(src.shape, dtype=fmt.container)
     st = ffi.new("fixpt_status *")
-    flag_bytes, flag_ptr = _flags(src.shape, flags)
+    flag_bytes, flag_ptr = _mask(src.shape, flags, np.uint8)
     _check(lib.fixpt_float_round(_ptr(src, "double *"), stride, ffi.from_buffer(out), out.itemsize,
                                  out.itemsize, src.size, _float_struct(fmt),
                                  _rounding_struct(round_mode, seed, stream, index_offset,
@@ -284,7 +277,7 @@ def float_round_parts(parts: dict, fmt, *, round_mode: int, seed: int = 0, strea
     struct, arrays = _parts_struct(parts)
     out = np.empty(arrays["kind"].shape, dtype=fmt.container)
     st = ffi.new("fixpt_status *")
-    flag_bytes, flag_ptr = _flags(out.shape, flags)
+    flag_bytes, flag_ptr = _mask(out.shape, flags, np.uint8)
     _check(lib.fixpt_float_round_parts(struct, ffi.from_buffer(out), out.itemsize, out.itemsize,
                                        out.size, _float_struct(fmt),
                                        _rounding_struct(round_mode, seed, stream, 0, tininess_before,
@@ -312,7 +305,7 @@ def float_arith(op: str, operands: list, fmt, *, round_mode: int, seed: int = 0,
         structs.append(d)
     out = np.empty(shape, dtype=np.float64)
     st = ffi.new("fixpt_status *")
-    flag_bytes, flag_ptr = _flags(shape, flags)
+    flag_bytes, flag_ptr = _mask(shape, flags, np.uint8)
     _check(lib.fixpt_float_arith(FLOAT_OPS[op], *structs, ffi.cast("double *", ffi.from_buffer(out)),
                                  8, out.size, _float_struct(fmt),
                                  _rounding_struct(round_mode, seed, stream, index_offset,
