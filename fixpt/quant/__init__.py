@@ -11,14 +11,15 @@ Examples
 >>> quant.quantize(np.array([0.5, -1.0]), p).tolist()
 [64, -128]
 """
-from fixpt.quant import calibrate, train
+from fixpt.quant import calibrate, mx, train
 from fixpt.quant.affine import (
     QUANT_PRESETS, REQUANT_PRESETS, QParams, choose_qparams, dequantize, dynamic_quantize_linear,
     integer_range, linear, nemo_multiplier, quantize, quantize_multiplier, requantize,
 )
+from fixpt.quant.mx import MXArray, mx_dequantize, mx_quantize
 
 __all__ = [
-    "calibrate", "train", "QUANT_PRESETS", "REQUANT_PRESETS", "QParams", "choose_qparams",
+    "calibrate", "mx", "train", "MXArray", "mx_dequantize", "mx_quantize", "QUANT_PRESETS", "REQUANT_PRESETS", "QParams", "choose_qparams",
     "dequantize", "dynamic_quantize_linear", "integer_range", "linear", "nemo_multiplier", "quantize", "quantize_multiplier",
     "requantize",
 ]
