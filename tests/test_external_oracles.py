@@ -1,23 +1,9 @@
 """Bit-exact agreement with the ONNX reference implementation and PyTorch, where installed."""
 import numpy as np
 import pytest
+from onnx_runner import run_onnx
 
 from fixpt import quant
-
-
-def run_onnx(node_type, inputs: dict, initializers: dict, attrs=None, opset=21):
-    onnx = pytest.importorskip("onnx")
-    from onnx import helper, numpy_helper
-    from onnx.reference import ReferenceEvaluator
-    names = list(inputs) + list(initializers)
-    node = helper.make_node(node_type, names, ["y"], **(attrs or {}))
-    graph = helper.make_graph(
-        [node], "g",
-        [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for k, v in inputs.items()],
-        [helper.make_tensor_value_info("y", onnx.TensorProto.UNDEFINED, None)],
-        [numpy_helper.from_array(v, k) for k, v in initializers.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    return ReferenceEvaluator(model).run(None, inputs)[0]
 
 
 @pytest.mark.parametrize("dtype, bits, signed", [(np.int8, 8, True), (np.uint8, 8, False), (np.int16, 16, True)])

@@ -11,15 +11,19 @@ Examples
 >>> quant.quantize(np.array([0.5, -1.0]), p).tolist()
 [64, -128]
 """
-from fixpt.quant import calibrate, mx, train
+from fixpt.quant import calibrate, mx, operators, train
 from fixpt.quant.affine import (
     QUANT_PRESETS, REQUANT_PRESETS, QParams, choose_qparams, dequantize, dynamic_quantize_linear,
     integer_range, linear, nemo_multiplier, quantize, quantize_multiplier, requantize,
 )
 from fixpt.quant.mx import MXArray, mx_dequantize, mx_quantize
+from fixpt.quant.operators import (
+    dequantize_linear, float_multiplier, qlinear_conv, qlinear_matmul, quantize_linear,
+)
 
 __all__ = [
-    "calibrate", "mx", "train", "MXArray", "mx_dequantize", "mx_quantize", "QUANT_PRESETS", "REQUANT_PRESETS", "QParams", "choose_qparams",
+    "calibrate", "mx", "operators", "train", "dequantize_linear", "float_multiplier",
+    "qlinear_conv", "qlinear_matmul", "quantize_linear", "MXArray", "mx_dequantize", "mx_quantize", "QUANT_PRESETS", "REQUANT_PRESETS", "QParams", "choose_qparams",
     "dequantize", "dynamic_quantize_linear", "integer_range", "linear", "nemo_multiplier", "quantize", "quantize_multiplier",
     "requantize",
 ]

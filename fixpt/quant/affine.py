@@ -369,6 +369,31 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     return q, shift
 
 
+def float_multiplier(scale_a, scale_b, scale_y) -> np.ndarray:
+    """The requantization multiplier as ONNX Runtime and the ONNX reference compute it, in
+    float32: ``float32(float32(scale_a * scale_b) / scale_y)`` (two roundings; a float64
+    ``s_a * s_b / s_y`` differs in the last bit of some multipliers).
+
+    Parameters
+    ----------
+    scale_a, scale_b : float or array_like
+        The input scales (``scale_b`` per output channel as an array).
+    scale_y : float
+        The output scale.
+
+    Returns
+    -------
+    numpy.ndarray of float32
+
+    Examples
+    --------
+    >>> float(float_multiplier(np.float32(0.02), np.float32(0.05), np.float32(0.3)))
+    0.0033333334140479565
+    """
+    a, b, y = (np.asarray(s, dtype=np.float32) for s in (scale_a, scale_b, scale_y))
+    return np.asarray(np.float32(1) * (a * b) / y, dtype=np.float32)
+
+
 def nemo_multiplier(real: float, d: int) -> int:
     """NEMO's integer multiplier floor(real * 2^d) for a right shift by d (report Eq. 13-14).
 
@@ -565,8 +590,8 @@ def linear(qx, x_qparams: QParams, qw, w_qparams: QParams, bias=None, *, out_qpa
     real = (np.float64(x_qparams.scale) * np.asarray(w_qparams.scale, np.float64)
             / np.float64(out_qparams.scale))
     per_channel = np.ndim(real) and np.size(real) > 1
-    if preset in ("float", "onnx"):
-        mult, shift = real.astype(np.float32), 0
+    if preset in ("float", "onnx"):  # the runtimes' float32 multiplier, not float32(real)
+        mult, shift = float_multiplier(x_qparams.scale, w_qparams.scale, out_qparams.scale), 0
     else:
         pairs = [quantize_multiplier(r) for r in np.atleast_1d(real)]
         mult = np.array([m for m, _ in pairs]) if per_channel else pairs[0][0]
