@@ -13,7 +13,7 @@
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(FIXPT_NO_MULTIVERSION)
 /* Build an AVX2 and a baseline copy of a hot loop; the loader picks one. */
-#define FIXPT_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#define FIXPT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define FIXPT_MULTIVERSION
 #endif
