@@ -151,12 +151,15 @@ def bench_float_arithmetic(n: int, repeats: int) -> None:
     rng = np.random.default_rng(8)
     a32, b32 = (rng.standard_normal(n).astype(np.float32) for _ in range(2))
     a, b = a32.astype(np.float64), b32.astype(np.float64)
+    threads = sorted({1, fixpt.get_num_threads()})
     for mode in ("nearest_even", "floor", "odd", "stochastic"):
         for name, fn, native in (("add", floats.add, lambda: a32 + b32),
                                  ("multiply", floats.multiply, lambda: a32 * b32)):
-            report(f"binary32 {name} {mode} of {n:,}, vs numpy float32",
-                   lambda fn=fn, mode=mode: fn(a, b, "binary32", rounding=mode, seed=1), native,
-                   repeats, ">= 0.1x (at most 10x the time)")
+            for count in threads:
+                with fixpt.num_threads(count):
+                    report(f"binary32 {name} {mode} of {n:,}, {count} thread(s), vs numpy float32",
+                           lambda fn=fn, mode=mode: fn(a, b, "binary32", rounding=mode, seed=1), native,
+                           repeats, ">= 0.1x (at most 10x the time)")
 
 
 def bench_cancellation(n: int, repeats: int) -> None:

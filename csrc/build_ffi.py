@@ -29,8 +29,9 @@ def _compile_args() -> tuple[list[str], list[str]]:
     * ``FIXPT_PORTABLE=1``: no ``target_clones``, so the baseline (non-AVX2) code is what runs.
     """
     compile_args = ["-O3", "-std=gnu11", "-fno-math-errno", "-fno-trapping-math",
-                    "-ffp-contract=off"]  # a*b+c must round twice where the C says so
-    link_args: list[str] = []
+                    "-ffp-contract=off",  # a*b+c must round twice where the C says so
+                    "-pthread"]
+    link_args: list[str] = ["-pthread"]
     if os.environ.get("FIXPT_SANITIZE"):
         sanitize = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
         compile_args = [a for a in compile_args if a != "-O3"] + [

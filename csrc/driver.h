@@ -15,6 +15,7 @@
 #define FIXPT_DRIVER_H
 
 #include "arrays.h"
+#include "threads.h"
 
 #define FX_BLOCK 1024
 
@@ -65,17 +66,18 @@ typedef struct {
     const void *ctx;
 } fx_kernel;
 
-/* Run a kernel over n elements into an output of `bytes` bytes per element, `stride` apart. */
-static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stride, int bytes,
-                          fixpt_status *st, uint8_t *mask)
+/* Run a kernel over elements [begin, end) into an output of `bytes` bytes per element,
+ * `stride` apart. */
+static inline void fx_run_range(const fx_kernel *k, int64_t begin, int64_t end, void *out, int64_t stride,
+                                int bytes, fixpt_status *st, uint8_t *mask)
 {
     int64_t buffer[FX_BLOCK];
     int64_t hard[FX_BLOCK];
     const int try_fast = k->fast != NULL && !fx_exact_only();
     /* a contiguous 8-byte output is written in place; any other goes through the buffer */
     const int direct = bytes == 8 && stride == 8;
-    for (int64_t start = 0; start < n; start += FX_BLOCK) {
-        int64_t len = n - start < FX_BLOCK ? n - start : FX_BLOCK;
+    for (int64_t start = begin; start < end; start += FX_BLOCK) {
+        int64_t len = end - start < FX_BLOCK ? end - start : FX_BLOCK;
         int64_t *v = direct ? (int64_t *)out + start : buffer;
         fx_counts counts = {0, 0, 0};
         int64_t n_hard = FX_BLOCK_EXACT;
@@ -111,6 +113,60 @@ static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stri
         if (!direct)
             fx_store_block(v, out, stride, start, len, bytes);
     }
+}
+
+/* The earlier of two first indices (-1: none). */
+static inline int64_t fx_first_of(int64_t a, int64_t b)
+{
+    return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* Add a worker's record to the total. */
+static inline void fx_merge_status(fixpt_status *total, const fixpt_status *part)
+{
+    total->n_nan += part->n_nan;
+    total->n_inf += part->n_inf;
+    total->n_overflow_pos += part->n_overflow_pos;
+    total->n_overflow_neg += part->n_overflow_neg;
+    total->n_inexact += part->n_inexact;
+    total->n_divide_by_zero += part->n_divide_by_zero;
+    total->n_underflow += part->n_underflow;
+    total->n_invalid += part->n_invalid;
+    total->first_nan = fx_first_of(total->first_nan, part->first_nan);
+    total->first_overflow = fx_first_of(total->first_overflow, part->first_overflow);
+}
+
+typedef struct {
+    const fx_kernel *k;
+    void *out;
+    int64_t stride;
+    int bytes;
+    uint8_t *mask;
+    fixpt_status st[FX_MAX_WORKERS];
+} fx_job;
+
+static void fx_run_worker(void *arg, int worker, int64_t start, int64_t end)
+{
+    fx_job *job = arg;
+    fx_run_range(job->k, start, end, job->out, job->stride, job->bytes, &job->st[worker], job->mask);
+}
+
+/* Run a kernel over n elements, on as many threads as the setting and the size allow; the
+ * events add to st (the results never depend on the split). */
+static inline void fx_run(const fx_kernel *k, int64_t n, void *out, int64_t stride, int bytes,
+                          fixpt_status *st, uint8_t *mask)
+{
+    int workers = fx_workers_for(n);
+    if (workers <= 1) {
+        fx_run_range(k, 0, n, out, stride, bytes, st, mask);
+        return;
+    }
+    fx_job job = {k, out, stride, bytes, mask, {{0}}};
+    for (int w = 0; w < workers; w++)
+        fx_reset_status(&job.st[w]);
+    fx_parallel(workers, n, FX_BLOCK, fx_run_worker, &job);
+    for (int w = 0; w < workers; w++)
+        fx_merge_status(st, &job.st[w]);
 }
 
 #endif

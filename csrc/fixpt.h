@@ -146,6 +146,11 @@ int fixpt_cast_parts(const fixpt_parts *values, void *out, int64_t n, const fixp
 /* Test hook: nonzero makes every kernel skip its fast paths (process-wide). */
 void fixpt_set_exact_only(int32_t on);
 
+/* Threads the elementwise kernels may use (process-wide, clamped to 1..64); results never
+ * depend on it. */
+void fixpt_set_num_threads(int32_t n);
+int32_t fixpt_get_num_threads(void);
+
 /* ---- elementwise fixed-point arithmetic ---- */
 
 typedef enum {

@@ -491,8 +491,7 @@ static uint64_t arith_exact(const void *vctx, int64_t i, fixpt_status *st, uint8
     ff_parts x[3];
     for (int j = 0; j < c->arity; j++) {
         if (!ff_operand(&c->f, FX_AT(double, c->in[j]->data, c->in[j]->stride, i), &x[j])) {
-            if (*c->not_a_value < 0)
-                *c->not_a_value = i;
+            fx_atomic_first(c->not_a_value, i);
             return 0;
         }
     }

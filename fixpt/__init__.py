@@ -26,6 +26,7 @@ import warnings as _warnings
 
 from fixpt import deploy, floats, quant
 from fixpt.base.status import CastStatus
+from fixpt.base.threads import get_num_threads, num_threads, set_num_threads
 from fixpt.convert import (
     FloatFields, Generator, compose, decompose, decompose_bits, exact_value, from_bits, next_down,
     next_up, raw_to_float, recast_raw, representation_error, round_to_format, to_bits, to_raw, ulp,
@@ -64,7 +65,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "deploy", "floats", "quant", "CastStatus", "FloatFields", "Generator", "compose", "decompose",
+    "deploy", "floats", "quant", "CastStatus", "get_num_threads", "num_threads", "set_num_threads", "FloatFields", "Generator", "compose", "decompose",
     "decompose_bits", "exact_value", "from_bits", "next_down", "next_up", "raw_to_float",
     "recast_raw", "representation_error", "round_to_format", "to_bits", "to_raw", "ulp",
     "CancellationReport", "ErrorStats", "SignificantDigits", "Simulated", "Tracked", "cancellation",

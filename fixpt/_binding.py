@@ -81,6 +81,15 @@ def exact_paths_only():
         lib.fixpt_set_exact_only(0)
 
 
+def set_num_threads(n: int) -> None:
+    """The C core's thread setting (1..64, checked by the caller)."""
+    lib.fixpt_set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    return int(lib.fixpt_get_num_threads())
+
+
 # ---- arrays handed to C ----
 
 def c_array(values, dtype=None) -> np.ndarray:

@@ -3,6 +3,7 @@ result is the single-threaded one, and a shared Generator hands out each stream 
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 import fixpt
 
@@ -31,3 +32,88 @@ def test_a_shared_generator_hands_out_each_stream_once():
     with ThreadPoolExecutor(max_workers=8) as pool:
         streams = list(pool.map(lambda _: gen.next_stream(), range(2000)))
     assert sorted(s for _, s in streams) == list(range(2000))
+
+
+def _everything(x, y):
+    """Results, flags, first indices and masks of every threaded kernel family."""
+    a, b = fixpt.array(x, "Q6.10"), fixpt.array(y, "Q6.10")
+    out = {}
+    for mode in ("nearest_even", "floor", "stochastic", "stochastic_equal"):
+        raw, st = fixpt.to_raw(x * 300, "Q4.12", rounding=mode, seed=3, overflow="saturate", mask=True)
+        out[f"cast {mode}"] = (raw, st.n_overflow, st.first_overflow, st.n_inexact, st.overflow_mask)
+        with_nan = x * 1e4
+        with_nan[[200_000, 70_000]] = np.nan
+        bits, fst = fixpt.to_bits(with_nan, "e5m2", rounding=mode, seed=3, return_status=True)
+        assert fst.first_nan == (70_000,)
+        out[f"float {mode}"] = (bits, fst.n_inexact, fst.n_overflow, fst.inexact, fst.overflow)
+        values, ast = fixpt.floats.add(fixpt.round_to_format(x, "binary16"),
+                                       fixpt.round_to_format(y, "binary16"), "binary16",
+                                       rounding=mode, seed=3, return_status=True)
+        out[f"add {mode}"] = (values, ast.n_inexact, ast.inexact, ast.underflow)
+        product, mst = fixpt.multiply(a, b, "Q2.10", rounding=mode, seed=3, overflow="saturate",
+                                      return_status=True)
+        out[f"mul {mode}"] = (product.raw, mst.n_overflow, mst.first_overflow)
+    return out
+
+
+def _same(one, other):
+    for key in one:
+        for u, v in zip(one[key], other[key]):
+            if isinstance(u, np.ndarray):
+                assert np.array_equal(u, v, equal_nan=True), key
+            else:
+                assert u == v, key
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(4)
+    n = 65_536 * 5 + 12_345  # several workers, ragged last range
+    x, y = rng.normal(scale=4, size=n), rng.normal(scale=4, size=n)
+    x[[7, n // 2, n - 3]] = [1e300, -1e300, 2.0**-30]
+    y[[7, n // 2, n - 3]] = [0.0, -0.0, 5e-324]
+    with fixpt.num_threads(1):
+        one = _everything(x, y)
+    for threads in (2, 3, 8):
+        with fixpt.num_threads(threads):
+            _same(one, _everything(x, y))
+    strided = np.repeat(x, 2)[::2]
+    with fixpt.num_threads(4):
+        assert np.array_equal(fixpt.to_raw(strided, "Q8.8", rounding="stochastic", seed=1)[0],
+                              fixpt.to_raw(x, "Q8.8", rounding="stochastic", seed=1)[0])
+
+
+def test_the_first_bad_operand_is_the_first_whatever_the_threads():
+    n = 65_536 * 4
+    x = np.ones(n)
+    x[[n - 5, 70_000, 200_000]] = 1.1  # not binary16 values; the first is at 70000
+    for threads in (1, 2, 4):
+        with fixpt.num_threads(threads):
+            with pytest.raises(ValueError, match=r"x\[70000\]"):
+                fixpt.floats.add(x, x, "binary16")
+
+
+def test_thread_setting():
+    before = fixpt.get_num_threads()
+    with fixpt.num_threads(3):
+        assert fixpt.get_num_threads() == 3
+    assert fixpt.get_num_threads() == before
+    with pytest.raises(ValueError, match="n=0"):
+        fixpt.set_num_threads(0)
+    with pytest.raises(ValueError, match="n=65"):
+        fixpt.set_num_threads(65)
+    with pytest.raises(TypeError):
+        fixpt.set_num_threads(2.0)
+
+
+def test_default_thread_count_from_the_environment(monkeypatch):
+    from fixpt.base.threads import default_num_threads
+    monkeypatch.setenv("FIXPT_NUM_THREADS", "3")
+    assert default_num_threads() == 3
+    monkeypatch.delenv("FIXPT_NUM_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "2,1")
+    assert default_num_threads() == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="OMP_NUM_THREADS='many'"):
+        default_num_threads()
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert 1 <= default_num_threads() <= 64
