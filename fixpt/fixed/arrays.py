@@ -23,6 +23,7 @@ array([  4, -24,  53], dtype=int8)
 """
 from __future__ import annotations
 
+import decimal
 from fractions import Fraction
 from typing import Callable, Optional
 
@@ -34,7 +35,9 @@ from fixpt.base.status import CastStatus
 from fixpt.convert.fixed import check_raw, raw_to_float, recast_raw, to_raw
 from fixpt.convert.rng import SeedLike
 from fixpt.fixed import recording
-from fixpt.formats import FixedFormat, FormatLike, OverflowLike, RoundLike, parse_format
+from fixpt.formats import (
+    FixedFormat, FormatLike, OverflowLike, OverflowMode, RoundLike, RoundMode, parse_format,
+)
 
 # ---- the registries of exact implementations ----
 
@@ -170,13 +173,16 @@ class FixedArray(NDArrayOperatorsMixin):
     ([2.5, 0.75], Q(5,4))
     """
 
-    __slots__ = ("_raw", "_format")
+    __slots__ = ("_raw", "_format", "_rounding", "_overflow")
     __array_priority__ = 20
 
-    def __init__(self, raw: np.ndarray, fmt: FixedFormat) -> None:
+    def __init__(self, raw: np.ndarray, fmt: FixedFormat, rounding: RoundLike = "nearest_even",
+                 overflow: OverflowLike = "raise") -> None:
         # internal: raw must already be a checked array of fmt.container
         self._raw = raw
         self._format = fmt
+        self._rounding = RoundMode.parse(rounding, "rounding")
+        self._overflow = OverflowMode.parse(overflow, "overflow")
 
     # --- basic attributes ---------------------------------------------------
     @property
@@ -188,6 +194,43 @@ class FixedArray(NDArrayOperatorsMixin):
     def raw(self) -> np.ndarray:
         """The raw two's complement (or unsigned) integers."""
         return self._raw
+
+    @property
+    def rounding(self) -> RoundMode:
+        """How values written into this array round (``x[i] = v``, ``x += y``, ``out=x``)."""
+        return self._rounding
+
+    @property
+    def overflow(self) -> OverflowMode:
+        """What values written into this array do beyond its range (default: raise)."""
+        return self._overflow
+
+    def with_policy(self, rounding: Optional[RoundLike] = None,
+                    overflow: Optional[OverflowLike] = None) -> "FixedArray":
+        """A view of the same raw integers whose writes round and overflow as given.
+
+        Parameters
+        ----------
+        rounding : str or RoundMode, optional
+            Keep the current one when None.
+        overflow : str or OverflowMode, optional
+            Keep the current one when None.
+
+        Returns
+        -------
+        FixedArray
+
+        Examples
+        --------
+        >>> import fixpt
+        >>> acc = fixpt.zeros(2, "Q2.4").with_policy(overflow="saturate")
+        >>> acc += fixpt.array([1.5, -1.5], "Q2.4")
+        >>> acc += fixpt.array([1.5, -1.5], "Q2.4")
+        >>> acc.tolist(), acc.format
+        ([1.9375, -2.0], Q(2,4))
+        """
+        return FixedArray(self._raw, self._format, self._rounding if rounding is None else rounding,
+                          self._overflow if overflow is None else overflow)
 
     @property
     def shape(self) -> tuple:
@@ -204,7 +247,14 @@ class FixedArray(NDArrayOperatorsMixin):
         """Number of elements."""
         return self._raw.size
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The container of the raw integers (the format is :attr:`format`)."""
+        return self._raw.dtype
+
     def __len__(self) -> int:
+        if self._raw.ndim == 0:
+            raise TypeError("len() of unsized object")
         return len(self._raw)
 
     def __iter__(self):
@@ -216,16 +266,20 @@ class FixedArray(NDArrayOperatorsMixin):
         """Like NumPy: basic indexing gives views, boolean/fancy indexing copies."""
         if isinstance(index, FixedArray):
             raise TypeError("index with integers or booleans, not a FixedArray")
-        return FixedArray(self._raw[index], self._format)
+        raw = self._raw[index]
+        if not isinstance(raw, np.ndarray):  # one element: a 0-d array (a copy, as NumPy's scalar)
+            raw = np.asarray(raw)
+        return self._with(raw)
 
     def __setitem__(self, index, values) -> None:
-        """Assign values converted to this array's format (nearest_even, saturate)."""
-        converted = array(values, self._format)
+        """Assign values converted to this array's format with its :attr:`rounding` and
+        :attr:`overflow` policy (an out-of-range value raises unless the policy says otherwise)."""
+        converted = array(values, self._format, rounding=self._rounding, overflow=self._overflow)
         self._raw[index] = converted.raw
 
     # --- shape --------------------------------------------------------------
     def _with(self, raw: np.ndarray) -> "FixedArray":
-        return FixedArray(raw, self._format)
+        return FixedArray(raw, self._format, self._rounding, self._overflow)
 
     def reshape(self, *shape, order: str = "C") -> "FixedArray":
         """The same values in a new shape (a view when NumPy can make one)."""
@@ -262,11 +316,66 @@ class FixedArray(NDArrayOperatorsMixin):
         return raw_to_float(self._raw, self._format)
 
     def __array__(self, dtype=None, copy=None):
-        values = self.to_float()
+        if copy is False:
+            raise ValueError("a FixedArray holds raw integers: its float64 values are always a "
+                             "new array (use .raw for the integers without a copy)")
+        values = np.asarray(self.to_float())
         return values if dtype is None else values.astype(dtype)
 
+    def _one(self, what: str) -> Fraction:
+        """The exact value of a size-1 array (TypeError otherwise, as NumPy)."""
+        if self._raw.size != 1:
+            raise TypeError(f"only size-1 arrays can be converted to Python scalars ({what})")
+        return Fraction(int(self._raw.reshape(-1)[0])) * Fraction(2) ** -self._format.fl
+
+    def item(self, *args):
+        """One element as a Python number: a float when float64 holds it exactly (always for
+        formats of at most 53 bits), else a ``fractions.Fraction`` (never a rounded value).
+
+        Parameters
+        ----------
+        *args
+            None for a size-1 array, or a flat index / a tuple of indices, as ``ndarray.item``.
+
+        Returns
+        -------
+        float or fractions.Fraction
+
+        Examples
+        --------
+        >>> import fixpt
+        >>> fixpt.array([0.25, -1.5], "Q4.4").item(1), fixpt.from_raw(2**62 + 1, "Q64.0").item()
+        (-1.5, Fraction(4611686018427387905, 1))
+        """
+        element = self if not args else FixedArray(np.asarray(self._raw.item(*args)), self._format)
+        value = element._one("item")
+        as_float = float(value)
+        return as_float if Fraction(as_float) == value else value
+
     def __float__(self) -> float:
-        return float(self.to_float())
+        return float(self._one("float"))  # correctly rounded when float64 cannot hold it
+
+    def __int__(self) -> int:
+        return int(self._one("int"))  # toward zero, as int(float)
+
+    def __index__(self) -> int:
+        if self._format.fl > 0:
+            raise TypeError(f"only integer formats (FL <= 0) can be used as an index, not "
+                            f"{self._format!r}")
+        return int(self._one("index"))
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        if self._raw.ndim != 0:
+            raise TypeError(f"unsupported format string passed to FixedArray.__format__ (only 0-d "
+                            f"arrays take a format spec such as {spec!r})")
+        value = self._one("format")
+        digits = max(28, len(str(value.numerator)) + len(str(value.denominator)) + 2)
+        with decimal.localcontext() as context:  # the exact decimal expansion, then the spec
+            context.prec = digits
+            exact = decimal.Decimal(value.numerator) / decimal.Decimal(value.denominator)
+            return format(exact, spec)
 
     def to_fractions(self) -> np.ndarray:
         """Exact values as an object array of fractions.Fraction."""
@@ -328,12 +437,43 @@ class FixedArray(NDArrayOperatorsMixin):
 
     __hash__ = None
 
-    # --- in-place operators: a new array is bound to the name (the format may grow) ---
-    def __iadd__(self, other):
-        return NotImplemented
+    # --- in-place operators: NumPy's rule, the result cast back into this array's format ---
+    def _inplace(self, ufunc: np.ufunc, other) -> "FixedArray":
+        impl = UFUNCS.get((ufunc, "__call__"))
+        if impl is None:
+            refuse(ufunc.__name__)
+        return write_into(self, ufunc, impl, (self, other), {})
 
-    __isub__ = __imul__ = __imatmul__ = __itruediv__ = __ifloordiv__ = __ilshift__ = __irshift__ = \
-        __imod__ = __ipow__ = __iand__ = __ior__ = __ixor__ = __iadd__
+    def __iadd__(self, other):
+        """``x += y``: the exact sum rounded once into x's format with x's policy, written
+        into x's raw integers (views write through)."""
+        return self._inplace(np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace(np.multiply, other)
+
+    def __imatmul__(self, other):
+        return self._inplace(np.matmul, other)
+
+    def __ilshift__(self, other):
+        return self._inplace(np.left_shift, other)
+
+    def __irshift__(self, other):
+        return self._inplace(np.right_shift, other)
+
+    def __itruediv__(self, other):
+        raise TypeError("x /= y has no exact meaning; write x[...] = fixpt.divide(x, y, x.format, "
+                        "rounding=...) to round the quotient into x's format")
+
+    __ifloordiv__ = __itruediv__
+
+    def __imod__(self, other):
+        refuse("remainder")
+
+    __ipow__ = __iand__ = __ior__ = __ixor__ = __imod__
 
     def shift_raw(self, n: int, *, rounding: RoundLike = "floor",
                   overflow: OverflowLike = "wrap") -> "FixedArray":
@@ -376,19 +516,50 @@ class FixedArray(NDArrayOperatorsMixin):
 
     # --- NumPy protocol ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs.get("out") is not None:
-            raise TypeError("fixpt: out= is not supported for FixedArray ufuncs; assign the result")
-        kwargs.pop("out", None)
+        out = kwargs.pop("out", None)
+        if isinstance(out, tuple):
+            if len(out) != 1:
+                raise TypeError(f"fixpt: {ufunc.__name__} has one output, got out= of {len(out)}")
+            out = out[0]
+        if out is not None and not isinstance(out, FixedArray):
+            raise TypeError(f"fixpt: out= must be a FixedArray (the result is rounded into its "
+                            f"format with its policy), got {type(out).__name__}")
         impl = UFUNCS.get((ufunc, method))
         if impl is None or (method == "__call__" and kwargs):
             refuse(ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}")
-        return impl(*inputs, **kwargs)
+        if out is None:
+            return impl(*inputs, **kwargs)
+        if method != "__call__":
+            raise TypeError(f"fixpt: {ufunc.__name__}.{method}(out=) is not supported; assign the result")
+        return write_into(out, ufunc, impl, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         impl = FUNCTIONS.get(func)
         if impl is None:
             refuse(func.__name__)
         return impl(*args, **kwargs)
+
+
+#: ufuncs whose implementation rounds the exact result into an ``out_format`` in one pass
+FUSED_UFUNCS = {np.add, np.subtract, np.multiply, np.negative, np.absolute}
+
+
+def write_into(out: FixedArray, ufunc: np.ufunc, impl: Callable, inputs: tuple, kwargs: dict) -> FixedArray:
+    """``out=``: the exact result rounded once into out's format with out's policy, written
+    into out's raw integers; the result must have out's shape (NumPy's rule)."""
+    if ufunc in FUSED_UFUNCS:  # no wide intermediate: one C pass rounds the exact result
+        result = impl(*inputs, out.format, rounding=out.rounding, overflow=out.overflow, **kwargs)
+    else:
+        result = impl(*inputs, **kwargs)
+        if not isinstance(result, FixedArray):
+            raise TypeError(f"fixpt: {ufunc.__name__}(out=) needs a fixed-point result, not "
+                            f"{type(result).__name__}")
+        result = result.astype(out.format, rounding=out.rounding, overflow=out.overflow)
+    if result.shape != out.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {out.shape} doesn't match "
+                         f"the broadcast shape {result.shape}")
+    np.copyto(out.raw, result.raw)
+    return out
 
 
 # ---- constructors ----

@@ -127,7 +127,39 @@ def _finish(op: str, raw, fmt, status, return_status: bool):
     return (result, status) if return_status else result
 
 
+def _weak_operand(x, partner: FixedArray, op: str) -> FixedArray:
+    """An operand beside a FixedArray in an exact-growth operation (NEP 50's rule): a Python
+    number is weak (read exactly; it may not need more fraction bits than the array has), a
+    float array needs an explicit conversion, integer arrays are exact."""
+    if isinstance(x, FixedArray):
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"fixpt: {op} with a bool; use 0 or 1")
+    scalar = isinstance(x, (int, float, Fraction, np.integer, np.floating)) or \
+        (isinstance(x, np.ndarray) and x.ndim == 0)
+    if not scalar:
+        kind = np.asarray(x).dtype.kind if not isinstance(x, str) else "U"
+        if kind not in "iub":
+            raise TypeError(
+                f"fixpt: {op} of a FixedArray and an array of {np.asarray(x).dtype} has no exact "
+                f"format to grow into; convert it first (fixpt.array(y, fmt)) or give the result "
+                f"format (fixpt.{op}(x, y, out_format, rounding=...))")
+        return as_fixed(x)
+    fixed = as_fixed(x)
+    if fixed.format.fl > partner.format.fl:
+        raise ValueError(
+            f"fixpt: {x!r} needs {fixed.format.fl} fraction bits, more than {partner.format!r} has; "
+            f"convert it first (fixpt.array({x!r}, {partner.format!r}) rounds it) or give the result "
+            f"format (fixpt.{op}(x, {x!r}, out_format, rounding=...))")
+    return fixed
+
+
 def _binary(op: str, a, b, out_format, rounding, overflow, seed, return_status):
+    if out_format is None and (isinstance(a, FixedArray) or isinstance(b, FixedArray)):
+        if isinstance(a, FixedArray):
+            b = _weak_operand(b, a, op)
+        else:
+            a = _weak_operand(a, b, op)
     a, b = as_fixed(a), as_fixed(b)
     raw, fmt, status = arith.run(op, a.raw, a.format, b.raw, b.format, out_format,
                                  rounding=rounding, overflow=overflow, seed=seed, mask=return_status)

@@ -128,9 +128,20 @@ def test_tiny_differences_are_seen():
     assert (a > b).tolist() == [True] and (a == b).tolist() == [False]
 
 
-def test_scalars_and_floats_combine_exactly():
+def test_scalars_are_weak_and_float_arrays_need_a_format():
+    # NEP 50: a Python number joins the array's format when it fits its fraction bits exactly
     x = fixpt.array([1.5, -2.25], "Q4.4")
-    assert (x + 0.1).to_fractions().tolist() == [Fraction(3, 2) + Fraction(0.1), Fraction(-9, 4) + Fraction(0.1)]
+    assert (x + 0.0625).format == fixpt.Q(5, 4) and (x + 0.0625).tolist() == [1.5625, -2.1875]
+    with pytest.raises(ValueError, match="0.1 needs 55 fraction bits, more than Q\\(4,4\\)"):
+        x + 0.1
+    with pytest.raises(TypeError, match="array of float64 has no exact format"):
+        x + np.array([0.5, 0.25])
+    assert (x + np.array([1, 2])).tolist() == [2.5, -0.25]  # integer arrays are exact
+    # with the result format given, any real operand is read exactly and rounded once
+    assert fixpt.add(x, 0.1, "Q8.8").to_fractions().tolist() == [
+        Fraction(round((Fraction(3, 2) + Fraction(0.1)) * 256), 256),
+        Fraction(round((Fraction(-9, 4) + Fraction(0.1)) * 256), 256)]
+    assert fixpt.add(x, [0.1, 0.2], "Q8.8").format == fixpt.Q(8, 8)
     assert (2 * x).tolist() == [3.0, -4.5] and (2 * x).format == fixpt.Q(6, 4)
     assert (1 - x).tolist() == [-0.5, 3.25]
     assert (x == 1.5).tolist() == [True, False]
