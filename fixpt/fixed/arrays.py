@@ -371,6 +371,8 @@ class FixedArray(NDArrayOperatorsMixin):
             raise TypeError(f"unsupported format string passed to FixedArray.__format__ (only 0-d "
                             f"arrays take a format spec such as {spec!r})")
         value = self._one("format")
+        if Fraction(float(value)) == value:  # a float64 value: exactly as Python formats floats
+            return format(float(value), spec)
         digits = max(28, len(str(value.numerator)) + len(str(value.denominator)) + 2)
         with decimal.localcontext() as context:  # the exact decimal expansion, then the spec
             context.prec = digits
@@ -513,6 +515,51 @@ class FixedArray(NDArrayOperatorsMixin):
     def prod(self, axis=None, keepdims: bool = False, **kwargs):
         """Exact product (see :func:`fixpt.prod`)."""
         return _call(np.prod, self, axis=axis, keepdims=keepdims, **kwargs)
+
+    # --- ndarray methods that are exact by nature (see fixpt.fixed.numpy_functions) ---
+    def sort(self, axis: int = -1, kind=None) -> None:
+        """Sort in place (the raw integers' order is the values' order)."""
+        self._raw.sort(axis=axis, kind=kind)
+
+    def argsort(self, axis: int = -1, kind=None):
+        """Indices that sort the values."""
+        return _call(np.argsort, self, axis=axis, kind=kind)
+
+    def argmax(self, axis=None, keepdims: bool = False):
+        """Index of the largest value."""
+        return _call(np.argmax, self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims: bool = False):
+        """Index of the smallest value."""
+        return _call(np.argmin, self, axis=axis, keepdims=keepdims)
+
+    def clip(self, min=None, max=None):
+        """Values limited to [min, max] in this format (see ``np.clip``)."""
+        return _call(np.clip, self, min, max)
+
+    def take(self, indices, axis=None):
+        """Elements at the indices."""
+        return _call(np.take, self, indices, axis=axis)
+
+    def repeat(self, repeats, axis=None):
+        """Each element repeated."""
+        return _call(np.repeat, self, repeats, axis=axis)
+
+    def searchsorted(self, v, side: str = "left", sorter=None):
+        """Insertion points of v's exact values into this sorted array."""
+        return _call(np.searchsorted, self, v, side=side, sorter=sorter)
+
+    def nonzero(self):
+        """Indices of the non-zero values."""
+        return _call(np.nonzero, self)
+
+    def any(self, axis=None, keepdims: bool = False):
+        """Whether any value is non-zero."""
+        return _call(np.any, self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims: bool = False):
+        """Whether every value is non-zero."""
+        return _call(np.all, self, axis=axis, keepdims=keepdims)
 
     # --- NumPy protocol ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

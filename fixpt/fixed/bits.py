@@ -15,12 +15,11 @@ Examples
 from __future__ import annotations
 
 import os
-from typing import Union
 
 import numpy as np
 
-from fixpt.fixed.arrays import bit_strings, from_raw
-from fixpt.formats import FormatLike, parse_format
+from fixpt.fixed.arrays import FixedArray, bit_strings, from_raw
+from fixpt.formats import FixedFormat, FormatLike, parse_format
 
 
 def _from_strings(strings, fmt: FormatLike, base: int):
@@ -87,7 +86,7 @@ def from_bin(strings, fmt: FormatLike):
     return _from_strings(strings, fmt, 2)
 
 
-def save_mem(path: Union[str, os.PathLike], x, base: int = 16) -> None:
+def save_mem(path: str | os.PathLike, x, base: int = 16) -> None:
     """Write one word per line (flattened, C order) for ``$readmemh`` (base 16) / ``$readmemb`` (2).
 
     Parameters
@@ -107,11 +106,10 @@ def save_mem(path: Union[str, os.PathLike], x, base: int = 16) -> None:
     if base not in (2, 16):
         raise ValueError(f"base={base} must be 2 or 16")
     with open(path, "w", encoding="ascii") as handle:
-        for word in bit_strings(x.raw, x.format, base).ravel().tolist():
-            handle.write(word + "\n")
+        handle.writelines(word + "\n" for word in bit_strings(x.raw, x.format, base).ravel().tolist())
 
 
-def load_mem(path: Union[str, os.PathLike], fmt: FormatLike, base: int = 16):
+def load_mem(path: str | os.PathLike, fmt: FormatLike, base: int = 16):
     """Read a .mem/.hex file written by save_mem (comments with // and blank lines skipped).
 
     Parameters
@@ -139,3 +137,60 @@ def load_mem(path: Union[str, os.PathLike], fmt: FormatLike, base: int = 16):
             if line and not line.startswith("@"):
                 words.extend(line.split())
     return _from_strings(words, fmt, base)
+
+
+def save(file, x) -> None:
+    """Save a FixedArray with its format in an ``.npz`` file (raw integers, word length,
+    fraction length, signedness): :func:`load` gives back the same array, bit for bit.
+
+    Parameters
+    ----------
+    file : str, path or file object
+        As ``numpy.savez`` takes it (a ``.npz`` suffix is added to names without one).
+    x : FixedArray
+
+    Examples
+    --------
+    >>> import fixpt, io
+    >>> buffer = io.BytesIO()
+    >>> fixpt.save(buffer, fixpt.array([0.5, -2.25], "Q4.12")); _ = buffer.seek(0)
+    >>> y = fixpt.load(buffer); y.format, y.tolist()
+    (Q(4,12), [0.5, -2.25])
+    """
+    if not isinstance(x, FixedArray):
+        raise TypeError(f"x must be a FixedArray, got {type(x).__name__}")
+    fmt = x.format
+    np.savez(file, raw=x.raw, word_length=fmt.wl, fraction_length=fmt.fl, signed=fmt.signed)
+
+
+def load(file) -> FixedArray:
+    """Load a FixedArray saved by :func:`save` (its raw integers checked against the format).
+
+    Parameters
+    ----------
+    file : str, path or file object
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    ValueError
+        A file that is not a fixpt ``.npz``.
+
+    Examples
+    --------
+    >>> import fixpt, io
+    >>> buffer = io.BytesIO()
+    >>> fixpt.save(buffer, fixpt.from_raw([2**62 + 1], "Q64.0")); _ = buffer.seek(0)
+    >>> fixpt.load(buffer).raw.tolist()
+    [4611686018427387905]
+    """
+    with np.load(file, allow_pickle=False) as data:
+        missing = {"raw", "word_length", "fraction_length", "signed"} - set(data.files)
+        if missing:
+            raise ValueError(f"{file!r} is not a file fixpt.save wrote (missing {sorted(missing)})")
+        fl = int(data["fraction_length"])
+        fmt = FixedFormat(int(data["word_length"]) - fl, fl, bool(data["signed"]))
+        return from_raw(data["raw"], fmt)

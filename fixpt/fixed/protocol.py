@@ -45,6 +45,9 @@ for _ufunc, _impl in {
     np.left_shift: lambda a, n: ops.scale_by_power_of_two(a, n),
     np.right_shift: lambda a, n: ops.scale_by_power_of_two(a, -n),
     np.true_divide: _no_quotient, np.floor_divide: _no_quotient,
+    np.sign: lambda a: ops.as_fixed(ops.compare(a, 0).astype(np.int8)),
+    np.isnan: lambda a: np.zeros(np.shape(a), bool), np.isinf: lambda a: np.zeros(np.shape(a), bool),
+    np.isfinite: lambda a: np.ones(np.shape(a), bool),
 }.items():
     _register_ufunc(_ufunc, _impl)
 
