@@ -64,6 +64,9 @@ typedef struct {
     /* One element through the exact engine: its raw bits, its events noted in st (and mask). */
     uint64_t (*exact)(const void *ctx, int64_t i, fixpt_status *st, uint8_t *mask);
     const void *ctx;
+    /* Optional: rewrite a finished block's raw bits v[0..n) in place before it is stored
+     * (round_to_format turns encodings into float64 values here, while they are in cache). */
+    void (*finish)(const void *ctx, int64_t *restrict v, int64_t n);
 } fx_kernel;
 
 /* Run a kernel over elements [begin, end) into an output of `bytes` bytes per element,
@@ -110,6 +113,8 @@ static inline void fx_run_range(const fx_kernel *k, int64_t begin, int64_t end, 
             for (int64_t i = 0; i < len; i++)
                 v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
         }
+        if (k->finish)
+            k->finish(k->ctx, v, len);
         if (!direct)
             fx_store_block(v, out, stride, start, len, bytes);
     }

@@ -365,6 +365,11 @@ typedef struct {
 int fixpt_float_round(const double *in, int64_t in_stride, void *out, int64_t out_stride,
                       int32_t out_bytes, int64_t n, const fixpt_float_format *fmt,
                       const fixpt_rounding *rounding, fixpt_status *status, uint8_t *flags);
+/* fixpt_float_round giving the rounded values (float64, contiguous) instead of encodings. */
+int fixpt_float_round_values(const double *in, int64_t in_stride, double *out, int64_t n,
+                             const fixpt_float_format *fmt, const fixpt_rounding *rounding,
+                             fixpt_status *st, uint8_t *flags);
+
 /* fixpt_float_round for values in parts (see fixpt_parts; NaN parts give the canonical NaN). */
 int fixpt_float_round_parts(const fixpt_parts *values, void *out, int64_t out_stride,
                             int32_t out_bytes, int64_t n, const fixpt_float_format *fmt,

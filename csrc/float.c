@@ -51,6 +51,40 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
     *n_inexact = inexact;
 }
 
+/*
+ * Decoding, vectorised: zeros, subnormals and normals of every format up to binary64 are
+ * float64 bit patterns made with shifts (a subnormal is its integer trailing field times
+ * 2^(emin - M), exact); NaN and inf encodings (magnitudes above max, and fnuz's -0 pattern)
+ * are marked and decoded one by one by ff_decode, the definition.
+ */
+FIXPT_MULTIVERSION
+static int64_t decode_block(const ff_t *f, const int64_t *restrict b, double *restrict out,
+                            uint8_t *restrict special, int64_t n)
+{
+    const uint64_t sign_bit = f->sign_bit, not_sign = ~f->sign_bit, man_mask = f->man_mask;
+    const uint64_t k = (uint64_t)(52 - f->M), max_mag = f->max_mag;
+    const uint64_t shift = (uint64_t)(1023 - f->bias); /* float64 biased exponent - field (mod 2^64) */
+    const uint64_t sub_field = f->has_zero ? 0 : ~0ULL; /* the field of zero and subnormals */
+    const uint64_t fnuz_nan = f->kind == FIXPT_SPECIAL_FNUZ ? sign_bit : ~0ULL;
+    const double sub_scale = ldexp(1.0, (int)(f->emin - f->M));
+    const int M = f->M;
+    int64_t n_special = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t x = (uint64_t)b[i], mag = x & not_sign;
+        uint64_t field = mag >> M, man = mag & man_mask;
+        uint64_t sign = (uint64_t)((x & sign_bit) != 0) << 63;
+        uint64_t normal = ((field + shift) << 52) | (man << k);
+        /* man < 2^52: its float64 value exactly, with no int -> double conversion instruction */
+        double sub = (fx_double_of(0x4330000000000000ULL | man) - 4503599627370496.0) * sub_scale;
+        uint64_t pattern = field == sub_field ? fx_bits_of(sub) : normal;
+        out[i] = fx_double_of(pattern | sign);
+        uint8_t s = (uint8_t)((mag > max_mag) | (x == fnuz_nan));
+        special[i] = s;
+        n_special += s;
+    }
+    return n_special;
+}
+
 /* ---- the rounding kernels ---- */
 
 typedef struct {
@@ -152,6 +186,34 @@ int fixpt_float_round(const double *in, int64_t in_stride, void *out, int64_t ou
     return FIXPT_OK;
 }
 
+/* round_to_format's finish: a block of encodings becomes their float64 values, in place. */
+static void round_finish_values(const void *vctx, int64_t *restrict v, int64_t n)
+{
+    const round_ctx *c = vctx;
+    double values[FX_BLOCK];
+    uint8_t special[FX_BLOCK];
+    if (decode_block(&c->f, v, values, special, n))
+        for (int64_t i = 0; i < n; i++)
+            if (special[i])
+                values[i] = ff_decode(&c->f, (uint64_t)v[i]);
+    memcpy(v, values, (size_t)n * sizeof(double));
+}
+
+int fixpt_float_round_values(const double *in, int64_t in_stride, double *out, int64_t n,
+                             const fixpt_float_format *fmt, const fixpt_rounding *rounding,
+                             fixpt_status *st, uint8_t *flags)
+{
+    round_ctx ctx;
+    int err = round_begin(fmt, n, 8, rounding, st, &ctx);
+    if (err)
+        return err;
+    ctx.in = in;
+    ctx.stride = in_stride;
+    fx_kernel kernel = {round_fast, round_exact, &ctx, round_finish_values};
+    fx_run(&kernel, n, out, (int64_t)sizeof(double), 8, st, flags);
+    return FIXPT_OK;
+}
+
 int fixpt_float_round_parts(const fixpt_parts *v, void *out, int64_t out_stride, int32_t out_bytes,
                             int64_t n, const fixpt_float_format *fmt, const fixpt_rounding *rounding,
                             fixpt_status *st, uint8_t *flags)
@@ -188,14 +250,41 @@ static int ff_begin(const fixpt_float_format *fmt, const fixpt_operand *bits, in
     return n < 0 ? FIXPT_E_LENGTH : FIXPT_OK;
 }
 
+typedef struct {
+    const ff_t *f;
+    const fixpt_operand *bits;
+    double *out;
+} decode_job;
+
+static void decode_range(void *arg, int worker, int64_t begin, int64_t end)
+{
+    (void)worker;
+    const decode_job *job = arg;
+    int64_t raw[FX_BLOCK];
+    uint8_t special[FX_BLOCK];
+    for (int64_t start = begin; start < end; start += FX_BLOCK) {
+        int64_t len = end - start < FX_BLOCK ? end - start : FX_BLOCK;
+        fx_load_block_int64(job->bits, start, len, raw);
+        if (decode_block(job->f, raw, job->out + start, special, len))
+            for (int64_t i = 0; i < len; i++)
+                if (special[i])
+                    job->out[start + i] = ff_decode(job->f, (uint64_t)raw[i]);
+    }
+}
+
 int fixpt_float_decode(const fixpt_operand *bits, double *out, int64_t n, const fixpt_float_format *fmt)
 {
     ff_t f;
     int err = ff_begin(fmt, bits, n, &f);
     if (err)
         return err;
-    for (int64_t i = 0; i < n; i++)
-        out[i] = ff_decode(&f, ff_bits_at(bits, i));
+    decode_job job = {&f, bits, out};
+    if (fx_exact_only()) {
+        for (int64_t i = 0; i < n; i++)
+            out[i] = ff_decode(&f, ff_bits_at(bits, i));
+        return FIXPT_OK;
+    }
+    fx_parallel(fx_workers_for(n), n, FX_BLOCK, decode_range, &job);
     return FIXPT_OK;
 }
 

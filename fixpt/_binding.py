@@ -279,6 +279,22 @@ def float_round(values, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
     return out, from_record(st, fmt, src.shape, flags=flag_bytes)
 
 
+def float_round_values(values, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
+                       tininess_before: bool = False, saturate_inf: bool = False,
+                       flags: bool = False) -> tuple[np.ndarray, CastStatus]:
+    """``float_round`` giving the rounded values as float64 (one pass, no encodings array)."""
+    src, stride = strided(values, np.float64)
+    out = np.empty(src.shape, dtype=np.float64)
+    st = ffi.new("fixpt_status *")
+    flag_bytes, flag_ptr = _mask(src.shape, flags, np.uint8)
+    _check(lib.fixpt_float_round_values(_ptr(src, "double *"), stride,
+                                        ffi.cast("double *", ffi.from_buffer(out)), src.size,
+                                        _float_struct(fmt),
+                                        _rounding_struct(round_mode, seed, stream, 0, tininess_before,
+                                                         saturate_inf), st, flag_ptr))
+    return out, from_record(st, fmt, src.shape, flags=flag_bytes)
+
+
 def float_round_parts(parts: dict, fmt, *, round_mode: int, seed: int = 0, stream: int = 0,
                       tininess_before: bool = False, saturate_inf: bool = False,
                       flags: bool = False) -> tuple[np.ndarray, CastStatus]:

@@ -156,6 +156,13 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
     >>> to_bits([1e9, float("inf")], "e5m2", saturate=True)
     array([123, 123], dtype=uint8)
     """
+    bits, status = _round(values, fmt, rounding, seed, saturate, tininess, return_status, False)
+    return (bits, status) if return_status else bits
+
+
+def _round(values, fmt: FloatFormatLike, rounding: RoundLike, seed: SeedLike, saturate: Optional[bool],
+           tininess: str, flags: bool, as_values: bool):
+    """(encodings, or float64 values when ``as_values``, and the CastStatus) of the rounding."""
     fmt = parse_float_format(fmt)
     mode = RoundMode.parse(rounding, "rounding")
     policy_fmt, saturate_inf = overflow_format(fmt, saturate)
@@ -163,15 +170,19 @@ def to_bits(values, fmt: FloatFormatLike, *, rounding: RoundLike = "nearest_even
     seed_value, stream = resolve_seed(seed) if mode.is_stochastic else (0, 0)
     src = _as_input(values)
     options = dict(round_mode=mode, seed=seed_value, stream=stream, tininess_before=before,
-                   saturate_inf=saturate_inf, flags=return_status)
+                   saturate_inf=saturate_inf, flags=flags)
     if isinstance(src, ExactArray):
-        bits, status = _binding.float_round_parts(parts_for_float(src.values), policy_fmt, **options)
+        out, status = _binding.float_round_parts(parts_for_float(src.values), policy_fmt, **options)
+        if as_values:
+            out = _binding.float_decode(out, fmt)
+    elif as_values:  # one pass: each block's encodings decoded while in cache
+        out, status = _binding.float_round_values(src, policy_fmt, **options)
     else:
-        bits, status = _binding.float_round(src, policy_fmt, **options)
+        out, status = _binding.float_round(src, policy_fmt, **options)
     check_nan_free(status, fmt, "rounding these values")
     if policy_fmt is not fmt:
         status = replace(status, format=fmt)
-    return (bits, status) if return_status else bits
+    return out, status
 
 
 def from_bits(bits, fmt: FloatFormatLike) -> np.ndarray:
@@ -241,9 +252,11 @@ def round_to_format(values, fmt: FloatFormatLike, *, rounding: RoundLike = "near
     (1, [True, False], [True, False])
     """
     fmt = parse_float_format(fmt)
-    bits, status = to_bits(values, fmt, rounding=rounding, seed=seed, saturate=saturate,
-                           tininess=tininess, return_status=True)
-    rounded = _binding.float_decode(bits, fmt)
+    if return_bits:
+        bits, status = _round(values, fmt, rounding, seed, saturate, tininess, return_status, False)
+        rounded = _binding.float_decode(bits, fmt)
+    else:
+        rounded, status = _round(values, fmt, rounding, seed, saturate, tininess, return_status, True)
     result = (rounded,) + ((bits,) if return_bits else ()) + ((status,) if return_status else ())
     return result if len(result) > 1 else rounded
 

@@ -86,3 +86,43 @@ def test_textbook_encodings():
     assert fixpt.to_bits(65520.0, "binary16", rounding="toward_zero") == 0x7BFF  # IEEE: max
     assert fixpt.to_bits(464.0, "e4m3fn") == 0x7E and np.isnan(fixpt.round_to_format(465.0, "e4m3fn"))
 
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_decode_of_binary32_and_binary64_patterns_against_struct(threads):
+    rng = np.random.default_rng(12)
+    edges32 = [0, 1, 0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0x7F800000, 0x7F800001, 0x7FC00000,
+               0x7FFFFFFF, 0x80000000, 0x80000001, 0xFF800000, 0xFFC00001]
+    bits32 = np.concatenate([rng.integers(0, 2**32, 300_000, dtype=np.uint64), edges32]).astype(np.uint64)
+    bits32[::7] &= 0x807FFFFF  # many subnormals and zeros
+    with fixpt.num_threads(threads):
+        got = fixpt.from_bits(bits32.astype(np.uint32)[::-1][::-1], "binary32")
+    with np.errstate(invalid="ignore"):  # the cast of signaling NaNs
+        want = bits32.astype(np.uint32).view(np.float32).astype(np.float64)
+    # NumPy's cast quiets signaling NaNs; fixpt keeps each payload as it is (docs/floats.md)
+    nan = (bits32 & 0x7F800000) == 0x7F800000
+    nan &= (bits32 & 0x007FFFFF) != 0
+    want = want.view(np.uint64).copy()
+    want[nan] = ((bits32[nan] & 0x80000000) << np.uint64(32)) | np.uint64(0x7FF0000000000000) | \
+        ((bits32[nan] & 0x007FFFFF) << np.uint64(29))
+    want = want.view(np.float64)
+    assert np.array_equal(got.view(np.uint64), want.view(np.uint64))  # NaN payloads and signs too
+    bits64 = rng.integers(0, 2**63, 200_000, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, 200_000).astype(np.uint64)
+    bits64[::5] &= np.uint64(0x800FFFFFFFFFFFFF)
+    with fixpt.num_threads(threads):
+        got64 = fixpt.from_bits(bits64, "binary64")
+    assert np.array_equal(got64.view(np.uint64), bits64)
+    strided = np.repeat(bits32.astype(np.uint32), 2)[::2]
+    with fixpt.num_threads(threads):
+        assert np.array_equal(fixpt.from_bits(strided, "binary32").view(np.uint64), want.view(np.uint64))
+
+
+def test_decode_fast_path_matches_the_definition():
+    from fixpt import _binding
+    for fmt in ("e2m1fn", "e8m0fnu", "e3m4", "e4m3b11fnuz", "e2m3fn", "tf32"):
+        f = fixpt.parse_float_format(fmt)
+        bits = np.arange(1 << min(f.width, 16), dtype=np.uint64)
+        fast = fixpt.from_bits(bits, f)
+        with _binding.exact_paths_only():
+            exact = fixpt.from_bits(bits, f)
+        assert np.array_equal(fast.view(np.uint64), exact.view(np.uint64)), fmt

@@ -207,3 +207,26 @@ def test_any_format_matches_fraction_oracle(data, fmt, mode):
         if want == 0:
             assert (math.copysign(1, got[i]) < 0) == negative_zero
 
+
+
+@pytest.mark.parametrize("fmt", ["binary16", "bfloat16", "e4m3fn", "e5m2", "e4m3fnuz", "binary32",
+                                 "binary64", "e8m0fnu", "e3m2fn", "tf32"])
+@pytest.mark.parametrize("mode", ["nearest_even", "floor", "odd", "stochastic"])
+def test_round_to_format_in_one_pass_equals_encode_then_decode(fmt, mode):
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal(150_000) * np.exp2(rng.integers(-160, 160, 150_000))
+    x[:8] = [0.0, -0.0, np.inf, -np.inf, 5e-324, -1e-300, 1e300, 2.0**-140]
+    f = fixpt.parse_float_format(fmt)
+    if f.has_nan:
+        x[8:10] = [np.nan, -np.nan]
+    if not f.signed:
+        x = np.abs(x) + 1e-30
+    x = x[::-1]  # strided input
+    for threads in (1, 2):
+        with fixpt.num_threads(threads):
+            values, status = fixpt.round_to_format(x, fmt, rounding=mode, seed=5, return_status=True)
+            bits, bits_status = fixpt.to_bits(x, fmt, rounding=mode, seed=5, return_status=True)
+        decoded = fixpt.from_bits(bits, fmt)
+        assert np.array_equal(values.view(np.uint64), decoded.view(np.uint64))
+        assert status.n_inexact == bits_status.n_inexact and status.n_overflow == bits_status.n_overflow
+        assert np.array_equal(status.inexact, bits_status.inexact)
