@@ -284,6 +284,11 @@ int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
                        const int32_t *zero_point, int64_t channels, int64_t inner, int32_t preset,
                        int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped,
                        int64_t *n_nan);
+
+/* Dequantization: out = float32(q - zero_point) * scale per channel (float32 product, one
+ * rounding); the caller checks that every code lies within 2^24 of its zero point. */
+int fixpt_dequantize_f32(const fixpt_operand *q, float *out, int64_t n, const float *scale,
+                         const int32_t *zero_point, int64_t channels, int64_t inner);
 int fixpt_requantize(const int64_t *acc, void *out, int64_t n, const int32_t *multiplier,
                      const int32_t *shift, const float *float_multiplier, const int32_t *zero_point,
                      int64_t channels, int64_t inner, int32_t preset, int32_t qmin, int32_t qmax,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arrays.h"
+#include "threads.h"
 
 #define BLOCK 1024
 
@@ -71,6 +72,35 @@ static void store32(const int32_t *restrict v, void *restrict out, int64_t n, in
     }
 }
 
+typedef struct {
+    const float *x;
+    void *out;
+    const float *scale;
+    const int32_t *zero_point;
+    int64_t channels, inner;
+    int32_t preset, qmin, qmax, out_bytes;
+    int64_t clamped[FX_MAX_WORKERS], nans[FX_MAX_WORKERS];
+} quantize_job;
+
+/* Elements [begin, end): runs of constant parameters, at most BLOCK long. */
+static void quantize_range(void *arg, int worker, int64_t begin, int64_t end)
+{
+    quantize_job *job = arg;
+    int32_t tmp[BLOCK];
+    for (int64_t start = begin; start < end;) {
+        int64_t channel = (start / job->inner) % job->channels;
+        int64_t len = (start / job->inner + 1) * job->inner - start;
+        if (len > BLOCK)
+            len = BLOCK;
+        if (len > end - start)
+            len = end - start;
+        quantize_run(job->x + start, tmp, len, job->scale[channel], job->zero_point[channel],
+                     job->preset, job->qmin, job->qmax, &job->clamped[worker], &job->nans[worker]);
+        store32(tmp, (char *)job->out + start * job->out_bytes, len, job->out_bytes);
+        start += len;
+    }
+}
+
 int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
                        const int32_t *zero_point, int64_t channels, int64_t inner, int32_t preset,
                        int32_t qmin, int32_t qmax, int32_t out_bytes, int64_t *n_clamped,
@@ -94,21 +124,98 @@ int fixpt_quantize_f32(const float *x, void *out, int64_t n, const float *scale,
     }
     if (!fx_valid_bytes(out_bytes))
         return FIXPT_E_CONTAINER;
-    int32_t tmp[BLOCK];
-    /* walk runs of constant parameters, at most BLOCK long */
-    for (int64_t start = 0; start < n;) {
-        int64_t channel = (start / inner) % channels;
-        int64_t run_end = (start / inner + 1) * inner;
-        int64_t len = run_end - start;
+    quantize_job job = {x, out, scale, zero_point, channels, inner, preset, qmin, qmax, out_bytes,
+                        {0}, {0}};
+    int workers = fx_workers_for(n);
+    fx_parallel(workers, n, BLOCK, quantize_range, &job);
+    for (int w = 0; w < workers; w++) {
+        *n_clamped += job.clamped[w];
+        *n_nan += job.nans[w];
+    }
+    return FIXPT_OK;
+}
+
+/* ---- dequantization: (q - zero_point) * scale in float32 ---- */
+
+FIXPT_MULTIVERSION
+static void dequantize_run(const int64_t *restrict q, float *restrict out, int64_t len, float scale,
+                           int32_t zp)
+{
+    /* codes and zero points are checked to lie within 17 bits of each other by the caller:
+     * the difference is an exact float32, the product rounds once, as the runtimes do */
+    for (int64_t i = 0; i < len; i++)
+        out[i] = (float)(q[i] - (int64_t)zp) * scale;
+}
+
+/* The common case, 8-bit codes one byte apart: no widening pass. */
+FIXPT_MULTIVERSION
+static void dequantize_run_i8(const int8_t *restrict q, float *restrict out, int64_t len, float scale,
+                              int32_t zp)
+{
+    for (int64_t i = 0; i < len; i++)
+        out[i] = (float)((int32_t)q[i] - zp) * scale;
+}
+
+FIXPT_MULTIVERSION
+static void dequantize_run_u8(const uint8_t *restrict q, float *restrict out, int64_t len, float scale,
+                              int32_t zp)
+{
+    for (int64_t i = 0; i < len; i++)
+        out[i] = (float)((int32_t)q[i] - zp) * scale;
+}
+
+typedef struct {
+    const fixpt_operand *q;
+    float *out;
+    const float *scale;
+    const int32_t *zero_point;
+    int64_t channels, inner;
+} dequantize_job;
+
+static void dequantize_range(void *arg, int worker, int64_t begin, int64_t end)
+{
+    (void)worker;
+    const dequantize_job *job = arg;
+    int64_t raw[BLOCK];
+    for (int64_t start = begin; start < end;) {
+        int64_t channel = (start / job->inner) % job->channels;
+        int64_t len = (start / job->inner + 1) * job->inner - start;
         if (len > BLOCK)
             len = BLOCK;
-        if (len > n - start)
-            len = n - start;
-        quantize_run(x + start, tmp, len, scale[channel], zero_point[channel], preset, qmin, qmax,
-                     n_clamped, n_nan);
-        store32(tmp, (char *)out + start * out_bytes, len, out_bytes);
+        if (len > end - start)
+            len = end - start;
+        const fixpt_operand *q = job->q;
+        float scale = job->scale[channel];
+        int32_t zp = job->zero_point[channel];
+        if (q->bytes == 1 && q->stride == 1 && q->is_signed) {
+            dequantize_run_i8((const int8_t *)q->data + start, job->out + start, len, scale, zp);
+        } else if (q->bytes == 1 && q->stride == 1) {
+            dequantize_run_u8((const uint8_t *)q->data + start, job->out + start, len, scale, zp);
+        } else {
+            fx_load_block_int64(q, start, len, raw);
+            dequantize_run(raw, job->out + start, len, scale, zp);
+        }
         start += len;
     }
+}
+
+int fixpt_dequantize_f32(const fixpt_operand *q, float *out, int64_t n, const float *scale,
+                         const int32_t *zero_point, int64_t channels, int64_t inner)
+{
+    if (n < 0)
+        return FIXPT_E_LENGTH;
+    if (channels < 1 || inner < 1)
+        return FIXPT_E_CHANNELS;
+    if (!fx_valid_operand(q))
+        return FIXPT_E_OPERAND;
+    for (int64_t c = 0; c < channels; c++) {
+        if (zero_point[c] < -65536 || zero_point[c] > 65535)
+            return FIXPT_E_ZERO_POINT;
+        if (!(scale[c] > 0.0f) || isinf(scale[c]))
+            return FIXPT_E_SCALE;
+    }
+    dequantize_job job = {q, out, scale, zero_point, channels, inner};
+    fx_parallel(fx_workers_for(n), n, BLOCK, dequantize_range, &job);
     return FIXPT_OK;
 }
 

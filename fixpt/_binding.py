@@ -500,6 +500,19 @@ def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner
     return out, int(clamped[0]), int(nans[0])
 
 
+def dequantize_f32(q: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int) -> np.ndarray:
+    """float32((q - zero_point) * scale) per channel (codes in any integer container)."""
+    q, stride = strided(q)
+    scale = c_array(scale, np.float32).ravel()
+    zero_point = c_array(zero_point, np.int32).ravel()
+    _channel_params({"zero_point": zero_point}, scale.size)
+    out = np.empty(q.shape, dtype=np.float32)
+    _check(lib.fixpt_dequantize_f32(_operand(q, stride), ffi.cast("float *", ffi.from_buffer(out)),
+                                    q.size, ffi.cast("float *", ffi.from_buffer(scale)),
+                                    ffi.cast("int32_t *", ffi.from_buffer(zero_point)), scale.size, inner))
+    return out
+
+
 def requantize(acc: np.ndarray, multiplier: np.ndarray, shift: np.ndarray,
                float_multiplier: np.ndarray, zero_point: np.ndarray, inner: int, preset: str,
                qmin: int, qmax: int, out_dtype: np.dtype) -> tuple[np.ndarray, int]:

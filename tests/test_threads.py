@@ -117,3 +117,25 @@ def test_default_thread_count_from_the_environment(monkeypatch):
         default_num_threads()
     monkeypatch.delenv("OMP_NUM_THREADS")
     assert 1 <= default_num_threads() <= 64
+
+
+def test_quantize_and_dequantize_do_not_depend_on_the_thread_count():
+    from fixpt import quant
+    rng = np.random.default_rng(6)
+    x = (rng.normal(size=(7, 50_001)) * 3).astype(np.float32)
+    x[3, 17] = np.nan
+    per_row = quant.QParams(rng.uniform(0.01, 0.1, 7).astype(np.float32), rng.integers(-5, 5, 7), axis=0)
+    per_tensor = quant.QParams(0.02, 3)
+    results = []
+    for threads in (1, 2, 5):
+        with fixpt.num_threads(threads):
+            q, clamped = quant.quantize(x, per_row, nan="zero", return_clamped=True)
+            q16 = quant.quantize(x, quant.QParams(0.001, -7, bits=16), nan="zero")
+            results.append((q, clamped, q16, quant.dequantize(q, per_row), quant.dequantize(q, per_tensor),
+                            quant.dequantize(q16.astype(np.int32)[:, ::-1], quant.QParams(0.001, -7, bits=16))))
+    for other in results[1:]:
+        for u, v in zip(results[0], other):
+            assert np.array_equal(u, v)
+    q = results[0][0]
+    want = (q.astype(np.float32) - per_row.zero_point[:, None].astype(np.float32)) * per_row.scale[:, None]
+    assert np.array_equal(results[0][3], want)

@@ -237,9 +237,20 @@ def dequantize(q, qparams: QParams) -> np.ndarray:
     [0.25, -1.0]
     """
     q = np.asarray(q)
-    scale = qparams._broadcast(q.shape, qparams.scale)
-    zp = qparams._broadcast(q.shape, qparams.zero_point)
-    return (scale * (q.astype(np.int64) - zp).astype(np.float32)).astype(np.float32)
+    if q.dtype.kind not in "iub":
+        raise TypeError(f"q must hold integer codes, got dtype {q.dtype}")
+    if q.dtype.kind == "b":
+        q = q.astype(np.uint8)
+    container = np.iinfo(q.dtype)
+    if q.size and (container.min < qparams.qmin or container.max > qparams.qmax):
+        low, high = int(q.min()), int(q.max())  # a wider container: check the codes
+        if low < qparams.qmin or high > qparams.qmax:
+            bad = low if low < qparams.qmin else high
+            raise ValueError(f"q holds the code {bad}, outside [{qparams.qmin}, {qparams.qmax}] of "
+                             f"these parameters")
+    channels, inner = qparams.layout(q.shape)
+    return _binding.dequantize_f32(q, np.atleast_1d(qparams.scale), np.atleast_1d(qparams.zero_point),
+                                   inner)
 
 
 def choose_qparams(min_value, max_value, bits: int = 8, *, signed: bool = True,

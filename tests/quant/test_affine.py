@@ -232,3 +232,12 @@ def test_power_of_two_scales_are_fixed_point_casts():
     assert quant.quantize(x32, p).tolist() == want
     assert quant.quantize(x32, p, preset="nemo").tolist() == [
         min(127, max(-128, round_to_int(Fraction(float(v)) * 64, "floor"))) for v in x32]
+
+
+def test_dequantize_refuses_codes_outside_the_parameters():
+    p = quant.QParams(0.5, 0, bits=4)
+    assert quant.dequantize(np.array([7, -8], np.int8), p).tolist() == [3.5, -4.0]
+    with pytest.raises(ValueError, match="code 9, outside \\[-8, 7\\]"):
+        quant.dequantize(np.array([9], np.int8), p)
+    with pytest.raises(TypeError, match="integer codes"):
+        quant.dequantize(np.array([1.0]), p)
