@@ -38,7 +38,7 @@ from fixpt.diagnostics import (
 from fixpt.fixed import (
     FixedArray, MacStatus, absolute, accumulator_bits, accumulator_format, add, amax, amin, arange,
     array, as_fixed, common_format, compare, concatenate, conv2d, convolve, cumsum, divide, dot,
-    exact_format_of, from_bin, from_hex, from_raw, full, load, load_mem, matmul, mean, multiply,
+    exact_format_of, from_bin, from_hex, from_numpy, from_raw, full, load, load_mem, matmul, mean, multiply,
     negative, ones, prod, record, save, save_mem, stack, subtract, sum, where, zeros,
 )
 from fixpt.formats import (
@@ -72,7 +72,7 @@ __all__ = [
     "error_stats", "watch_cancellation", "FixedArray", "MacStatus", "absolute", "accumulator_bits",
     "accumulator_format", "add", "amax", "amin", "arange", "array", "as_fixed", "common_format",
     "compare", "concatenate", "conv2d", "convolve", "cumsum", "divide", "dot", "exact_format_of",
-    "from_bin", "from_hex", "from_raw", "full", "load", "load_mem", "matmul", "mean", "multiply",
+    "from_bin", "from_hex", "from_numpy", "from_raw", "full", "load", "load_mem", "matmul", "mean", "multiply",
     "negative", "ones", "prod", "record", "save", "save_mem", "stack", "subtract", "sum", "where", "zeros",
     "NAMED_FORMATS", "AccumulatorFormat", "FixedFormat", "FloatFormat", "FloatInfo", "OverflowMode",
     "Q", "RoundMode", "UQ", "bfloat16", "binary16", "binary32", "binary64", "e4m3fn", "e4m3fnuz",

@@ -81,6 +81,13 @@ def exact_paths_only():
         lib.fixpt_set_exact_only(0)
 
 
+def dtype_engine() -> tuple[int, int]:
+    """The addresses of the engine entry points the NumPy dtype extension calls (one compiled
+    engine, two callers)."""
+    return (int(ffi.cast("uintptr_t", ffi.addressof(lib, "fixpt_elementwise"))),
+            int(ffi.cast("uintptr_t", ffi.addressof(lib, "fixpt_cast_f64"))))
+
+
 def set_num_threads(n: int) -> None:
     """The C core's thread setting (1..64, checked by the caller)."""
     lib.fixpt_set_num_threads(n)

@@ -11,8 +11,8 @@ Examples
 >>> (a * a).format, fixpt.multiply(a, a, "Q1.7").tolist()
 (Q(2,14), [0.5625, 0.25])
 """
-from fixpt.fixed import numpy_functions, protocol  # noqa: F401  (register the NumPy protocol)
-from fixpt.fixed.arrays import FixedArray, arange, array, from_raw, full, ones, zeros
+from fixpt.fixed import dtype, numpy_functions, protocol  # noqa: F401  (register the NumPy protocol)
+from fixpt.fixed.arrays import FixedArray, arange, array, from_numpy, from_raw, full, ones, zeros
 from fixpt.fixed.bits import from_bin, from_hex, load, load_mem, save, save_mem
 from fixpt.fixed.mac import (
     MacStatus, accumulator_bits, accumulator_format, conv2d, convolve, dot, matmul,
@@ -24,7 +24,7 @@ from fixpt.fixed.ops import (
 from fixpt.fixed.recording import record
 
 __all__ = [
-    "FixedArray", "arange", "array", "from_raw", "full", "ones", "zeros", "from_bin", "from_hex",
+    "FixedArray", "arange", "array", "from_numpy", "from_raw", "full", "ones", "zeros", "from_bin", "from_hex",
     "load", "load_mem", "save", "save_mem", "MacStatus", "accumulator_bits", "accumulator_format", "conv2d",
     "convolve", "dot", "matmul", "absolute", "add", "amax", "amin", "as_fixed", "common_format",
     "compare", "concatenate", "cumsum", "divide", "exact_format_of", "mean", "multiply",

@@ -248,9 +248,21 @@ class FixedArray(NDArrayOperatorsMixin):
         return self._raw.size
 
     @property
-    def dtype(self) -> np.dtype:
-        """The container of the raw integers (the format is :attr:`format`)."""
-        return self._raw.dtype
+    def dtype(self):
+        """The NumPy dtype of the format (``fixpt.Q(4, 12).dtype``); ``raw.dtype`` is the
+        container of the raw integers."""
+        return self._format.dtype
+
+    def to_numpy(self) -> np.ndarray:
+        """An array of the format's NumPy dtype sharing this array's raw integers (no copy).
+
+        Examples
+        --------
+        >>> import fixpt
+        >>> fixpt.array([0.5, -1.25], "Q4.12").to_numpy().dtype
+        dtype(Q(4,12))
+        """
+        return self._raw.view(self._format.dtype)
 
     def __len__(self) -> int:
         if self._raw.ndim == 0:
@@ -316,6 +328,10 @@ class FixedArray(NDArrayOperatorsMixin):
         return raw_to_float(self._raw, self._format)
 
     def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype_format(dtype) is not None:  # a fixed-point dtype: the raw bits
+            if dtype_format(dtype) == self._format:
+                return self._raw.view(dtype) if copy is not True else self._raw.copy().view(dtype)
+            return self.astype(dtype_format(dtype)).raw.view(dtype)
         if copy is False:
             raise ValueError("a FixedArray holds raw integers: its float64 values are always a "
                              "new array (use .raw for the integers without a copy)")
@@ -428,6 +444,8 @@ class FixedArray(NDArrayOperatorsMixin):
         return bit_strings(self._raw, self._format, 2)
 
     def __repr__(self) -> str:
+        if self._raw.ndim == 0:  # one element (also what a fixed-point dtype array prints)
+            return f"{self._format!r}({self.item()!r})"
         values = np.array2string(self.to_float(), separator=" ", prefix="  values=",
                                  threshold=64, precision=17, floatmode="unique")
         raw = np.array2string(self.hex(), separator=", ", prefix="  raw=   ",
@@ -591,6 +609,53 @@ class FixedArray(NDArrayOperatorsMixin):
 FUSED_UFUNCS = {np.add, np.subtract, np.multiply, np.negative, np.absolute}
 
 
+class FixedScalar(FixedArray):
+    """One element of an array of a fixed-point dtype: a 0-d FixedArray (the dtype's scalar
+    type, as ``np.float32`` is float32's).
+
+    Examples
+    --------
+    >>> import numpy as np, fixpt
+    >>> e = np.array([0.5, -1.25], dtype=fixpt.Q(4, 12))[1]
+    >>> e, e.item(), type(e).__name__
+    (Q(4,12)(-1.25), -1.25, 'FixedScalar')
+    """
+
+    __slots__ = ()
+
+
+def dtype_format(dtype) -> Optional[FixedFormat]:
+    """The FixedFormat of a fixed-point NumPy dtype, or None for any other dtype."""
+    if type(dtype).__name__ == "FixedDType" and hasattr(dtype, "fl"):
+        return FixedFormat(dtype.il, dtype.fl, dtype.signed)
+    return None
+
+
+def from_numpy(values: np.ndarray) -> FixedArray:
+    """A FixedArray sharing the buffer of an array of a fixed-point dtype (no copy).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Of dtype ``fixpt.Q(IL, FL)`` (or UQ).
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import numpy as np, fixpt
+    >>> a = np.array([0.5, -1.25], dtype=fixpt.Q(4, 12))
+    >>> x = fixpt.from_numpy(a); x.format, np.shares_memory(x.raw, a)
+    (Q(4,12), True)
+    """
+    fmt = dtype_format(values.dtype) if isinstance(values, np.ndarray) else None
+    if fmt is None:
+        raise TypeError(f"values must be an array of a fixed-point dtype, got {getattr(values, 'dtype', type(values))}")
+    return FixedArray(values.view(fmt.container), fmt)
+
+
 def write_into(out: FixedArray, ufunc: np.ufunc, impl: Callable, inputs: tuple, kwargs: dict) -> FixedArray:
     """``out=``: the exact result rounded once into out's format with out's policy, written
     into out's raw integers; the result must have out's shape (NumPy's rule)."""
@@ -650,6 +715,8 @@ def array(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
     [1.0, 1.75, 1.75]
     """
     status: Optional[CastStatus]
+    if isinstance(values, np.ndarray) and dtype_format(values.dtype) is not None:
+        values = from_numpy(values)
     if isinstance(values, FixedArray):
         raw, status = recast_raw(values.raw, values.format, fmt, rounding=rounding,
                                  overflow=overflow, seed=seed, mask=return_status)

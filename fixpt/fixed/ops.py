@@ -26,7 +26,7 @@ from fixpt.convert.exact import ExactArray, classify
 from fixpt.convert.fixed import to_raw
 from fixpt.convert.rng import SeedLike
 from fixpt.fixed import arith, recording
-from fixpt.fixed.arrays import FixedArray
+from fixpt.fixed.arrays import FixedArray, dtype_format, from_numpy
 from fixpt.formats import FixedFormat, FormatLike, OverflowLike, RoundLike
 
 
@@ -116,6 +116,8 @@ def as_fixed(x) -> FixedArray:
     """
     if isinstance(x, FixedArray):
         return x
+    if isinstance(x, np.ndarray) and dtype_format(x.dtype) is not None:
+        return from_numpy(x)
     fmt = exact_format_of(x)
     raw, _ = to_raw(x, fmt)
     return FixedArray(raw, fmt)

@@ -28,6 +28,28 @@ MAX_WORD_LENGTH = 64
 MAX_ABS_FRACTION_LENGTH = 16384
 
 
+#: the dtype of a format, set by fixpt.fixed.dtype (a higher layer) when it loads
+_DTYPE_FACTORY = None
+
+
+def set_dtype_factory(factory) -> None:
+    """Register the function giving each format its NumPy dtype (fixpt.fixed.dtype does).
+
+    Parameters
+    ----------
+    factory : callable
+        FixedFormat -> dtype.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> fixpt.Q(1, 7).dtype
+    dtype(Q(1,7))
+    """
+    global _DTYPE_FACTORY
+    _DTYPE_FACTORY = factory
+
+
 def smallest_container(bits: int, signed: bool) -> np.dtype:
     """The smallest NumPy integer dtype of 8, 16, 32 or 64 bits holding ``bits`` bits.
 
@@ -110,6 +132,14 @@ class FixedFormat:
     def raw_max(self) -> int:
         """Largest raw integer."""
         return (1 << (self.wl - 1)) - 1 if self.signed else (1 << self.wl) - 1
+
+    @property
+    def dtype(self):
+        """The NumPy dtype of this format (``np.zeros(3, dtype=fixpt.Q(4, 12))`` uses it); the
+        raw integers' container is :attr:`container`."""
+        if _DTYPE_FACTORY is None:
+            raise RuntimeError("fixpt's NumPy dtype is not loaded (import fixpt)")
+        return _DTYPE_FACTORY(self)
 
     @property
     def container(self) -> np.dtype:

@@ -1,0 +1,112 @@
+"""The NumPy dtype of fixed-point formats (NEP 42): ``fixpt.Q(4, 12).dtype``.
+
+An array of dtype ``Q(IL, FL)`` stores the raw integers in the format's container (the bits
+of ``FixedArray.raw``), so converting between the two is free: ``x.to_numpy()`` and
+``fixpt.FixedArray.from_numpy(a)`` share the buffer.  Casts (from NumPy integers and floats,
+between formats, to float64) and the ufunc loops (``add``, ``subtract``, ``multiply`` with
+exact growth, ``negative``, ``absolute``, the comparisons across formats) run in C, each a
+call of the one engine of the C core; the result formats come from the same planner as
+FixedArray's.
+
+Examples
+--------
+>>> import numpy as np, fixpt
+>>> a = np.array([0.5, -1.25, 3.0], dtype=fixpt.Q(4, 12))
+>>> a.dtype, (a + a).dtype, (a * a).dtype
+(dtype(Q(4,12)), dtype(Q(5,12)), dtype(Q(8,24)))
+>>> (a + a).astype(np.float64).tolist(), np.sort(a).astype(np.float64).tolist()
+([1.0, -2.5, 6.0], [-1.25, 0.5, 3.0])
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from fixpt import _binding, _dtype
+from fixpt.fixed import arith
+from fixpt.fixed.arrays import FixedScalar, array
+from fixpt.fixed.ops import common_format
+from fixpt.formats import FixedFormat, set_dtype_factory
+
+FixedDType = _dtype.FixedDType
+
+
+@functools.cache
+def fixed_dtype(il: int, fl: int, signed: bool = True):
+    """The dtype instance of Q(il, fl) (or UQ when not signed), one per format.
+
+    Parameters
+    ----------
+    il, fl : int
+    signed : bool
+
+    Returns
+    -------
+    FixedDType
+
+    Examples
+    --------
+    >>> fixed_dtype(4, 12), fixed_dtype(4, 12) is fixed_dtype(4, 12)
+    (dtype(Q(4,12)), True)
+    """
+    return FixedDType(int(il), int(fl), bool(signed))
+
+
+def format_of(dtype) -> FixedFormat:
+    """The FixedFormat of a fixed-point dtype instance.
+
+    Parameters
+    ----------
+    dtype : FixedDType
+
+    Returns
+    -------
+    FixedFormat
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> format_of(fixpt.Q(4, 12).dtype)
+    Q(4,12)
+    """
+    if not isinstance(dtype, FixedDType):
+        raise TypeError(f"not a fixed-point dtype: {dtype!r}")
+    return FixedFormat(dtype.il, dtype.fl, dtype.signed)
+
+
+def _scalar(raw: int, dtype) -> FixedScalar:
+    fmt = format_of(dtype)
+    return FixedScalar(np.asarray(raw, dtype=fmt.container), fmt)
+
+
+def _raw_of(value, dtype) -> int:
+    """A Python value's raw integer in the dtype's format: rounded once (nearest_even), and an
+    OverflowError beyond the range."""
+    fixed = array(value, format_of(dtype), rounding="nearest_even", overflow="raise")
+    return int(fixed.raw)
+
+
+def _plan(op: str, a, b):
+    fa = format_of(a)
+    if op == "common":
+        return _dtype_of(common_format([fa, format_of(b)]))
+    if op in ("add", "sub"):
+        fmt = arith.sum_format(fa, format_of(b), op == "sub")
+    elif op == "mul":
+        fmt = arith.product_format(fa, format_of(b))
+    else:
+        fmt = arith.to_format(arith.unary_format_parts(fa, op), op)
+    return _dtype_of(fmt)
+
+
+def _reduce(dtype):
+    return fixed_dtype, (dtype.il, dtype.fl, dtype.signed)
+
+
+def _dtype_of(fmt: FixedFormat):
+    return fixed_dtype(fmt.il, fmt.fl, fmt.signed)
+
+
+_dtype._init(*_binding.dtype_engine(), _scalar, _raw_of, _plan, _reduce)
+set_dtype_factory(_dtype_of)
