@@ -26,7 +26,8 @@ def _compile_args() -> tuple[list[str], list[str]]:
     * ``FIXPT_SANITIZE=1``: AddressSanitizer + UndefinedBehaviorSanitizer, aborting on the
       first report, with ``-fno-wrapv`` (Python's own flags carry ``-fwrapv``, which would
       hide signed overflow);
-    * ``FIXPT_PORTABLE=1``: no ``target_clones``, so the baseline (non-AVX2) code is what runs.
+    * ``FIXPT_PORTABLE=1``: no ``target_clones``, so the baseline (non-AVX2) code is what runs;
+    * ``FIXPT_NO_AVX512=1``: no AVX-512 clone, so the AVX2 code runs on AVX-512 machines.
     """
     compile_args = ["-O3", "-std=gnu11", "-fno-math-errno", "-fno-trapping-math",
                     "-ffp-contract=off",  # a*b+c must round twice where the C says so
@@ -39,6 +40,8 @@ def _compile_args() -> tuple[list[str], list[str]]:
         link_args += sanitize
     if os.environ.get("FIXPT_PORTABLE"):
         compile_args.append("-DFIXPT_NO_MULTIVERSION")
+    if os.environ.get("FIXPT_NO_AVX512"):
+        compile_args.append("-DFIXPT_NO_AVX512")
     return compile_args, link_args
 
 
