@@ -96,17 +96,19 @@ def test_decompose_bits(compare, quick, side):
             lambda: (u >> 31, (u >> 23) & 0xFF, u & 0x7FFFFF), 1.2)
 
 
-@SIDES
-def test_multiply_two_step_and_fused(compare, quick, side):
+def q412_operands(quick: bool):
+    """Two Q4.12 arrays and NumPy's way of their rounded, saturated product."""
     n = sizes(quick)["n_mul"]
     rng = np.random.default_rng(8)
     a = fixpt.from_raw(rng.integers(-32768, 32768, n, dtype=np.int16), "Q4.12")
     b = fixpt.from_raw(rng.integers(-32768, 32768, n, dtype=np.int16), "Q4.12")
     a64, b64 = a.raw.astype(np.int64), b.raw.astype(np.int64)
+    return a, b, lambda: np.clip((a64 * b64 + 2048) >> 12, -32768, 32767)
 
-    def numpy_way():
-        return np.clip((a64 * b64 + 2048) >> 12, -32768, 32767)
 
+@SIDES
+def test_multiply_two_step(compare, quick, side):
+    a, b, numpy_way = q412_operands(quick)
     compare("(a * b).astype(Q4.12) two-step", side,
             lambda: (a * b).astype("Q4.12", rounding="nearest_up", overflow="saturate").raw, numpy_way, 0.8,
             same=np.array_equal)
@@ -114,14 +116,10 @@ def test_multiply_two_step_and_fused(compare, quick, side):
 
 @SIDES
 def test_multiply_fused(compare, quick, side):
-    n = sizes(quick)["n_mul"]
-    rng = np.random.default_rng(8)
-    a = fixpt.from_raw(rng.integers(-32768, 32768, n, dtype=np.int16), "Q4.12")
-    b = fixpt.from_raw(rng.integers(-32768, 32768, n, dtype=np.int16), "Q4.12")
-    a64, b64 = a.raw.astype(np.int64), b.raw.astype(np.int64)
+    a, b, numpy_way = q412_operands(quick)
     compare("fixpt.multiply(a, b, Q4.12) fused", side,
             lambda: fixpt.multiply(a, b, "Q4.12", rounding="nearest_up", overflow="saturate").raw,
-            lambda: np.clip((a64 * b64 + 2048) >> 12, -32768, 32767), 0.4, same=np.array_equal)
+            numpy_way, 0.4, same=np.array_equal)
 
 
 @SIDES

@@ -72,6 +72,18 @@ static void store32(const int32_t *restrict v, void *restrict out, int64_t n, in
     }
 }
 
+/* The run of elements from start that share one channel's parameters, at most BLOCK long
+ * and not past end; *channel is that channel. */
+static inline int64_t channel_run(int64_t start, int64_t end, int64_t inner, int64_t channels,
+                                  int64_t *channel)
+{
+    *channel = (start / inner) % channels;
+    int64_t len = (start / inner + 1) * inner - start;
+    if (len > BLOCK)
+        len = BLOCK;
+    return len > end - start ? end - start : len;
+}
+
 typedef struct {
     const float *x;
     void *out;
@@ -88,12 +100,7 @@ static void quantize_range(void *arg, int worker, int64_t begin, int64_t end)
     quantize_job *job = arg;
     int32_t tmp[BLOCK];
     for (int64_t start = begin; start < end;) {
-        int64_t channel = (start / job->inner) % job->channels;
-        int64_t len = (start / job->inner + 1) * job->inner - start;
-        if (len > BLOCK)
-            len = BLOCK;
-        if (len > end - start)
-            len = end - start;
+        int64_t channel, len = channel_run(start, end, job->inner, job->channels, &channel);
         quantize_run(job->x + start, tmp, len, job->scale[channel], job->zero_point[channel],
                      job->preset, job->qmin, job->qmax, &job->clamped[worker], &job->nans[worker]);
         store32(tmp, (char *)job->out + start * job->out_bytes, len, job->out_bytes);
@@ -178,12 +185,7 @@ static void dequantize_range(void *arg, int worker, int64_t begin, int64_t end)
     const dequantize_job *job = arg;
     int64_t raw[BLOCK];
     for (int64_t start = begin; start < end;) {
-        int64_t channel = (start / job->inner) % job->channels;
-        int64_t len = (start / job->inner + 1) * job->inner - start;
-        if (len > BLOCK)
-            len = BLOCK;
-        if (len > end - start)
-            len = end - start;
+        int64_t channel, len = channel_run(start, end, job->inner, job->channels, &channel);
         const fixpt_operand *q = job->q;
         float scale = job->scale[channel];
         int32_t zp = job->zero_point[channel];

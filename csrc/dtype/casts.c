@@ -81,7 +81,21 @@ static int fixed_to_fixed_unaligned_loop(PyArrayMethod_Context *context, char *c
     return 0;
 }
 
-/* ---- NumPy integers -> fixed ---- */
+/* ---- NumPy numbers -> fixed ---- */
+
+/* The descriptors of a cast from a NumPy number into a given fixed format (-1: none given). */
+static int into_fixed_descriptors(PyArray_DTypeMeta *dtypes[2], PyArray_Descr *given[2],
+                                  PyArray_Descr *loop[2])
+{
+    if (given[1] == NULL) {
+        PyErr_SetString(PyExc_TypeError, "a cast into fixed point needs the format: dtype=fixpt.Q(IL, FL)");
+        return -1;
+    }
+    loop[0] = PyArray_GetDefaultDescr(dtypes[0]);
+    Py_INCREF(given[1]);
+    loop[1] = given[1];
+    return 0;
+}
 
 static NPY_CASTING int_to_fixed_resolve(PyObject *self, PyArray_DTypeMeta *dtypes[2],
                                         PyArray_Descr *given[2], PyArray_Descr *loop[2],
@@ -89,13 +103,8 @@ static NPY_CASTING int_to_fixed_resolve(PyObject *self, PyArray_DTypeMeta *dtype
 {
     (void)self;
     (void)view_offset;
-    if (given[1] == NULL) {
-        PyErr_SetString(PyExc_TypeError, "a cast into fixed point needs the format: dtype=fixpt.Q(IL, FL)");
+    if (into_fixed_descriptors(dtypes, given, loop) < 0)
         return (NPY_CASTING)-1;
-    }
-    loop[0] = PyArray_GetDefaultDescr(dtypes[0]);
-    Py_INCREF(given[1]);
-    loop[1] = given[1];
     int bits = (int)loop[0]->elsize * 8, is_signed = PyDataType_ISSIGNED(loop[0]);
     return fixed_holds((const FixedDescr *)loop[1], bits, 0, is_signed) ? NPY_SAFE_CASTING
                                                                          : NPY_SAME_KIND_CASTING;
@@ -124,13 +133,8 @@ static NPY_CASTING float_to_fixed_resolve(PyObject *self, PyArray_DTypeMeta *dty
 {
     (void)self;
     (void)view_offset;
-    if (given[1] == NULL) {
-        PyErr_SetString(PyExc_TypeError, "a cast into fixed point needs the format: dtype=fixpt.Q(IL, FL)");
+    if (into_fixed_descriptors(dtypes, given, loop) < 0)
         return (NPY_CASTING)-1;
-    }
-    loop[0] = PyArray_GetDefaultDescr(dtypes[0]);
-    Py_INCREF(given[1]);
-    loop[1] = given[1];
     return NPY_UNSAFE_CASTING;
 }
 
