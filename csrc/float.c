@@ -55,7 +55,8 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
  * Decoding, vectorised: zeros, subnormals and normals of every format up to binary64 are
  * float64 bit patterns made with shifts (a subnormal is its integer trailing field times
  * 2^(emin - M), exact); NaN and inf encodings (magnitudes above max, and fnuz's -0 pattern)
- * are marked and decoded one by one by ff_decode, the definition.
+ * are marked and decoded one by one by ff_decode, the definition, as are the normals of a
+ * format whose bias exceeds 1023 that fall below float64's normal range.
  */
 FIXPT_MULTIVERSION
 static int64_t decode_block(const ff_t *f, const int64_t *restrict b, double *restrict out,
@@ -63,7 +64,8 @@ static int64_t decode_block(const ff_t *f, const int64_t *restrict b, double *re
 {
     const uint64_t sign_bit = f->sign_bit, not_sign = ~f->sign_bit, man_mask = f->man_mask;
     const uint64_t k = (uint64_t)(52 - f->M), max_mag = f->max_mag;
-    const uint64_t shift = (uint64_t)(1023 - f->bias); /* float64 biased exponent - field (mod 2^64) */
+    const int64_t bias_offset = 1023 - f->bias; /* float64 biased exponent - field */
+    const uint64_t shift = (uint64_t)bias_offset; /* the same, mod 2^64 */
     const uint64_t sub_field = f->has_zero ? 0 : ~0ULL; /* the field of zero and subnormals */
     const uint64_t fnuz_nan = f->kind == FIXPT_SPECIAL_FNUZ ? sign_bit : ~0ULL;
     const double sub_scale = ldexp(1.0, (int)(f->emin - f->M));
@@ -78,7 +80,9 @@ static int64_t decode_block(const ff_t *f, const int64_t *restrict b, double *re
         double sub = (fx_double_of(0x4330000000000000ULL | man) - 4503599627370496.0) * sub_scale;
         uint64_t pattern = field == sub_field ? fx_bits_of(sub) : normal;
         out[i] = fx_double_of(pattern | sign);
-        uint8_t s = (uint8_t)((mag > max_mag) | (x == fnuz_nan));
+        /* normals below 2^-1022 (a bias above 1023) are float64 subnormals: ff_decode */
+        uint64_t tiny_normal = (field != sub_field) & ((int64_t)field + bias_offset < 1);
+        uint8_t s = (uint8_t)((mag > max_mag) | (x == fnuz_nan) | tiny_normal);
         special[i] = s;
         n_special += s;
     }

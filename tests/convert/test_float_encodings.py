@@ -126,3 +126,19 @@ def test_decode_fast_path_matches_the_definition():
         with _binding.exact_paths_only():
             exact = fixpt.from_bits(bits, f)
         assert np.array_equal(fast.view(np.uint64), exact.view(np.uint64)), fmt
+
+
+@pytest.mark.parametrize("bias, man_bits, subnormals", [(1024, 1, False), (1024, 1, True), (1030, 3, True),
+                                                        (1060, 2, False), (1071, 3, True)])
+def test_decode_of_formats_reaching_below_float64_normals(bias, man_bits, subnormals):
+    # a bias above 1023 puts some of the format's normals among float64's subnormals: the
+    # vectorised decode must hand them to the exact path (a bug the AVX2 CI variant found)
+    fmt = fixpt.FloatFormat(11, man_bits, bias=bias, subnormals=subnormals)
+    bits = all_bits(fmt)
+    values = fixpt.from_bits(bits, fmt)
+    for b in range(1 << fmt.width):
+        _, _, want = decode(b, fmt)
+        assert same_value(values[b], want), hex(b)
+    if subnormals:  # (without subnormals, field-0 encodings decode but round to zero)
+        x = values[np.isfinite(values)]
+        assert np.array_equal(fixpt.round_to_format(x, fmt).view(np.uint64), x.view(np.uint64))
