@@ -48,3 +48,31 @@ def unravel(flat: int, shape: tuple):
         flat, i = divmod(flat, size) if size else (flat, 0)
         index.append(int(i))
     return tuple(reversed(index))
+
+
+def repeat_blocks(per_block: np.ndarray, block_size: int, axis: int, length: int) -> np.ndarray:
+    """Per-block values along ``axis`` repeated to each element of their block, the last block
+    possibly shorter (``length`` elements along the axis in all).
+
+    Examples
+    --------
+    >>> repeat_blocks(np.array([1, 2]), 3, 0, 5).tolist()
+    [1, 1, 1, 2, 2]
+    """
+    return np.repeat(per_block, block_size, axis=axis).take(np.arange(length), axis=axis)
+
+
+def channel_values(values: np.ndarray, inner: int, shape: tuple) -> np.ndarray:
+    """Per-channel parameters (``values``, each held for ``inner`` consecutive elements, the
+    channels repeating over the outer axes) as one value per element of an array of ``shape``.
+
+    Examples
+    --------
+    >>> channel_values(np.array([10, 20]), 2, (2, 2, 2)).tolist()
+    [[[10, 10], [20, 20]], [[10, 10], [20, 20]]]
+    """
+    values = np.asarray(values).ravel()
+    if values.size == 1:
+        return np.full(shape, values[0])
+    size = int(np.prod(shape, dtype=np.int64))
+    return np.repeat(np.tile(values, size // max(1, values.size * inner)), inner).reshape(shape)

@@ -25,7 +25,7 @@ import numpy as np
 
 from fixpt import _binding, _dtype
 from fixpt.fixed import arith
-from fixpt.fixed.arrays import FixedScalar, array
+from fixpt.fixed.arrays import FixedScalar, array, dtype_format
 from fixpt.fixed.ops import common_format
 from fixpt.formats import FixedFormat, set_dtype_factory
 
@@ -70,9 +70,10 @@ def format_of(dtype) -> FixedFormat:
     >>> format_of(fixpt.Q(4, 12).dtype)
     Q(4,12)
     """
-    if not isinstance(dtype, FixedDType):
+    fmt = dtype_format(dtype)
+    if fmt is None:
         raise TypeError(f"not a fixed-point dtype: {dtype!r}")
-    return FixedFormat(dtype.il, dtype.fl, dtype.signed)
+    return fmt
 
 
 def _scalar(raw: int, dtype) -> FixedScalar:

@@ -25,6 +25,7 @@ import numpy as np
 
 from fixpt import _binding
 from fixpt.base.checks import check_int, normalize_axis
+from fixpt.base.shapes import channel_values
 from fixpt.convert.fixed import to_raw
 from fixpt.fixed.arrays import from_raw
 from fixpt.fixed.mac import matmul
@@ -144,14 +145,10 @@ class QParams:
 
     def _broadcast(self, shape: tuple, values: np.ndarray) -> np.ndarray:
         """Per-element parameter values (for dequantization)."""
-        channels, inner = self.layout(shape)
-        size = int(np.prod(shape, dtype=np.int64))
+        _, inner = self.layout(shape)
         if self.axis is None:
             return values
-        if size == 0:
-            return np.empty(shape, values.dtype)
-        flat = np.repeat(np.tile(values, size // (channels * inner)), inner)
-        return flat.reshape(shape)
+        return channel_values(values, inner, shape)
 
 
 def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even",
@@ -544,6 +541,33 @@ def _int_params(name: str, value, lo: int, hi: int) -> np.ndarray:
     return np.array([int(v) for v in arr.ravel().tolist()], dtype=np.int64)
 
 
+def accumulate_int32(a, b, acc_overflow: str = "raise") -> np.ndarray:
+    """``a @ b`` of zero-point-shifted codes (at most 16 bits and a sign), exact, in an int32
+    accumulator as inference runtimes have, through fixpt's MAC kernel; as int64.
+
+    Parameters
+    ----------
+    a, b : array_like of int
+        (m, k) and (k, n).
+    acc_overflow : {"raise", "wrap", "saturate"}
+        What the int32 register does on overflow (``"raise"``: nothing lost silently).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    Examples
+    --------
+    >>> accumulate_int32([[2, -3]], [[100], [7]]).tolist()
+    [[179]]
+    """
+    fmt = FixedFormat(17, 0, True)
+    return matmul(from_raw(np.ascontiguousarray(a, dtype=np.int32), fmt),
+                  from_raw(np.ascontiguousarray(b, dtype=np.int32), fmt),
+                  acc_format=AccumulatorFormat(32, 0, True), acc_overflow=acc_overflow,
+                  out_format=FixedFormat(32, 0, True)).raw.astype(np.int64)
+
+
 def linear(qx, x_qparams: QParams, qw, w_qparams: QParams, bias=None, *, out_qparams: QParams,
            preset: str = "gemmlowp", acc_overflow: str = "raise", return_accumulator: bool = False):
     """An integer-only linear layer, ``y = x @ w.T + bias``, as int8 inference kernels run it.
@@ -589,11 +613,7 @@ def linear(qx, x_qparams: QParams, qw, w_qparams: QParams, bias=None, *, out_qpa
     x_shifted = qx.astype(np.int32) - np.int32(x_qparams.zero_point)
     w_zp = np.asarray(w_qparams.zero_point).reshape(-1, 1) if w_qparams.axis is not None else w_qparams.zero_point
     w_shifted = qw.astype(np.int32) - np.asarray(w_zp, dtype=np.int32)
-    in_fmt = FixedFormat(x_qparams.bits + 1, 0, True)
-    w_fmt = FixedFormat(w_qparams.bits + 1, 0, True)
-    acc = matmul(from_raw(x_shifted, in_fmt), from_raw(np.ascontiguousarray(w_shifted.T), w_fmt),
-                 acc_format=AccumulatorFormat(32, 0, True), acc_overflow=acc_overflow,
-                 out_format=FixedFormat(32, 0, True)).raw.astype(np.int64)
+    acc = accumulate_int32(x_shifted, w_shifted.T, acc_overflow)
     if bias is not None:
         acc = acc + np.asarray(bias, dtype=np.int64)
         if np.any(acc > 2**31 - 1) or np.any(acc < -(2**31)):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fixpt.base.checks import check_int, normalize_axis
+from fixpt.base.shapes import repeat_blocks
 from fixpt.convert.fixed import to_raw
 from fixpt.convert.floating import float64_values, from_bits, to_bits
 from fixpt.convert.rng import SeedLike
@@ -109,11 +110,6 @@ class MXArray:
         return mx_dequantize(self, dtype=dtype)
 
 
-def _per_element(per_block: np.ndarray, axis: int, block_size: int, length: int) -> np.ndarray:
-    """Repeat per-block values along ``axis`` to each element of its block (ragged last block)."""
-    return np.repeat(per_block, block_size, axis=axis).take(np.arange(length), axis=axis)
-
-
 def mx_quantize(x, elem_format: str | FloatFormat, block_size: int = 32, axis: int = -1, *,
                 rounding: RoundLike = "nearest_even", seed: SeedLike = None) -> MXArray:
     """Encode real values in an MX block format (MXFP8 E4M3/E5M2, MXFP6, MXFP4, MXINT8).
@@ -182,8 +178,8 @@ def mx_quantize(x, elem_format: str | FloatFormat, block_size: int = 32, axis: i
                          f"whose shared exponent {int(shared[index])} exceeds E8M0's 127; MX cannot "
                          f"encode values of magnitude 2**{128 + element_emax(fmt)} or more")
     scales = np.moveaxis(np.where(special, SCALE_NAN, shared + SCALE_BIAS).astype(np.uint8), -1, axis)
-    exponent = _per_element(np.moveaxis(shared, -1, axis), axis, block_size, length)
-    is_special = _per_element(np.moveaxis(special, -1, axis), axis, block_size, length)
+    exponent = repeat_blocks(np.moveaxis(shared, -1, axis), block_size, axis, length)
+    is_special = repeat_blocks(np.moveaxis(special, -1, axis), block_size, axis, length)
     scaled = np.ldexp(np.where(is_special, 0.0, values), -exponent)
     # V / X below float64's subnormals: it lies far under half the element format's smallest
     # subnormal, so 2**-1074 with its sign rounds the same way in every mode
@@ -233,7 +229,7 @@ def mx_dequantize(q: MXArray, dtype=np.float32) -> np.ndarray:
         elements = q.elements.astype(np.float64) * 2.0 ** -fmt.fl
     else:
         elements = from_bits(q.elements, fmt)
-    codes = _per_element(q.scales, q.axis, q.block_size, q.shape[q.axis]).astype(np.int64)
+    codes = repeat_blocks(q.scales, q.block_size, q.axis, q.shape[q.axis]).astype(np.int64)
     values = np.ldexp(elements, codes - SCALE_BIAS)  # exact: at most 2**142 * 1.75 * 2**15
     values[codes == SCALE_NAN] = np.nan
     if dtype == np.float32:

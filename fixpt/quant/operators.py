@@ -26,17 +26,19 @@ import numpy as np
 
 from fixpt import _binding
 from fixpt.base.checks import check_int, normalize_axis
+from fixpt.base.shapes import channel_values, repeat_blocks
 from fixpt.convert.floating import from_bits, to_bits
-from fixpt.fixed.arrays import from_raw
-from fixpt.fixed.mac import matmul
 from fixpt.formats import (
-    AccumulatorFormat,
-    FixedFormat,
     FloatFormat,
     parse_float_format,
     smallest_container,
 )
-from fixpt.quant.affine import float_multiplier, integer_range, requantize
+from fixpt.quant.affine import (
+    accumulate_int32,
+    float_multiplier,
+    integer_range,
+    requantize,
+)
 
 #: ONNX's integer quantized types: (bits, signed)
 INTEGER_TYPES = {"uint8": (8, False), "int8": (8, True), "uint16": (16, False), "int16": (16, True),
@@ -97,16 +99,8 @@ def _expand(value, shape: tuple, axis: int, block_size: int, argument: str) -> t
     if value.shape != tuple(want):
         raise ValueError(f"{argument} of shape {value.shape}: blocks of {block_size} along axis {axis} "
                          f"of x {shape} need shape {tuple(want)} (the last block may be ragged)")
-    full = np.repeat(value, block_size, axis=ax).take(np.arange(shape[ax]), axis=ax)
+    full = repeat_blocks(value, block_size, ax, shape[ax])
     return np.ascontiguousarray(full).reshape(-1), 1
-
-
-def _broadcast(values: np.ndarray, inner: int, shape: tuple) -> np.ndarray:
-    """The per-element array of (values, inner) parameters, shaped like x."""
-    size = int(np.prod(shape, dtype=np.int64))
-    if values.size == 1:
-        return np.full(shape, values.reshape(()))
-    return np.repeat(np.tile(values, size // max(1, values.size * inner)), inner).reshape(shape)
 
 
 def _match(*params: tuple[np.ndarray, int], shape: tuple = ()) -> tuple[tuple, int]:
@@ -119,7 +113,7 @@ def _match(*params: tuple[np.ndarray, int], shape: tuple = ()) -> tuple[tuple, i
     if len(sizes) == 1 and len(inners) == 1:
         size = sizes.pop()
         return tuple(np.broadcast_to(values, (size,)) for values, _ in params), inners.pop()
-    return tuple(_broadcast(values, inner, shape).reshape(-1) for values, inner in params), 1
+    return tuple(channel_values(values, inner, shape).reshape(-1) for values, inner in params), 1
 
 
 def _scales(y_scale, x: np.ndarray) -> tuple[np.ndarray, type]:
@@ -211,7 +205,7 @@ def quantize_linear(x, y_scale, y_zero_point=None, *, axis: int = 1, saturate: b
     zp, zp_inner = _expand(zp, arr.shape, axis, block_size, "y_zero_point")
     (scale, zp), inner = _match((scale, inner), (zp, zp_inner), shape=arr.shape)
     if compute == np.float16:  # divide in float16 as the reference does; then scale 1 is exact
-        arr = (arr / _broadcast(scale, inner, arr.shape)).astype(np.float32)
+        arr = (arr / channel_values(scale, inner, arr.shape)).astype(np.float32)
         scale = np.ones(zp.size, np.float32)
     q, _, nans = _binding.quantize_f32(arr, scale, zp, inner, "onnx", qmin, qmax,
                                         smallest_container(bits, signed))
@@ -237,7 +231,7 @@ def _quantize_float(arr: np.ndarray, scale: np.ndarray, inner: int, zero_point, 
     fmt = parse_float_format(FLOAT_TYPES[name])
     _float_zero_point(zero_point, fmt, "y_zero_point")
     with np.errstate(over="ignore", invalid="ignore"):  # inf quotients are the cast's to judge
-        quotient = arr.astype(compute) / _broadcast(scale, inner, arr.shape)
+        quotient = arr.astype(compute) / channel_values(scale, inner, arr.shape)
         if zero_point is not None and fmt.name not in _ONNX_FLOAT8:
             quotient = quotient + compute(0)  # the reference adds the (zero) zero point: -0 -> +0
     return to_bits(quotient, fmt, saturate=bool(saturate) if fmt.name in _ONNX_FLOAT8 else True)
@@ -298,8 +292,9 @@ def dequantize_linear(x, x_scale, x_zero_point=None, *, axis: int = 1, block_siz
             raise ValueError(f"x holds values outside {name}'s range [{qmin}, {qmax}]")
         zp = np.zeros(1, np.int64) if x_zero_point is None else _codes(np.asarray(x_zero_point), name)
         zp, zp_inner = _expand(zp.astype(np.int64), arr.shape, axis, block_size, "x_zero_point")
-        shifted = (codes.astype(np.int64) - _broadcast(zp, zp_inner, arr.shape)).astype(np.float32)
-    return (shifted * _broadcast(scale32, inner, arr.shape)).astype(out)
+        (scale32, zp), inner = _match((scale32, inner), (zp, zp_inner), shape=arr.shape)
+        return _binding.dequantize_f32(codes, scale32, zp, inner).astype(out)  # one C pass
+    return (shifted * channel_values(scale32, inner, arr.shape)).astype(out)
 
 
 def _output_type(y_zero_point, x: np.ndarray) -> tuple[np.ndarray, str]:
@@ -308,16 +303,6 @@ def _output_type(y_zero_point, x: np.ndarray) -> tuple[np.ndarray, str]:
     if name not in ("uint8", "int8"):
         raise TypeError(f"QLinear operators produce uint8 or int8 (the y_zero_point's dtype), got {name}")
     return zp.astype(np.int64), name
-
-
-def _accumulate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b of shifted codes, exactly, in an int32 accumulator as the runtimes' (overflow raises)."""
-    fmt = FixedFormat(17, 0, True)  # codes minus zero points: at most 16 bits and a sign
-    acc = matmul(from_raw(np.ascontiguousarray(a, dtype=np.int32), fmt),
-                 from_raw(np.ascontiguousarray(b, dtype=np.int32), fmt),
-                 acc_format=AccumulatorFormat(32, 0, True), acc_overflow="raise",
-                 out_format=FixedFormat(32, 0, True))
-    return acc.raw.astype(np.int64)
 
 
 def _requantize(acc: np.ndarray, multiplier: np.ndarray, zp: np.ndarray, name: str, preset: str,
@@ -395,7 +380,7 @@ def qlinear_matmul(a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, 
         raise ValueError(f"a {a_arr.shape} and b {b_arr.shape} do not chain (K differs)")
     acc = np.empty(batch + (shifted_a.shape[-2], shifted_b.shape[-1]), np.int64)
     for index in np.ndindex(*batch):
-        acc[index] = _accumulate(big_a[index], big_b[index])
+        acc[index] = accumulate_int32(big_a[index], big_b[index])
     multiplier = float_multiplier(a_scale, b_scale, y_scale)
     return _requantize(acc, multiplier, zp, name, preset, acc.ndim - 1)
 
@@ -497,7 +482,7 @@ def qlinear_conv(x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_
     for g in range(group):
         lhs = cols[:, g * group_ch:(g + 1) * group_ch].reshape(n_img * positions, -1)
         rhs = shifted_w[g * per_group:(g + 1) * per_group].reshape(per_group, -1).T
-        acc[:, g * per_group:(g + 1) * per_group] = _accumulate(lhs, rhs)
+        acc[:, g * per_group:(g + 1) * per_group] = accumulate_int32(lhs, rhs)
     if B is not None:
         bias = np.asarray(B)
         if bias.dtype.kind not in "iu" or bias.shape != (out_ch,):
