@@ -81,11 +81,11 @@ def exact_paths_only():
         lib.fixpt_set_exact_only(0)
 
 
-def dtype_engine() -> tuple[int, int]:
+def dtype_engine() -> tuple[int, int, int]:
     """The addresses of the engine entry points the NumPy dtype extension calls (one compiled
     engine, two callers)."""
-    return (int(ffi.cast("uintptr_t", ffi.addressof(lib, "fixpt_elementwise"))),
-            int(ffi.cast("uintptr_t", ffi.addressof(lib, "fixpt_cast_f64"))))
+    return tuple(int(ffi.cast("uintptr_t", ffi.addressof(lib, name)))
+                 for name in ("fixpt_elementwise", "fixpt_cast_f64", "fixpt_matmul"))
 
 
 def set_num_threads(n: int) -> None:

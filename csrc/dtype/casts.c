@@ -1,4 +1,4 @@
-/* casts.c - casts between fixed formats, from NumPy integers and floats, to float64; every
+/* casts.c - casts between fixed formats, from NumPy integers and floats, to integers and float64; every
  * loop is one call of the engine on the strided data (nearest_even, saturating by default). */
 #include <math.h>
 
@@ -140,6 +140,20 @@ static NPY_CASTING float_to_fixed_resolve(PyObject *self, PyArray_DTypeMeta *dty
 
 #define FLOAT_BLOCK 1024
 
+/* An IEEE binary16 value, exactly. */
+static double half_to_double(uint16_t h)
+{
+    int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    double magnitude;
+    if (exponent == 0x1f)
+        magnitude = mantissa ? NAN : INFINITY;
+    else if (exponent == 0)
+        magnitude = ldexp((double)mantissa, -24);
+    else
+        magnitude = ldexp((double)(mantissa | 0x400), exponent - 25);
+    return (h & 0x8000) ? -magnitude : magnitude;
+}
+
 static int float_to_fixed_loop(PyArrayMethod_Context *context, char *const data[],
                                npy_intp const dimensions[], npy_intp const strides[], NpyAuxData *aux)
 {
@@ -162,8 +176,12 @@ static int float_to_fixed_loop(PyArrayMethod_Context *context, char *const data[
         for (npy_intp start = 0; start < n; start += FLOAT_BLOCK) {
             npy_intp len = n - start < FLOAT_BLOCK ? n - start : FLOAT_BLOCK;
             const char *in = data[0] + start * strides[0];
-            for (npy_intp i = 0; i < len; i++)
-                buffer[i] = *(const float *)(in + i * strides[0]); /* exact */
+            if (a->type_num == NPY_HALF)
+                for (npy_intp i = 0; i < len; i++)
+                    buffer[i] = half_to_double(*(const uint16_t *)(in + i * strides[0]));
+            else
+                for (npy_intp i = 0; i < len; i++)
+                    buffer[i] = *(const float *)(in + i * strides[0]); /* exact */
             fixpt_cast cast = fixed_cast_into(b, b->fl, strides[1]);
             int err = fx_engine_table.cast_f64(buffer, (int64_t)sizeof(double), data[1] + start * strides[1],
                                                len, &cast, &st, NULL);
@@ -217,9 +235,57 @@ static int fixed_to_double_loop(PyArrayMethod_Context *context, char *const data
     return 0;
 }
 
+/* ---- fixed -> NumPy integers: truncated toward zero like a float cast, an OverflowError
+ * beyond the integer's range (never a wrapped value) ---- */
+
+static NPY_CASTING fixed_to_int_resolve(PyObject *self, PyArray_DTypeMeta *dtypes[2], PyArray_Descr *given[2],
+                                        PyArray_Descr *loop[2], npy_intp *view_offset)
+{
+    (void)self;
+    (void)view_offset;
+    Py_INCREF(given[0]);
+    loop[0] = given[0];
+    loop[1] = PyArray_GetDefaultDescr(dtypes[1]);
+    const FixedDescr *a = (const FixedDescr *)given[0];
+    int bits = (int)loop[1]->elsize * 8, is_signed = PyDataType_ISSIGNED(loop[1]);
+    int holds = a->fl <= 0 && (is_signed ? a->il + (a->is_signed ? 0 : 1) <= bits : !a->is_signed && a->il <= bits);
+    return holds ? NPY_SAFE_CASTING : NPY_UNSAFE_CASTING;
+}
+
+static int fixed_to_int_loop(PyArrayMethod_Context *context, char *const data[], npy_intp const dimensions[],
+                             npy_intp const strides[], NpyAuxData *aux)
+{
+    (void)aux;
+    if (!engine_ready())
+        return -1;
+    const FixedDescr *a = (const FixedDescr *)context->descriptors[0];
+    const PyArray_Descr *b = context->descriptors[1];
+    fixpt_operand in = fixed_operand(data[0], strides[0], (int)a->base.elsize, a->is_signed, 0);
+    fixpt_cast cast;
+    memset(&cast, 0, sizeof cast);
+    cast.word_length = (int32_t)b->elsize * 8;
+    cast.is_signed = PyDataType_ISSIGNED(b);
+    cast.shift = -a->fl;
+    cast.round_mode = FIXPT_TOWARD_ZERO;
+    cast.overflow_mode = FIXPT_RAISE;
+    cast.out_bytes = (int32_t)b->elsize;
+    cast.out_stride = (int64_t)strides[1];
+    fixpt_status st;
+    int err = fx_engine_table.elementwise(FIXPT_OP_COPY, &in, &in, data[1], dimensions[0], &cast, &st, NULL);
+    if (err)
+        return fixed_engine_error(err, "a fixed-point to integer cast");
+    if (st.n_overflow_pos || st.n_overflow_neg)
+        return fixed_loop_error(PyExc_OverflowError,
+                                "fixpt: %lld value(s) of " FIXED_NAME_FORMAT " beyond the range of %d-bit %s "
+                                "integers in a cast; cast to a wider integer type",
+                                (long long)(st.n_overflow_pos + st.n_overflow_neg), FIXED_NAME_ARGS(a),
+                                (int)b->elsize * 8, cast.is_signed ? "signed" : "unsigned");
+    return 0;
+}
+
 /* ---- the spec list ---- */
 
-#define MAX_CASTS 16
+#define MAX_CASTS 32
 static PyArrayMethod_Spec cast_specs[MAX_CASTS];
 static PyArrayMethod_Spec *cast_list[MAX_CASTS + 1];
 static PyArray_DTypeMeta *cast_dtypes[MAX_CASTS][2];
@@ -257,10 +323,13 @@ PyArrayMethod_Spec **fixed_casts(void)
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         add_cast(&k, "int_to_fixed", ints[i], NULL, NPY_SAME_KIND_CASTING, &int_to_fixed_resolve,
                  &int_to_fixed_loop, NULL);
-    PyArray_DTypeMeta *floats[] = {&PyArray_FloatDType, &PyArray_DoubleDType};
+    PyArray_DTypeMeta *floats[] = {&PyArray_HalfDType, &PyArray_FloatDType, &PyArray_DoubleDType};
     for (size_t i = 0; i < sizeof floats / sizeof floats[0]; i++)
         add_cast(&k, "float_to_fixed", floats[i], NULL, NPY_UNSAFE_CASTING, &float_to_fixed_resolve,
                  &float_to_fixed_loop, NULL);
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        add_cast(&k, "fixed_to_int", NULL, ints[i], NPY_UNSAFE_CASTING, &fixed_to_int_resolve,
+                 &fixed_to_int_loop, NULL);
     add_cast(&k, "fixed_to_double", NULL, &PyArray_DoubleDType, NPY_SAME_KIND_CASTING,
              &fixed_to_double_resolve, &fixed_to_double_loop, NULL);
     cast_list[k] = NULL;

@@ -123,9 +123,44 @@ static int fixed_argmin(void *data, npy_intp n, npy_intp *index, void *arr)
     return fixed_arg_extreme(data, n, index, arr, 0);
 }
 
+/* A Python int or float beside a fixed-point array: a fresh descriptor of its exact format,
+ * marked weak (the resolvers check it against the array operand's format). */
+static PyArray_Descr *weak_discover(PyObject *obj)
+{
+    int il, fl, is_signed;
+    PyObject *parts = PyObject_CallFunctionObjArgs(fx_engine_table.weak, obj, NULL);
+    if (parts == NULL)
+        return NULL;
+    int ok = PyArg_ParseTuple(parts, "iip", &il, &fl, &is_signed);
+    Py_DECREF(parts);
+    if (!ok)
+        return NULL;
+    FixedDescr *d = fixed_descr_new(il, fl, is_signed);
+    if (d == NULL)
+        return NULL;
+    d->weak = 1;
+    if (PyLong_CheckExact(obj)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(d);
+            return NULL;
+        }
+        d->has_int = !overflow;
+        d->int_value = overflow ? 0 : v;
+    }
+    return (PyArray_Descr *)d;
+}
+
 static PyArray_Descr *fixed_discover(PyArray_DTypeMeta *cls, PyObject *obj)
 {
     (void)cls;
+    if (PyLong_CheckExact(obj) || PyFloat_CheckExact(obj))
+        return weak_discover(obj);
+    if (PyBool_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "fixpt: a bool is not a fixed-point value; use 0 or 1");
+        return NULL;
+    }
     PyObject *fmt = PyObject_GetAttrString(obj, "format");
     if (fmt == NULL)
         return NULL;
@@ -154,7 +189,8 @@ static PyArray_Descr *fixed_common_instance(PyArray_Descr *a, PyArray_Descr *b)
 
 static PyArray_DTypeMeta *fixed_common_dtype(PyArray_DTypeMeta *cls, PyArray_DTypeMeta *other)
 {
-    if (other == cls) {
+    /* Python int and float operands are weak (NEP 50): they take a fixed format. */
+    if (other == cls || other == &PyArray_PyLongDType || other == &PyArray_PyFloatDType) {
         Py_INCREF(cls);
         return cls;
     }

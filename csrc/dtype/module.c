@@ -1,8 +1,21 @@
 /* module.c - fixpt._dtype: the FixedDType class and the hook that hands it the engine. */
 #define FIXPT_DTYPE_MODULE
+#include <stdarg.h>
+
 #include "dtype.h"
 
 fx_dtype_engine fx_engine_table;
+
+int fixed_loop_error(PyObject *type, const char *format, ...)
+{
+    PyGILState_STATE state = PyGILState_Ensure();
+    va_list args;
+    va_start(args, format);
+    PyErr_FormatV(type, format, args);
+    va_end(args);
+    PyGILState_Release(state);
+    return -1;
+}
 
 int fixed_engine_error(int code, const char *what)
 {
@@ -12,28 +25,31 @@ int fixed_engine_error(int code, const char *what)
     return -1;
 }
 
-/* _init(elementwise, cast_f64, scalar, raw_of, plan, reduce): the engine's function addresses
+/* _init(elementwise, cast_f64, matmul, scalar, raw_of, plan, reduce, weak): the engine's function addresses
  * (ints from cffi) and the Python helpers; then the casts and ufunc loops are registered. */
 static PyObject *dtype_init(PyObject *self, PyObject *args)
 {
     (void)self;
-    unsigned long long elementwise, cast_f64;
-    PyObject *scalar, *raw_of, *plan, *reduce;
-    if (!PyArg_ParseTuple(args, "KKOOOO", &elementwise, &cast_f64, &scalar, &raw_of, &plan, &reduce))
+    unsigned long long elementwise, cast_f64, matmul;
+    PyObject *scalar, *raw_of, *plan, *reduce, *weak;
+    if (!PyArg_ParseTuple(args, "KKKOOOOO", &elementwise, &cast_f64, &matmul, &scalar, &raw_of, &plan, &reduce, &weak))
         return NULL;
     if (fx_engine_table.elementwise != NULL)
         Py_RETURN_NONE; /* once per process */
-    if (!elementwise || !cast_f64 || !PyCallable_Check(scalar) || !PyCallable_Check(raw_of) ||
-        !PyCallable_Check(plan) || !PyCallable_Check(reduce)) {
-        PyErr_SetString(PyExc_TypeError, "_init needs two function addresses and four callables");
+    if (!elementwise || !cast_f64 || !matmul || !PyCallable_Check(scalar) || !PyCallable_Check(raw_of) ||
+        !PyCallable_Check(plan) || !PyCallable_Check(reduce) || !PyCallable_Check(weak)) {
+        PyErr_SetString(PyExc_TypeError, "_init needs three function addresses and five callables");
         return NULL;
     }
     fx_engine_table.elementwise = (void *)(uintptr_t)elementwise;
     fx_engine_table.cast_f64 = (void *)(uintptr_t)cast_f64;
+    fx_engine_table.matmul = (void *)(uintptr_t)matmul;
     Py_INCREF(scalar);
     Py_INCREF(raw_of);
     Py_INCREF(plan);
     Py_INCREF(reduce);
+    Py_INCREF(weak);
+    fx_engine_table.weak = weak;
     fx_engine_table.scalar = scalar;
     fx_engine_table.raw_of = raw_of;
     fx_engine_table.plan = plan;

@@ -414,7 +414,9 @@ class FixedArray(NDArrayOperatorsMixin):
         Parameters
         ----------
         fmt : FixedFormat or str
-            The target format.
+            The target format; or a NumPy integer type (truncated toward zero, an
+            OverflowError beyond its range) or ``np.float64`` (exact up to 53 bits), which
+            return a NumPy array like ``ndarray.astype``.
         rounding, overflow : str or mode
             How to round and what to do beyond the target's range.
         seed : int, Generator or None
@@ -428,6 +430,9 @@ class FixedArray(NDArrayOperatorsMixin):
         >>> fixpt.array([0.3, 1.7], "Q4.8").astype("Q4.2", rounding="floor").tolist()
         [0.25, 1.5]
         """
+        numpy_type = _numpy_number_type(fmt)
+        if numpy_type is not None:  # NumPy's astype: through the dtype's exact casts
+            return self.to_numpy().astype(numpy_type)
         raw, status = recast_raw(self._raw, self._format, fmt, rounding=rounding,
                                  overflow=overflow, seed=seed, mask=return_status)
         result = FixedArray(raw, status.format)
@@ -622,6 +627,21 @@ class FixedScalar(FixedArray):
     """
 
     __slots__ = ()
+
+
+def _numpy_number_type(target) -> Optional[np.dtype]:
+    """target as a NumPy integer or float64 dtype (``np.int32``, ``np.dtype("float64")``,
+    ``int``, ``float``), or None for fixed-point formats and format strings."""
+    is_type = isinstance(target, type) and issubclass(target, (np.generic, int, float))
+    if not (isinstance(target, np.dtype) or is_type):
+        return None
+    dtype = np.dtype(target)
+    if dtype_format(dtype) is not None:
+        return None
+    if dtype.kind not in "iu" and dtype != np.float64:
+        raise TypeError(f"fixpt: no exact cast to {dtype}; use np.float64 (exact up to 53 bits) "
+                        f"and convert from there")
+    return dtype
 
 
 def dtype_format(dtype) -> Optional[FixedFormat]:

@@ -26,7 +26,7 @@ import numpy as np
 from fixpt import _binding, _dtype
 from fixpt.fixed import arith
 from fixpt.fixed.arrays import FixedScalar, array, dtype_format
-from fixpt.fixed.ops import common_format
+from fixpt.fixed.ops import common_format, exact_format_of
 from fixpt.formats import FixedFormat, set_dtype_factory
 
 FixedDType = _dtype.FixedDType
@@ -101,6 +101,13 @@ def _plan(op: str, a, b):
     return _dtype_of(fmt)
 
 
+def _weak(value) -> tuple[int, int, bool]:
+    """The exact format of a Python int or float beside a dtype array (NEP 50's weak scalar):
+    the same format FixedArray's operators read it in."""
+    fmt = exact_format_of(value)
+    return fmt.il, fmt.fl, fmt.signed
+
+
 def _reduce(dtype):
     return fixed_dtype, (dtype.il, dtype.fl, dtype.signed)
 
@@ -109,5 +116,5 @@ def _dtype_of(fmt: FixedFormat):
     return fixed_dtype(fmt.il, fmt.fl, fmt.signed)
 
 
-_dtype._init(*_binding.dtype_engine(), _scalar, _raw_of, _plan, _reduce)
+_dtype._init(*_binding.dtype_engine(), _scalar, _raw_of, _plan, _reduce, _weak)
 set_dtype_factory(_dtype_of)
