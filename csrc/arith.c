@@ -77,6 +77,25 @@ static int result_bits(int op, const fixpt_operand *a, const fixpt_operand *b)
     }
 }
 
+/* The largest |raw| an operand's container holds, aligned (fast path only: < 2^62). */
+static fx_u128 operand_bound(const fixpt_operand *x)
+{
+    fx_u128 m = x->is_signed ? (fx_u128)1 << (8 * x->bytes - 1) : ((fx_u128)1 << (8 * x->bytes)) - 1;
+    return m << x->align;
+}
+
+/* The largest |exact result| of the operation (fast path only: result_bits <= 62). */
+static fx_u128 result_bound(int op, const fixpt_operand *a, const fixpt_operand *b)
+{
+    fx_u128 ma = operand_bound(a), mb = b ? operand_bound(b) : 0;
+    switch (op) {
+    case FIXPT_OP_ADD:
+    case FIXPT_OP_SUB: return ma + mb;
+    case FIXPT_OP_MUL: return ma * mb;
+    default: return ma;
+    }
+}
+
 /* x * 2^sh for |x * 2^sh| < 2^62, without shifting a negative value. */
 #define ALIGN(x, sh) ((int64_t)((uint64_t)(x) << (sh)))
 
@@ -140,7 +159,7 @@ static fx_counts round_block(int64_t *restrict e, int64_t n, int k, int mode, co
 /* ---- the kernel ---- */
 
 typedef struct {
-    int op, binary, fast_ok;
+    int op, binary, fast_ok, exact_fits; /* exact_fits: shift 0 and no result can overflow */
     const fixpt_operand *a, *b;
     const fixpt_cast *cast;
     fx_bounds bounds;
@@ -160,6 +179,11 @@ static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *r
     if (c->binary)
         fx_load_block_int64(c->b, start, n, tb);
     exact_block(c->op, ta, tb, v, n, c->a->align, c->binary ? c->b->align : 0);
+    if (c->exact_fits) { /* nothing to round, nothing can overflow (proved once per call) */
+        fx_counts none = {0, 0, 0};
+        *counts = none;
+        return 0;
+    }
     *counts = round_block(v, n, -c->cast->shift, c->cast->round_mode, &c->bounds, c->key,
                           c->cast->index_offset + (uint64_t)start);
     return 0;
@@ -221,6 +245,8 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
     ctx.fast_ok = op != FIXPT_OP_DIV && result_bits(op, a, binary ? b : NULL) <= 62 && c->shift <= 0 &&
                   c->shift >= -63 && c->overflow_mode != FIXPT_WRAP && !(a->bytes == 8 && !a->is_signed) &&
                   !(binary && b->bytes == 8 && !b->is_signed);
+    ctx.exact_fits = ctx.fast_ok && c->shift == 0 && result_bound(op, a, binary ? b : NULL) <= ctx.bounds.max_mag &&
+                     result_bound(op, a, binary ? b : NULL) <= ctx.bounds.min_mag;
     fx_kernel kernel = {arith_fast, arith_exact, &ctx};
     fx_run(&kernel, n, out, c->out_stride ? c->out_stride : c->out_bytes, c->out_bytes, st, overflow_mask);
     return FIXPT_OK;

@@ -211,3 +211,19 @@ def test_exact_format_holds_values_exactly(values):
     assert (x.format.wl, x.format.fl, x.format.signed) == (width, fl, signed)  # the smallest
     assert [Fraction(v) for v in x.to_fractions().tolist()] == [Fraction(float(v)) for v in values]
 
+
+
+@pytest.mark.parametrize("container", [np.int8, np.int16, np.int32])
+def test_exact_results_that_just_fit_skip_rounding_and_those_one_bit_short_saturate(container):
+    """The engine stores exact results without rounding when the operand containers prove they
+    fit the output (shift 0); both sides of that bound, at the extreme product (-2^(b-1))^2."""
+    bits = np.iinfo(container).bits
+    fmt = fixpt.FixedFormat(bits // 2, bits - bits // 2, True)
+    x = fixpt.from_raw(np.array([np.iinfo(container).min, np.iinfo(container).max, -1], container), fmt)
+    wide = fixpt.FixedFormat(2 * bits - 2 * fmt.fl, 2 * fmt.fl, True)     # 2b bits: holds 2^(2b-2)
+    short = fixpt.FixedFormat(wide.il - 1, wide.fl, True)                   # 2b-1 bits: one short
+    want = [int(r) * int(r) for r in x.raw.tolist()]
+    assert fixpt.multiply(x, x, wide).raw.tolist() == want
+    got, status = fixpt.multiply(x, x, short, overflow="saturate", return_status=True)
+    assert got.raw.tolist() == [min(w, short.raw_max) for w in want]
+    assert status.n_overflow == 1
