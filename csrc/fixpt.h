@@ -235,6 +235,24 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
               const fixpt_mac *mac, const fixpt_cast *out_cast, fixpt_status *out_status,
               fixpt_mac_status *mac_status);
 
+/*
+ * IIR filter in Direct Form I over `batch` independent signals of n samples each:
+ *   acc[t] = sum_{k<nb} b[k] x[t-k] - sum_{1<=k<na} a[k] y[t-k]
+ * added in that order (b[0..nb-1], then a[1..na-1]) under the accumulator model of `mac`
+ * (exact products only: product_word_length 0); b-products enter the accumulator shifted
+ * left by mac->align, a-products by feedback_align (0..63).  y[t] = cast(acc[t]) is stored
+ * in out (batch, n), contiguous, and fed back.  x is contiguous (batch, n) as well.
+ * x_state (batch, nb-1) and y_state (batch, na-1) hold the raw samples before t = 0, oldest
+ * first, and are overwritten with those after the last sample, so that a signal filtered in
+ * blocks gives the bits of one call.  x and the output must fit int64 (no 64-bit unsigned).
+ * Stochastic output rounding draws sample t of signal s from (seed, stream + s,
+ * index_offset + t): pass the samples already filtered as index_offset.
+ */
+int fixpt_lfilter(const fixpt_operand *b, int64_t nb, const fixpt_operand *a, int64_t na,
+                  const fixpt_operand *x, int64_t batch, int64_t n, int64_t *x_state, int64_t *y_state,
+                  void *out, int32_t feedback_align, const fixpt_mac *mac, const fixpt_cast *out_cast,
+                  fixpt_status *out_status, fixpt_mac_status *mac_status);
+
 /* ---- cancellation diagnostics ---- */
 
 typedef enum {

@@ -1,5 +1,5 @@
 /*
- * mac.c - multiply-accumulate: matrix products and FIR filters with an
+ * mac.c - multiply-accumulate: matrix products, FIR and IIR filters with an
  * explicit product and accumulator model (up to 128-bit accumulators).
  *
  * The stepwise path follows the hardware model exactly: exact product,
@@ -333,6 +333,178 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
                 i128 s = mac_sum(&c, h, 0, 1, x, i0 + i + k - 1, -1, k, i0 + i, ms, &too_wide);
                 store_one(out, oc->out_bytes, i0 + i, mac_finish(s, oc, &ob, out_key, i0 + i, st));
             }
+        }
+    }
+    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+}
+
+/* ---- IIR: the same accumulator model, with the rounded outputs fed back ---- */
+
+/* Push v into a history of len samples, oldest first. */
+static inline void push_history(int64_t *h, int64_t len, int64_t v)
+{
+    if (len <= 0)
+        return;
+    memmove(h, h + 1, (size_t)(len - 1) * sizeof *h);
+    h[len - 1] = v;
+}
+
+/* One signal on 64-bit integers, when the caller proves (mac->exact_bits <= 62) that every
+ * partial sum (so every aligned product) is below 2^62 and the accumulator cannot overflow:
+ * the same sums, the same one rounding (max_acc_bits then reports the final sums only).
+ * Histories live in doubled ring buffers: slot j and j + len hold the same sample. */
+#define IIR_MAX_FAST_TAPS 64
+
+/* One output: the block's forward sum minus the feedback, one rounding (MODE a constant in
+ * each copy), the output pushed into its ring. */
+#define IIR_FAST_LOOP(MODE)                                                                     \
+    for (int64_t i = 0; i < len; i++) {                                                         \
+        /* |each term| and |each partial sum| < 2^62 (the caller's proof): no overflow, and   \
+         * exact integers: the order of the terms cannot change the sum */                      \
+        /* y[t - ly + j] sits at slot py + j; the newest, y[t-1], stays in a register: only   \
+         * its product is on the recursion's critical path */                                   \
+        int64_t older = 0;                                                                      \
+        for (int64_t j = 0; j + 1 < ly; j++)                                                    \
+            older += ay[j] * yr[py + j];                                                        \
+        const int64_t acc = fwd[i] - older - newest_coefficient * newest;                       \
+        const uint64_t neg = acc < 0, m = neg ? (uint64_t)0 - (uint64_t)acc : (uint64_t)acc;    \
+        peak = m > peak ? m : peak;                                                             \
+        uint64_t mag = m;                                                                       \
+        int inexact = 0, overflow;                                                              \
+        if (k > 0) {                                                                            \
+            uint64_t rnd = fx_random_if(MODE, out_key, signal_cast->index_offset + (uint64_t)(o0 + i)); \
+            mag = fx_round_shift(neg, m, (uint64_t)k, MODE, rnd);                               \
+            inexact = (m << (64 - k)) != 0;                                                     \
+        }                                                                                       \
+        const int64_t raw = (int64_t)fx_apply_overflow((int)neg, mag, 0, ob, &overflow);        \
+        fx_note(st, NULL, overflow, inexact, o0 + i);                                           \
+        yb[i] = raw;                                                                            \
+        newest = raw;                                                                           \
+        if (ly > 0) {                                                                           \
+            yr[py] = yr[py + ly] = raw;                                                         \
+            py = py + 1 == ly ? 0 : py + 1;                                                     \
+        }                                                                                       \
+    }
+
+FIXPT_MULTIVERSION
+static void lfilter_fast_signal(const int64_t *bs, int64_t nb, const int64_t *as, int64_t na,
+                                const fixpt_operand *x, int64_t s, int64_t n, int64_t *xs, int64_t *ys,
+                                void *out, const fixpt_cast *signal_cast, const fx_bounds *ob,
+                                uint64_t out_key, fixpt_status *st, fixpt_mac_status *ms)
+{
+    const int64_t lx = nb - 1, ly = na - 1;
+    /* the feedback coefficients in the ring's order (oldest output first) */
+    int64_t ay[IIR_MAX_FAST_TAPS], yr[2 * IIR_MAX_FAST_TAPS];
+    for (int64_t j = 0; j < ly; j++) {
+        ay[j] = as[ly - j];
+        yr[j] = yr[j + ly] = ys[j];
+    }
+    /* the block's input behind its lx predecessors, and its forward sums (no recursion:
+     * a loop over the block that vectorises) */
+    int64_t xe[IIR_MAX_FAST_TAPS + FX_BLOCK], fwd[FX_BLOCK], yb[FX_BLOCK];
+    memcpy(xe, xs, (size_t)lx * sizeof *xe);
+    const int k = -signal_cast->shift; /* 0..63 (checked by the caller) */
+    int64_t py = 0; /* the oldest output's slot */
+    const int64_t newest_coefficient = ly > 0 ? ay[ly - 1] : 0;
+    int64_t newest = ly > 0 ? ys[ly - 1] : 0;
+    uint64_t peak = 0;
+    for (int64_t t0 = 0; t0 < n; t0 += FX_BLOCK) {
+        const int64_t len = n - t0 < FX_BLOCK ? n - t0 : FX_BLOCK, o0 = s * n + t0;
+        fx_load_block_int64(x, o0, len, xe + lx);
+        for (int64_t i = 0; i < len; i++)
+            fwd[i] = bs[0] * xe[lx + i];
+        for (int64_t j = 1; j <= lx; j++)
+            for (int64_t i = 0; i < len; i++)
+                fwd[i] += bs[j] * xe[lx + i - j];
+        switch (signal_cast->round_mode) {
+            FIXPT_FOR_EACH_ROUND_MODE(IIR_FAST_LOOP)
+        default: break;
+        }
+        fx_store_block(yb, out, signal_cast->out_bytes, o0, len, signal_cast->out_bytes);
+        memmove(xe, xe + len, (size_t)lx * sizeof *xe); /* the last lx inputs, oldest first */
+    }
+    memcpy(xs, xe, (size_t)lx * sizeof *xs);
+    for (int64_t j = 0; j < ly; j++) /* oldest first again */
+        ys[j] = yr[py + j];
+    note_acc(ms, 0, peak, 0);
+}
+
+int fixpt_lfilter(const fixpt_operand *b, int64_t nb, const fixpt_operand *a, int64_t na,
+                  const fixpt_operand *x, int64_t batch, int64_t n, int64_t *x_state, int64_t *y_state,
+                  void *out, int32_t feedback_align, const fixpt_mac *mac, const fixpt_cast *oc,
+                  fixpt_status *st, fixpt_mac_status *ms)
+{
+    mac_ctx c;
+    int err = mac_begin(b, x, mac, oc, st, ms, &c);
+    if (err)
+        return err;
+    if (!fx_valid_operand(a))
+        return FIXPT_E_OPERAND;
+    if (c.narrow)
+        return FIXPT_E_PRODUCT;
+    if (nb < 1 || na < 1 || batch < 0 || n < 0)
+        return FIXPT_E_LENGTH;
+    if (feedback_align < 0 || feedback_align > 63)
+        return FIXPT_E_ALIGN;
+    if ((x->bytes == 8 && !x->is_signed) || (oc->word_length == 64 && !oc->is_signed))
+        return FIXPT_E_OPERAND_WIDTH; /* histories are int64 */
+    mac_ctx feedback = c;
+    feedback.align = feedback_align;
+    const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
+    /* the 64-bit path: the caller's bound, no wrapped output (its value feeds back as is, but
+     * keep the exact path the one that models every overflow mode), taps that fit the rings */
+    const int fast = mac->exact_bits >= 1 && mac->exact_bits <= 62 && oc->shift <= 0 && oc->shift >= -63 &&
+                     nb <= IIR_MAX_FAST_TAPS && na <= IIR_MAX_FAST_TAPS && !fx_exact_only();
+    int64_t bs[IIR_MAX_FAST_TAPS], as[IIR_MAX_FAST_TAPS];
+    if (fast) {
+        /* coefficients pre-aligned: |b[k] << align| <= the bound (|x| >= 1 somewhere), < 2^62 */
+        for (int64_t k = 0; k < nb; k++)
+            bs[k] = (int64_t)((uint64_t)(int64_t)fx_load_raw(b, k) << c.align);
+        as[0] = 0; /* a[0] = 1 is the output itself, never a product */
+        for (int64_t k = 1; k < na; k++)
+            as[k] = (int64_t)((uint64_t)(int64_t)fx_load_raw(a, k) << feedback_align);
+    }
+    int too_wide = 0;
+    for (int64_t s = 0; s < batch; s++) {
+        int64_t *xs = x_state + s * (nb - 1), *ys = y_state + s * (na - 1);
+        /* one stream per signal; the note index is the flat output index, the random word's
+         * index the sample's (index_offset + t) */
+        fixpt_cast signal_cast = *oc;
+        signal_cast.index_offset = oc->index_offset - (uint64_t)(s * n);
+        const uint64_t out_key = fx_stream_key(oc->seed, oc->stream + (uint64_t)s);
+        if (fast) {
+            lfilter_fast_signal(bs, nb, as, na, x, s, n, xs, ys, out, &signal_cast, &ob, out_key, st, ms);
+            continue;
+        }
+        for (int64_t t = 0; t < n; t++) {
+            const int64_t o = s * n + t;
+            const i128 xv = fx_load_raw(x, o);
+            i128 acc = 0;
+            fx_u128 peak = 0;
+            int overflowed = 0;
+            acc = mac_add(&c, acc, mac_product(&c, fx_load_raw(b, 0) * xv, 0, &ms->n_product_overflow, &too_wide),
+                          &overflowed);
+            peak = magnitude(acc);
+            for (int64_t k = 1; k < nb; k++) {
+                i128 p = mac_product(&c, fx_load_raw(b, k) * (i128)xs[nb - 1 - k], 0, &ms->n_product_overflow,
+                                     &too_wide);
+                acc = mac_add(&c, acc, p, &overflowed);
+                peak = magnitude(acc) > peak ? magnitude(acc) : peak;
+            }
+            for (int64_t k = 1; k < na; k++) {
+                /* |a[k] * y| < 2^127 after alignment (mac_product checks), so its negation is exact */
+                i128 p = mac_product(&feedback, fx_load_raw(a, k) * (i128)ys[na - 1 - k], 0,
+                                     &ms->n_product_overflow, &too_wide);
+                acc = mac_add(&c, acc, -p, &overflowed);
+                peak = magnitude(acc) > peak ? magnitude(acc) : peak;
+            }
+            note_acc(ms, overflowed, peak, o);
+            const int64_t raw = mac_finish(acc, &signal_cast, &ob, out_key, o, st);
+            store_one(out, oc->out_bytes, o, raw);
+            /* the stored bits as a value: fx_apply_overflow sign-extends signed results, and
+             * unsigned outputs have at most 63 bits */
+            push_history(xs, nb - 1, (int64_t)xv);
+            push_history(ys, na - 1, raw);
         }
     }
     return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;

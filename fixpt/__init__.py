@@ -36,10 +36,10 @@ from fixpt.diagnostics import (
     watch_cancellation,
 )
 from fixpt.fixed import (
-    FixedArray, MacStatus, absolute, accumulator_bits, accumulator_format, add, amax, amin, arange,
+    FilterState, FixedArray, MacStatus, absolute, accumulator_bits, accumulator_format, add, amax, amin, arange,
     array, as_fixed, common_format, compare, concatenate, conv2d, convolve, cumsum, divide, dot,
-    exact_format_of, from_bin, from_hex, from_numpy, from_raw, full, load, load_mem, matmul, mean, multiply,
-    negative, ones, prod, record, save, save_mem, stack, subtract, sum, where, zeros,
+    exact_format_of, from_bin, from_hex, from_numpy, from_raw, full, lfilter, load, load_mem, matmul, mean,
+    multiply, negative, ones, prod, record, save, save_mem, sosfilt, stack, subtract, sum, where, zeros,
 )
 from fixpt.formats import (
     NAMED_FORMATS, AccumulatorFormat, FixedFormat, FloatFormat, FloatInfo, OverflowMode, Q, RoundMode,
@@ -69,11 +69,11 @@ __all__ = [
     "decompose_bits", "exact_value", "from_bits", "next_down", "next_up", "raw_to_float",
     "recast_raw", "representation_error", "round_to_format", "to_bits", "to_raw", "ulp",
     "CancellationReport", "ErrorStats", "SignificantDigits", "Simulated", "Tracked", "cancellation",
-    "error_stats", "watch_cancellation", "FixedArray", "MacStatus", "absolute", "accumulator_bits",
+    "error_stats", "watch_cancellation", "FilterState", "FixedArray", "MacStatus", "absolute", "accumulator_bits",
     "accumulator_format", "add", "amax", "amin", "arange", "array", "as_fixed", "common_format",
     "compare", "concatenate", "conv2d", "convolve", "cumsum", "divide", "dot", "exact_format_of",
-    "from_bin", "from_hex", "from_numpy", "from_raw", "full", "load", "load_mem", "matmul", "mean", "multiply",
-    "negative", "ones", "prod", "record", "save", "save_mem", "stack", "subtract", "sum", "where", "zeros",
+    "from_bin", "from_hex", "from_numpy", "from_raw", "full", "lfilter", "load", "load_mem", "matmul", "mean",
+    "multiply", "negative", "ones", "prod", "record", "save", "save_mem", "sosfilt", "stack", "subtract", "sum", "where", "zeros",
     "NAMED_FORMATS", "AccumulatorFormat", "FixedFormat", "FloatFormat", "FloatInfo", "OverflowMode",
     "Q", "RoundMode", "UQ", "bfloat16", "binary16", "binary32", "binary64", "e4m3fn", "e4m3fnuz",
     "e5m2", "e5m2fnuz", "e4m3", "e3m4", "e4m3b11fnuz", "e2m3fn", "e3m2fn", "e2m1fn", "e8m0fnu",

@@ -453,6 +453,27 @@ def fir(x: np.ndarray, h: np.ndarray, out_spec, out_shift: int, *, mac: dict):
     return out, status, counts
 
 
+def lfilter(b: np.ndarray, a: np.ndarray, x: np.ndarray, x_state: np.ndarray, y_state: np.ndarray,
+            out_spec, out_shift: int, feedback_align: int, *, mac: dict, index_offset: int = 0,
+            stream_offset: int = 0):
+    """Direct Form I IIR over x (batch, n); x_state (batch, nb-1) and y_state (batch, na-1) are
+    int64 histories, updated in place."""
+    b, a, x = c_array(b), c_array(a), c_array(x)
+    batch, n = x.shape
+    out = np.empty((batch, n), dtype=out_spec.format.container)
+    cast = _cast_struct(out_spec, out_shift, index_offset)
+    cast.stream = cast.stream + stream_offset
+    st, ms = ffi.new("fixpt_status *"), ffi.new("fixpt_mac_status *")
+    states = [ffi.cast("int64_t *", ffi.from_buffer(s)) if s.size else ffi.cast("int64_t *", 0)
+              for s in (x_state, y_state)]
+    _check(lib.fixpt_lfilter(_operand(b, b.itemsize), b.size, _operand(a, a.itemsize), a.size,
+                             _operand(x, x.itemsize), batch, n, states[0], states[1], ffi.from_buffer(out),
+                             feedback_align, _mac_struct(mac), cast, st, ms))
+    counts = AccumulatorCounts(int(ms.n_acc_overflow), int(ms.first_acc_overflow),
+                               int(ms.n_product_overflow), int(ms.max_acc_bits))
+    return out, from_record(st, out_spec.format, out.shape), counts
+
+
 # ---- cancellation diagnostics ----
 
 def cancellation(a: np.ndarray, b: np.ndarray, op: str, total_lost: int):

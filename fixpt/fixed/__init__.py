@@ -1,6 +1,6 @@
 """Fixed-point arrays and their exact arithmetic: FixedArray, elementwise operations with
 exact growth or one rounding into an out_format, reductions, joins, the NumPy protocol,
-multiply-accumulate (dot, matmul, FIR, conv2d), bit-level I/O and operation logs.
+multiply-accumulate (dot, matmul, FIR, conv2d, IIR lfilter/sosfilt), bit-level I/O and operation logs.
 
 Importing the package registers the NumPy protocol (``fixpt.fixed.protocol``).
 
@@ -14,6 +14,7 @@ Examples
 from fixpt.fixed import dtype, numpy_functions, protocol  # noqa: F401  (register the NumPy protocol)
 from fixpt.fixed.arrays import FixedArray, arange, array, from_numpy, from_raw, full, ones, zeros
 from fixpt.fixed.bits import from_bin, from_hex, load, load_mem, save, save_mem
+from fixpt.fixed.iir import FilterState, lfilter, sosfilt
 from fixpt.fixed.mac import (
     MacStatus, accumulator_bits, accumulator_format, conv2d, convolve, dot, matmul,
 )
@@ -26,7 +27,7 @@ from fixpt.fixed.recording import record
 __all__ = [
     "FixedArray", "arange", "array", "from_numpy", "from_raw", "full", "ones", "zeros", "from_bin", "from_hex",
     "load", "load_mem", "save", "save_mem", "MacStatus", "accumulator_bits", "accumulator_format", "conv2d",
-    "convolve", "dot", "matmul", "absolute", "add", "amax", "amin", "as_fixed", "common_format",
+    "convolve", "dot", "matmul", "FilterState", "lfilter", "sosfilt", "absolute", "add", "amax", "amin", "as_fixed", "common_format",
     "compare", "concatenate", "cumsum", "divide", "exact_format_of", "mean", "multiply",
     "negative", "prod", "stack", "subtract", "sum", "where", "record",
 ]
