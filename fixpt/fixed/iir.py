@@ -57,6 +57,14 @@ class FilterState:
         The last ``len(a) - 1`` outputs, oldest first, in the output format.
     index : int
         Samples filtered so far (the element index of stochastic rounding).
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> b, a = fixpt.array([1.0], "Q2.6"), fixpt.array([1.0, -0.5], "Q2.6")
+    >>> _, state = lfilter(b, a, fixpt.array([1.0, 0.0, 0.0], "Q2.6"), out_format="Q2.6", zi="zeros")
+    >>> state.y.tolist(), state.index
+    ([0.25], 3)
     """
 
     x: FixedArray
