@@ -183,3 +183,15 @@ def test_fir(compare, quick, side):
     x64, h64 = x.raw.astype(np.int64), h.raw.astype(np.int64)
     compare("FIR 64 taps Q1.15 exact, vs np.convolve int64", side, lambda: fixpt.convolve(x, h).raw,
             lambda: np.convolve(x64, h64), 1.0, same=np.array_equal)
+
+
+@SIDES
+@pytest.mark.parametrize("order", [2, 8])
+def test_lfilter(compare, quick, side, order):
+    signal = pytest.importorskip("scipy.signal", reason="the baseline is scipy.signal.lfilter (oracles extra)")
+    n = sizes(quick)["fir"]
+    b, a = signal.butter(order, 0.2)
+    x = np.random.default_rng(15).uniform(-0.5, 0.5, n)
+    bq, aq, xq = fixpt.array(b, "Q2.14"), fixpt.array(a, "Q8.14"), fixpt.array(x, "Q1.15")
+    compare(f"lfilter order {order} Q1.15 -> Q4.12, vs scipy.signal.lfilter float64", side,
+            lambda: fixpt.lfilter(bq, aq, xq, out_format="Q4.12").raw, lambda: signal.lfilter(b, a, x), 2.0)
