@@ -402,7 +402,8 @@ static void lfilter_fast_signal(const int64_t *bs, int64_t nb, const int64_t *as
     /* the block's input behind its lx predecessors, and its forward sums (no recursion:
      * a loop over the block that vectorises) */
     int64_t xe[IIR_MAX_FAST_TAPS + FX_BLOCK], fwd[FX_BLOCK], yb[FX_BLOCK];
-    memcpy(xe, xs, (size_t)lx * sizeof *xe);
+    if (lx > 0) /* (with no taps the history is NULL) */
+        memcpy(xe, xs, (size_t)lx * sizeof *xe);
     const int k = -signal_cast->shift; /* 0..63 (checked by the caller) */
     int64_t py = 0; /* the oldest output's slot */
     const int64_t newest_coefficient = ly > 0 ? ay[ly - 1] : 0;
@@ -421,9 +422,11 @@ static void lfilter_fast_signal(const int64_t *bs, int64_t nb, const int64_t *as
         default: break;
         }
         fx_store_block(yb, out, signal_cast->out_bytes, o0, len, signal_cast->out_bytes);
-        memmove(xe, xe + len, (size_t)lx * sizeof *xe); /* the last lx inputs, oldest first */
+        if (lx > 0)
+            memmove(xe, xe + len, (size_t)lx * sizeof *xe); /* the last lx inputs, oldest first */
     }
-    memcpy(xs, xe, (size_t)lx * sizeof *xs);
+    if (lx > 0)
+        memcpy(xs, xe, (size_t)lx * sizeof *xs);
     for (int64_t j = 0; j < ly; j++) /* oldest first again */
         ys[j] = yr[py + j];
     note_acc(ms, 0, peak, 0);
