@@ -16,7 +16,7 @@ ROOT = Path(fixpt.__file__).parent
 #: the layers, bottom to top; a module may import its own layer and those below
 LAYERS = {"_binding": 0, "_core": 0, "_dtype": 0, "base": 0, "formats": 1, "convert": 2, "fixed": 3, "floats": 3,
           "diagnostics": 4, "quant": 5, "deploy": 6, "teach": 7,
-          "torch": 8, "cli": 9, "demo": 8, "__init__": 10,
+          "torch": 8, "dask": 8, "cli": 9, "demo": 8, "__init__": 10,
           "calibrate": 10, "train": 10, "nemo": 10, "network": 10, "teaching": 10}
 ALIASES = {"calibrate": "fixpt.quant.calibrate", "train": "fixpt.quant.train",
            "nemo": "fixpt.deploy.nemo", "network": "fixpt.deploy.network",
@@ -97,7 +97,7 @@ def test_no_import_circle():
 
 def test_no_function_hides_a_module_of_the_same_name():
     for info in pkgutil.walk_packages(fixpt.__path__, "fixpt."):
-        if info.name.rsplit(".", 1)[-1] in ALIASES or info.name == "fixpt.torch":
+        if info.name.rsplit(".", 1)[-1] in ALIASES or info.name in ("fixpt.torch", "fixpt.dask"):
             continue
         module = importlib.import_module(info.name)
         parent = importlib.import_module(info.name.rsplit(".", 1)[0])

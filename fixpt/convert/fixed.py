@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from fixpt import _binding
+from fixpt.base.checks import check_int
 from fixpt.base.status import CastStatus
 from fixpt.convert.exact import ExactArray, classify, parts_for_fixed
 from fixpt.convert.rng import SeedLike
@@ -38,17 +39,20 @@ NAN_POLICIES = ("raise", "zero")
 
 
 def cast_values(src, spec: CastSpec, shift: int, *, nan: str = "raise",
-                mask: bool = False) -> tuple[np.ndarray, CastStatus]:
+                mask: bool = False, index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
     """Cast classified inputs (float64 / int arrays or an ExactArray, see
     ``fixpt.convert.exact.classify``) with ``spec``: one C pass, then the policies."""
     if nan not in NAN_POLICIES:
         raise ValueError(f"nan={nan!r} is not one of: {', '.join(NAN_POLICIES)}")
+    index_offset = check_int("index_offset", index_offset, 0, 2**64 - 1)
     if isinstance(src, ExactArray):  # beyond float64: exact parts, rounded once in C
-        raw, status = _binding.cast_parts(parts_for_fixed(src.values, shift), spec, shift, mask=mask)
+        raw, status = _binding.cast_parts(parts_for_fixed(src.values, shift), spec, shift, mask=mask,
+                                          index_offset=index_offset)
     elif src.dtype.kind == "f":
-        raw, status = _binding.cast(src, spec, shift, mask=mask)
+        raw, status = _binding.cast(src, spec, shift, mask=mask, index_offset=index_offset)
     else:  # integers (raw values of another format, or plain integers): an exact copy-cast
-        raw, status = _binding.elementwise("copy", src, None, spec, shift, mask=mask)
+        raw, status = _binding.elementwise("copy", src, None, spec, shift, mask=mask,
+                                           index_offset=index_offset)
     apply_policies(status, spec.overflow_mode, nan, src)
     return raw, status
 
@@ -79,7 +83,7 @@ def apply_policies(status: CastStatus, overflow_mode: OverflowMode, nan: str = "
 
 def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
            overflow: OverflowLike = "saturate", seed: SeedLike = None,
-           nan: str = "raise", mask: bool = False) -> tuple[np.ndarray, CastStatus]:
+           nan: str = "raise", mask: bool = False, index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
     """Convert real numbers to raw integers of ``fmt``, each exact value rounded once.
 
     Parameters
@@ -97,6 +101,10 @@ def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
         What a NaN becomes.
     mask : bool
         Also compute the per-element ``overflow_mask`` (same C pass) into the status.
+    index_offset : int
+        The element index of the first value (C order) in the stochastic modes' random
+        stream: converting a large array in pieces, pass each piece's offset and the words
+        are those of one call (what ``fixpt.dask`` does per block).
 
     Returns
     -------
@@ -117,12 +125,12 @@ def to_raw(values, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
     array([0, 2, 2], dtype=int8)
     """
     spec = CastSpec.resolve(fmt, rounding, overflow, seed)
-    return cast_values(classify(values), spec, spec.format.fl, nan=nan, mask=mask)
+    return cast_values(classify(values), spec, spec.format.fl, nan=nan, mask=mask, index_offset=index_offset)
 
 
 def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
                rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate",
-               seed: SeedLike = None, mask: bool = False) -> tuple[np.ndarray, CastStatus]:
+               seed: SeedLike = None, mask: bool = False, index_offset: int = 0) -> tuple[np.ndarray, CastStatus]:
     """Convert raw integers of format ``src`` to raw integers of ``fmt``, exactly rounded.
 
     Parameters
@@ -133,7 +141,7 @@ def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
         Their format.
     fmt : FixedFormat or str
         The target format.
-    rounding, overflow, seed, mask
+    rounding, overflow, seed, mask, index_offset
         As in :func:`to_raw`.
 
     Returns
@@ -150,7 +158,7 @@ def recast_raw(raw: np.ndarray, src: FixedFormat, fmt: FormatLike, *,
     arr = np.asarray(raw)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"raw must be an integer array, got dtype {arr.dtype}")
-    return cast_values(arr, spec, spec.format.fl - src.fl, mask=mask)
+    return cast_values(arr, spec, spec.format.fl - src.fl, mask=mask, index_offset=index_offset)
 
 
 def raw_to_float(raw: np.ndarray, fmt: FixedFormat) -> np.ndarray:

@@ -54,6 +54,20 @@ class Generator:
         self._next = 0
         self._lock = threading.Lock()
 
+    @classmethod
+    def at(cls, seed: int, stream: int) -> "Generator":
+        """A generator whose next stream is ``stream``: replays a resolved (seed, stream),
+        for example in the workers that process the blocks of one call.
+
+        Examples
+        --------
+        >>> Generator.at(7, 3).next_stream()
+        (7, 3)
+        """
+        generator = cls(seed)
+        generator._next = check_int("stream", stream, 0, _MASK64)
+        return generator
+
     def next_stream(self) -> tuple[int, int]:
         """Return (seed, stream) for one call and advance the stream counter."""
         with self._lock:

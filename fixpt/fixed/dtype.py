@@ -20,6 +20,9 @@ Examples
 from __future__ import annotations
 
 import functools
+import importlib
+import pickle
+import sys
 
 import numpy as np
 
@@ -116,5 +119,45 @@ def _dtype_of(fmt: FixedFormat):
     return fixed_dtype(fmt.il, fmt.fl, fmt.signed)
 
 
+def ship_with_dask() -> bool:
+    """Let dask.distributed send arrays of fixed-point dtypes between processes.
+
+    Its NumPy serializer rebuilds a dtype from ``dtype.str``, which a user dtype cannot
+    round-trip; arrays of fixed-point dtypes go pickled instead (protocol 5: the dtype by
+    its format, the data as an out-of-band buffer, no copy). Called on import when
+    distributed is loaded (its worker processes always are) and by ``fixpt.dask``; other
+    arrays keep dask's own serializer.
+
+    Returns
+    -------
+    bool
+        Whether distributed is loaded (and now taught).
+
+    Examples
+    --------
+    >>> isinstance(ship_with_dask(), bool)
+    True
+    """
+    if "distributed.protocol.serialize" not in sys.modules:
+        return False
+    serialize = sys.modules["distributed.protocol.serialize"]
+    importlib.import_module("distributed.protocol.numpy")  # the stock registration first
+    stock = serialize.dask_serialize.dispatch(np.ndarray)
+    if getattr(stock, "_fixpt", False):
+        return True
+
+    def serialize_ndarray(x, context=None):
+        if dtype_format(x.dtype) is None:
+            return stock(x, context)
+        frames = [None]
+        frames[0] = pickle.dumps(x, protocol=5, buffer_callback=lambda buffer: frames.append(memoryview(buffer)))
+        return {"pickle": True}, frames
+
+    serialize_ndarray._fixpt = True
+    serialize.dask_serialize.register(np.ndarray)(serialize_ndarray)
+    return True
+
+
 _dtype._init(*_binding.dtype_engine(), _scalar, _raw_of, _plan, _reduce, _weak)
 set_dtype_factory(_dtype_of)
+ship_with_dask()

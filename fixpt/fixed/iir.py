@@ -31,7 +31,7 @@ from typing import Optional, Union
 import numpy as np
 
 from fixpt import _binding
-from fixpt.base.checks import normalize_axis
+from fixpt.base.checks import check_int, normalize_axis
 from fixpt.base.shapes import unravel
 from fixpt.convert.fixed import apply_policies
 from fixpt.convert.rng import SeedLike
@@ -219,7 +219,7 @@ def _finish(what: str, y_raw: np.ndarray, out: FixedFormat, plan: _IirPlan, spec
 def lfilter(b, a, x, *, out_format: FormatLike, acc_format: Optional[FormatLike] = None,
             acc_overflow: str = "raise", rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate",
             axis: int = -1, zi: Union[None, str, FilterState] = None, seed: SeedLike = None,
-            return_status: bool = False):
+            return_status: bool = False, signal_offset: int = 0):
     """IIR filter in Direct Form I, bit-exact: ``y = lfilter(b, a, x)`` as in scipy.signal, with
     every word length explicit.
 
@@ -247,6 +247,10 @@ def lfilter(b, a, x, *, out_format: FormatLike, acc_format: Optional[FormatLike]
     return_status : bool
         Also return a :class:`MacStatus` (accumulator overflows and headroom, and the output
         cast's status with its overflow count).
+    signal_offset : int
+        The global index of the first signal (C order over the other axes): stochastic
+        rounding draws signal s from the stream ``signal_offset + s``, so a batch filtered in
+        pieces (``fixpt.dask``) gets the bits of one call.
 
     Returns
     -------
@@ -275,7 +279,8 @@ def lfilter(b, a, x, *, out_format: FormatLike, acc_format: Optional[FormatLike]
     out = _format(out_format, "out_format")
     plan = _IirPlan(b, a, x.format, out, acc_format, acc_overflow)
     spec = CastSpec.resolve(out, rounding, overflow, seed)
-    y_raw, zf, status, counts = _run(b, a, x, out, plan, spec, axis, zi)
+    signal_offset = check_int("signal_offset", signal_offset, 0, 2**62)
+    y_raw, zf, status, counts = _run(b, a, x, out, plan, spec, axis, zi, stream_offset=signal_offset)
     result, mac_status = _finish("lfilter", y_raw, out, plan, spec, status, counts, y_raw.shape)
     answer = (result,) + ((zf,) if zi is not None else ()) + ((mac_status,) if return_status else ())
     return answer[0] if len(answer) == 1 else answer

@@ -548,9 +548,31 @@ def _growth(n: int) -> int:
     return max(0, math.ceil(math.log2(n))) if n > 1 else 0
 
 
+def sum_result_format(fmt: FixedFormat, n: int, what: str = "sum") -> FixedFormat:
+    """The exact format of a sum of ``n`` values of ``fmt``: ceil(log2 n) more integer bits.
+
+    Parameters
+    ----------
+    fmt : FixedFormat
+    n : int
+    what : str
+        The operation's name for error messages.
+
+    Returns
+    -------
+    FixedFormat
+
+    Examples
+    --------
+    >>> sum_result_format(FixedFormat(4, 4, True), 3)
+    Q(6,4)
+    """
+    return arith.to_format((fmt.il + _growth(n), fmt.fl, fmt.signed), what)
+
+
 def _sum_raw(a: FixedArray, n: int, reducer, what: str, **kwargs):
     fmt = a.format
-    exact = arith.to_format((fmt.il + _growth(n), fmt.fl, fmt.signed), what)
+    exact = sum_result_format(fmt, n, what)
     if exact.wl > 63:
         raise ValueError(
             f"{what} of {n} elements of {fmt!r} needs {exact.wl} bits; at most 63 are supported "
