@@ -253,6 +253,25 @@ int fixpt_lfilter(const fixpt_operand *b, int64_t nb, const fixpt_operand *a, in
                   void *out, int32_t feedback_align, const fixpt_mac *mac, const fixpt_cast *out_cast,
                   fixpt_status *out_status, fixpt_mac_status *mac_status);
 
+/*
+ * IIR filter in transposed Direct Form II (DF2T) of one order over `batch` signals of n
+ * samples, with explicit state words:
+ *   y[t]      = cast_y(b[0] x[t] + s[0])
+ *   s[j]      = cast_s(b[j+1] x[t] - a[j+1] y[t] + s[j+1])     for j < order - 1
+ *   s[order-1] = cast_s(b[order] x[t] - a[order] y[t])
+ * Every sum is exact (terms aligned to a common binary point: b-products by align_bx, a-products
+ * by align_ay, states by align_s, all 0..63), then rounded once: y with y_cast (its shift from
+ * that binary point),
+ * each state with s_cast.  state (batch, order) holds the raw state words (s_cast's format),
+ * read before t = 0 and overwritten after the last sample.  Stochastic words: y of signal s
+ * from stream y_cast->stream + s, state j from s_cast->stream + j * batch + s, both at index
+ * index_offset + t.  Outputs and states must fit int64 (no 64-bit unsigned).
+ */
+int fixpt_lfilter_df2t(const fixpt_operand *b, const fixpt_operand *a, int64_t order, const fixpt_operand *x,
+                       int64_t batch, int64_t n, int64_t *state, void *out, int32_t align_bx, int32_t align_ay,
+                       int32_t align_s, const fixpt_cast *y_cast, const fixpt_cast *s_cast,
+                       fixpt_status *y_status, fixpt_status *s_status);
+
 /* ---- cancellation diagnostics ---- */
 
 typedef enum {

@@ -512,3 +512,83 @@ int fixpt_lfilter(const fixpt_operand *b, int64_t nb, const fixpt_operand *a, in
     }
     return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }
+
+/* ---- IIR in transposed Direct Form II, with explicit state words ---- */
+
+/* v * 2^align into *out if its magnitude stays below 2^125, so that a sum of three such
+ * terms cannot overflow 128 bits; 0 (the caller reports FIXPT_E_OPERAND_WIDTH) otherwise. */
+static inline int aligned_term(i128 v, int align, i128 *out)
+{
+    const i128 limit = (i128)1 << (125 - align);
+    if (v >= limit || v <= -limit)
+        return 0;
+    *out = (i128)((fx_u128)v << align);
+    return 1;
+}
+
+/* One rounding of an exact sum into a cast's format (the same steps as mac_finish). */
+static inline int64_t df2t_round(i128 acc, const fixpt_cast *c, const fx_bounds *ob, uint64_t key, uint64_t index,
+                                 int64_t note_index, fixpt_status *st)
+{
+    int neg = acc < 0, big, inexact, overflow;
+    uint64_t rnd = fx_random_if(c->round_mode, key, index);
+    uint64_t mag = fx_round_scaled(neg, neg ? -(fx_u128)acc : (fx_u128)acc, c->shift, c->round_mode, rnd, &big,
+                                   &inexact);
+    uint64_t raw = fx_apply_overflow(neg, mag, big, ob, &overflow);
+    fx_note(st, NULL, overflow, inexact, note_index);
+    return (int64_t)raw;
+}
+
+int fixpt_lfilter_df2t(const fixpt_operand *b, const fixpt_operand *a, int64_t order, const fixpt_operand *x,
+                       int64_t batch, int64_t n, int64_t *state, void *out, int32_t align_bx, int32_t align_ay,
+                       int32_t align_s, const fixpt_cast *yc, const fixpt_cast *sc,
+                       fixpt_status *yst, fixpt_status *sst)
+{
+    fx_reset_status(yst);
+    fx_reset_status(sst);
+    if (!fx_valid_operand(a) || !fx_valid_operand(b) || !fx_valid_operand(x))
+        return FIXPT_E_OPERAND;
+    if ((b->bytes == 8 && !b->is_signed && x->bytes == 8 && !x->is_signed) || (x->bytes == 8 && !x->is_signed))
+        return FIXPT_E_OPERAND_WIDTH;
+    if (order < 1 || batch < 0 || n < 0)
+        return FIXPT_E_LENGTH;
+    if (align_bx < 0 || align_bx > 63 || align_ay < 0 || align_ay > 63 || align_s < 0 || align_s > 63)
+        return FIXPT_E_ALIGN;
+    int err = fx_check_cast(yc, 0);
+    if (!err)
+        err = fx_check_cast(sc, 0);
+    if (err)
+        return err;
+    if ((yc->word_length == 64 && !yc->is_signed) || (sc->word_length == 64 && !sc->is_signed))
+        return FIXPT_E_OPERAND_WIDTH; /* outputs and states feed back as int64 */
+    const fx_bounds yb = fx_make_bounds(yc->word_length, yc->is_signed, yc->overflow_mode);
+    const fx_bounds sb = fx_make_bounds(sc->word_length, sc->is_signed, sc->overflow_mode);
+    int too_wide = 0;
+    for (int64_t s = 0; s < batch && !too_wide; s++) {
+        int64_t *w = state + s * order;
+        const uint64_t y_key = fx_stream_key(yc->seed, yc->stream + (uint64_t)s);
+        for (int64_t t = 0; t < n && !too_wide; t++) {
+            const int64_t o = s * n + t;
+            const uint64_t index = yc->index_offset + (uint64_t)t;
+            const i128 xv = fx_load_raw(x, o);
+            i128 carried = 0, acc = 0;
+            /* y = b0 x + s0 */
+            too_wide |= !aligned_term(fx_load_raw(b, 0) * xv, align_bx, &acc);
+            too_wide |= !aligned_term((i128)w[0], align_s, &carried);
+            acc += carried; /* two terms below 2^125: no overflow */
+            const int64_t y = df2t_round(acc, yc, &yb, y_key, index, o, yst);
+            store_one(out, yc->out_bytes, o, y);
+            for (int64_t j = 0; j < order; j++) {
+                i128 forward = 0, feedback = 0, next = 0;
+                too_wide |= !aligned_term(fx_load_raw(b, j + 1) * xv, align_bx, &forward);
+                too_wide |= !aligned_term(fx_load_raw(a, j + 1) * (i128)y, align_ay, &feedback);
+                if (j + 1 < order)
+                    too_wide |= !aligned_term((i128)w[j + 1], align_s, &next);
+                const uint64_t s_key = fx_stream_key(sc->seed, sc->stream + (uint64_t)(j * batch + s));
+                w[j] = df2t_round(forward - feedback + next, sc, &sb, s_key, sc->index_offset + (uint64_t)t,
+                                  o * order + j, sst);
+            }
+        }
+    }
+    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+}

@@ -474,6 +474,23 @@ def lfilter(b: np.ndarray, a: np.ndarray, x: np.ndarray, x_state: np.ndarray, y_
     return out, from_record(st, out_spec.format, out.shape), counts
 
 
+def lfilter_df2t(b: np.ndarray, a: np.ndarray, x: np.ndarray, state: np.ndarray, y_spec, y_shift: int,
+                 s_spec, s_shift: int, aligns: tuple, *, index_offset: int = 0, stream_offset: int = 0):
+    """Transposed Direct Form II over x (batch, n) with int64 state words (batch, order),
+    updated in place: (y raw, y status, state status)."""
+    b, a, x = c_array(b), c_array(a), c_array(x)
+    batch, n = x.shape
+    out = np.empty((batch, n), dtype=y_spec.format.container)
+    y_cast, s_cast = _cast_struct(y_spec, y_shift, index_offset), _cast_struct(s_spec, s_shift, index_offset)
+    y_cast.stream = y_cast.stream + stream_offset
+    s_cast.stream = s_cast.stream + stream_offset + 1 + batch  # never a y stream of this call
+    y_st, s_st = ffi.new("fixpt_status *"), ffi.new("fixpt_status *")
+    _check(lib.fixpt_lfilter_df2t(_operand(b, b.itemsize), _operand(a, a.itemsize), state.shape[1],
+                                  _operand(x, x.itemsize), batch, n, ffi.cast("int64_t *", ffi.from_buffer(state)),
+                                  ffi.from_buffer(out), aligns[0], aligns[1], aligns[2], y_cast, s_cast, y_st, s_st))
+    return out, from_record(y_st, y_spec.format, out.shape), from_record(s_st, s_spec.format, state.shape)
+
+
 # ---- cancellation diagnostics ----
 
 def cancellation(a: np.ndarray, b: np.ndarray, op: str, total_lost: int):

@@ -289,9 +289,20 @@ def lfilter(b, a, x, *, out_format: FormatLike, acc_format: Optional[FormatLike]
 def sosfilt(sos, x, *, section_format: FormatLike, out_format: FormatLike,
             acc_format: Optional[FormatLike] = None, acc_overflow: str = "raise",
             rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate", axis: int = -1,
-            zi: Union[None, str, list] = None, seed: SeedLike = None, return_status: bool = False):
-    """A cascade of Direct Form I biquads: each section's output cast to ``section_format``
-    (the last one's to ``out_format``) is the next section's input.
+            zi: Union[None, str, list] = None, seed: SeedLike = None, return_status: bool = False,
+            structure: str = "df1", state_format: Optional[FormatLike] = None):
+    """A cascade of biquads: each section's output cast to ``section_format`` (the last one's
+    to ``out_format``) is the next section's input.
+
+    ``structure="df1"`` (default) runs each section as :func:`lfilter` does. ``"df2t"`` is the
+    transposed Direct Form II of most DSP code, with its two state words held in
+    ``state_format``::
+
+        y[n]  = cast(b0 x[n] + s1)
+        s1    = cast_state(b1 x[n] - a1 y[n] + s2)
+        s2    = cast_state(b2 x[n] - a2 y[n])
+
+    each sum exact, each cast one rounding (``rounding``, ``overflow``).
 
     Parameters
     ----------
@@ -303,12 +314,18 @@ def sosfilt(sos, x, *, section_format: FormatLike, out_format: FormatLike,
         As in :func:`lfilter`, for every section (each section's stochastic rounding draws
         from its own stream).
     zi : None, "zeros" or list of FilterState
-        One state per section; with a zi the call returns ``(y, zf)``.
+        One state per section; with a zi the call returns ``(y, zf)``. For ``"df2t"`` a
+        section's FilterState holds the state words ``(s1, s2)`` in ``x`` (state_format) and
+        nothing in ``y``.
+    structure : {"df1", "df2t"}
+    state_format : FixedFormat or str
+        The state words of ``"df2t"`` (required there; acc_format does not apply).
 
     Returns
     -------
-    FixedArray, (FixedArray, list of FilterState) with zi, and a list of per-section
-    MacStatus appended with return_status.
+    FixedArray, (FixedArray, list of FilterState) with zi, and per-section statuses appended
+    with return_status: MacStatus for "df1", ``{"output": CastStatus, "state": CastStatus}``
+    for "df2t".
 
     Examples
     --------
@@ -327,6 +344,13 @@ def sosfilt(sos, x, *, section_format: FormatLike, out_format: FormatLike,
             raise ValueError(f"zi must be 'zeros' or a list of {sections} FilterState (one per section)")
     formats = [_format(section_format, "section_format")] * (sections - 1) + [_format(out_format, "out_format")]
     spec_seed = CastSpec.resolve(formats[-1], rounding, overflow, seed)  # one seed for the cascade
+    if structure not in ("df1", "df2t"):
+        raise ValueError(f"structure={structure!r} is not one of: df1, df2t")
+    if structure == "df2t":
+        if state_format is None:
+            raise TypeError("structure='df2t' needs state_format= (the format of the state words)")
+        return _sosfilt_df2t(sos, x, formats, _format(state_format, "state_format"), spec_seed, axis, zi,
+                             return_status)
     states, statuses, signal = [], [], x
     for i in range(sections):
         b, a = FixedArray(sos.raw[i, :3], sos.format), FixedArray(sos.raw[i, 3:], sos.format)
@@ -340,5 +364,51 @@ def sosfilt(sos, x, *, section_format: FormatLike, out_format: FormatLike,
                                      y_raw.shape)
         states.append(zf)
         statuses.append(mac_status)
+    answer = (signal,) + ((states,) if zi is not None else ()) + ((statuses,) if return_status else ())
+    return answer[0] if len(answer) == 1 else answer
+
+
+def _sosfilt_df2t(sos: FixedArray, x: FixedArray, formats: list, state_format: FixedFormat, spec_seed: CastSpec,
+                  axis: int, zi, return_status: bool):
+    """The DF2T cascade (see :func:`sosfilt`)."""
+    if state_format.wl == 64 and not state_format.signed:
+        raise ValueError(f"state_format: 64-bit unsigned state words ({state_format!r}) are not supported")
+    axis = normalize_axis(axis, x.ndim)
+    states, statuses, signal = [], [], x
+    for i, out in enumerate(formats):
+        b, a = FixedArray(sos.raw[i, :3], sos.format), FixedArray(sos.raw[i, 3:], sos.format)
+        _IirPlan(b, a, signal.format, out, None, "raise")  # the same checks of a[0] and the formats
+        exact_fl = max(b.format.fl + signal.format.fl, a.format.fl + out.fl, state_format.fl)
+        aligns = (exact_fl - b.format.fl - signal.format.fl, exact_fl - a.format.fl - out.fl,
+                  exact_fl - state_format.fl)
+        if max(aligns) > 63:
+            raise ValueError(f"sosfilt df2t section {i}: the products and the state words are {max(aligns)} "
+                             f"bits apart; at most 63")
+        moved = np.moveaxis(signal.raw, axis, -1)
+        batch_shape, n = moved.shape[:-1], moved.shape[-1]
+        batch = int(np.prod(batch_shape, dtype=np.int64))
+        section_zi = None if zi is None or isinstance(zi, str) else zi[i]
+        if section_zi is None:
+            words, index = np.zeros((batch, 2), np.int64), 0
+        else:
+            if not isinstance(section_zi, FilterState) or section_zi.x.format != state_format or \
+                    section_zi.x.shape != batch_shape + (2,):
+                raise ValueError(f"zi[{i}] must be the FilterState a df2t call returned: state words of shape "
+                                 f"{batch_shape + (2,)} in {state_format!r}")
+            words, index = section_zi.x.raw.astype(np.int64).reshape(batch, 2), int(section_zi.index)
+        y_spec = CastSpec(out, spec_seed.round_mode, spec_seed.overflow_mode, spec_seed.seed, spec_seed.stream)
+        s_spec = CastSpec(state_format, spec_seed.round_mode, spec_seed.overflow_mode, spec_seed.seed,
+                          spec_seed.stream)
+        raw, y_status, s_status = _binding.lfilter_df2t(
+            b.raw, a.raw, moved.reshape(batch, n), words, y_spec, out.fl - exact_fl, s_spec,
+            state_format.fl - exact_fl, aligns, index_offset=index, stream_offset=i * (3 * batch + 1))
+        apply_policies(s_status, s_spec.overflow_mode)
+        apply_policies(y_status, y_spec.overflow_mode)
+        signal = FixedArray(np.ascontiguousarray(np.moveaxis(raw.reshape(batch_shape + (n,)), -1, axis)), out)
+        recording.note(f"sosfilt section {i}", y_status, signal.to_float() if recording.is_recording() else None)
+        states.append(FilterState(FixedArray(words.astype(state_format.container).reshape(batch_shape + (2,)),
+                                             state_format),
+                                  FixedArray(np.zeros(batch_shape + (0,), out.container), out), index + n))
+        statuses.append({"output": y_status, "state": s_status})
     answer = (signal,) + ((states,) if zi is not None else ()) + ((statuses,) if return_status else ())
     return answer[0] if len(answer) == 1 else answer

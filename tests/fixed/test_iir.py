@@ -216,3 +216,61 @@ def test_the_64_bit_path_equals_the_exact_engine(fc, fx, out, data, rounding, ov
     assert np.array_equal(fast.raw, exact.raw)
     assert status.output.n_overflow == exact_status.output.n_overflow
     assert status.output.n_inexact == exact_status.output.n_inexact
+
+
+def df2t_reference(b, a, x, fb, fa, fx, out, state, rounding, overflow, seed=0, stream_y=0, stream_s=(0, 0),
+                   words=(0, 0), index=0):
+    """Raw outputs and final state words of one signal through a DF2T biquad on Python ints."""
+    exact = max(fb.fl + fx.fl, fa.fl + out.fl, state.fl)
+    s1, s2 = words
+    y_out = []
+
+    def cast(value, fmt, stream, t):
+        word = random_word(seed, stream, index + t) if rounding.startswith("stochastic") else 0
+        return apply_overflow(round_to_int(Fraction(value, 2 ** exact) * 2 ** fmt.fl, rounding, word), fmt,
+                              overflow)[0]
+
+    for t, xv in enumerate(x):
+        bx = [bk * xv << (exact - fb.fl - fx.fl) for bk in b]
+        y = cast(bx[0] + (s1 << (exact - state.fl)), out, stream_y, t)
+        ay = [ak * y << (exact - fa.fl - out.fl) for ak in a]
+        s1, s2 = (cast(bx[1] - ay[1] + (s2 << (exact - state.fl)), state, stream_s[0], t),
+                  cast(bx[2] - ay[2], state, stream_s[1], t))
+        y_out.append(y)
+    return y_out, (s1, s2)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(SIGNALS[:2]), st.sampled_from(OUTPUTS[:4]), st.sampled_from(
+    [FixedFormat(4, 12, True), FixedFormat(2, 6, True), FixedFormat(6, 26, True)]), st.data(),
+    st.sampled_from(DETERMINISTIC + ["stochastic"]), st.sampled_from(["saturate", "wrap"]))
+def test_df2t_sections_are_the_transposed_recursion_with_rounded_states(fx, out, state, data, rounding, overflow):
+    fc = FixedFormat(2, 14, True)
+    b, a = coefficients(data, fc, 3), coefficients(data, fc, 3, leading_one=True)
+    raws = data.draw(st.lists(st.integers(fx.raw_min, fx.raw_max), min_size=1, max_size=30))
+    x = fixpt.from_raw(np.array(raws, fx.container), fx)
+    sos = fixpt.FixedArray(np.concatenate([b.raw, a.raw]).reshape(1, 6), fc)
+    y, zf = fixpt.sosfilt(sos, x, section_format=out, out_format=out, structure="df2t", state_format=state,
+                          rounding=rounding, overflow=overflow, seed=8, zi="zeros")
+    want, words = df2t_reference(b.raw.tolist(), a.raw.tolist(), raws, fc, fc, fx, out, state, rounding, overflow,
+                                 seed=8, stream_y=0, stream_s=(2, 3))
+    assert y.raw.tolist() == want and tuple(zf[0].x.raw.tolist()) == words
+
+
+def test_df2t_blocks_and_errors():
+    sos = fixpt.array([[0.25, 0.5, 0.25, 1.0, -0.6, 0.2], [0.5, 0.0, -0.5, 1.0, 0.1, 0.3]], "Q2.14")
+    x = fixpt.array(np.random.default_rng(4).uniform(-0.9, 0.9, (2, 50)), "Q1.15")
+    options = dict(section_format="Q2.14", out_format="Q2.14", structure="df2t", state_format="Q3.13",
+                   rounding="stochastic", seed=2)
+    whole = fixpt.sosfilt(sos, x, **options)
+    head, state = fixpt.sosfilt(sos, x[:, :21], zi="zeros", **options)
+    tail, _ = fixpt.sosfilt(sos, x[:, 21:], zi=state, **options)
+    assert np.array_equal(np.concatenate([head.raw, tail.raw], axis=1), whole.raw)
+    with pytest.raises(TypeError, match="state_format"):
+        fixpt.sosfilt(sos, x, section_format="Q2.14", out_format="Q2.14", structure="df2t")
+    with pytest.raises(ValueError, match="structure"):
+        fixpt.sosfilt(sos, x, section_format="Q2.14", out_format="Q2.14", structure="df3")
+    with pytest.raises(OverflowError):
+        fixpt.sosfilt(fixpt.array([[1.5, 1.5, 1.5, 1.0, 0.0, 0.0]], "Q2.14"), fixpt.array([0.9, 0.9], "Q1.15"),
+                      section_format="Q2.14", out_format="Q2.14", structure="df2t", state_format="Q1.15",
+                      overflow="raise")
