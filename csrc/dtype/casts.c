@@ -202,15 +202,21 @@ static int float_to_fixed_loop(PyArrayMethod_Context *context, char *const data[
 
 /* ---- fixed -> float64: exact for formats of at most 53 bits, else correctly rounded ---- */
 
+/* The descriptors of a cast from a fixed format into a NumPy number type. */
+static void from_fixed_descriptors(PyArray_DTypeMeta *dtypes[2], PyArray_Descr *given[2], PyArray_Descr *loop[2])
+{
+    Py_INCREF(given[0]);
+    loop[0] = given[0];
+    loop[1] = PyArray_GetDefaultDescr(dtypes[1]);
+}
+
 static NPY_CASTING fixed_to_double_resolve(PyObject *self, PyArray_DTypeMeta *dtypes[2],
                                            PyArray_Descr *given[2], PyArray_Descr *loop[2],
                                            npy_intp *view_offset)
 {
     (void)self;
     (void)view_offset;
-    Py_INCREF(given[0]);
-    loop[0] = given[0];
-    loop[1] = PyArray_GetDefaultDescr(dtypes[1]);
+    from_fixed_descriptors(dtypes, given, loop);
     return ((const FixedDescr *)loop[0])->wl <= 53 ? NPY_SAFE_CASTING : NPY_SAME_KIND_CASTING;
 }
 
@@ -243,13 +249,14 @@ static NPY_CASTING fixed_to_int_resolve(PyObject *self, PyArray_DTypeMeta *dtype
 {
     (void)self;
     (void)view_offset;
-    Py_INCREF(given[0]);
-    loop[0] = given[0];
-    loop[1] = PyArray_GetDefaultDescr(dtypes[1]);
+    from_fixed_descriptors(dtypes, given, loop);
     const FixedDescr *a = (const FixedDescr *)given[0];
-    int bits = (int)loop[1]->elsize * 8, is_signed = PyDataType_ISSIGNED(loop[1]);
-    int holds = a->fl <= 0 && (is_signed ? a->il + (a->is_signed ? 0 : 1) <= bits : !a->is_signed && a->il <= bits);
-    return holds ? NPY_SAFE_CASTING : NPY_UNSAFE_CASTING;
+    /* an integer type of b bits is the format Q(b, 0) (or UQ) */
+    FixedDescr as_fixed;
+    memset(&as_fixed, 0, sizeof as_fixed);
+    as_fixed.il = (int)loop[1]->elsize * 8;
+    as_fixed.is_signed = PyDataType_ISSIGNED(loop[1]);
+    return fixed_holds(&as_fixed, a->il, a->fl, a->is_signed) ? NPY_SAFE_CASTING : NPY_UNSAFE_CASTING;
 }
 
 static int fixed_to_int_loop(PyArrayMethod_Context *context, char *const data[], npy_intp const dimensions[],

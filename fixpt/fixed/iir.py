@@ -92,6 +92,17 @@ def _magnitude(fmt: FixedFormat) -> int:
     return max(-fmt.raw_min, fmt.raw_max)
 
 
+def _check_section(a: FixedArray, x_format: FixedFormat, out: FixedFormat) -> None:
+    """What every structure needs: a normalised denominator and samples that fit int64."""
+    for fmt, name in ((x_format, "x"), (out, "out_format")):
+        if fmt.wl == 64 and not fmt.signed:
+            raise ValueError(f"{name}: 64-bit unsigned samples ({fmt!r}) are not supported")
+    one = 1 << a.format.fl if a.format.fl >= 0 else None
+    if one is None or int(a.raw[0]) != one:
+        raise ValueError(f"a[0] must be exactly 1 (the filter is normalised), got {a[0].item()!r} "
+                         f"in {a.format!r}; divide b and a by a[0] first")
+
+
 class _IirPlan:
     """The accumulator and alignments of one filter, decided from its formats and coefficients."""
 
@@ -99,13 +110,7 @@ class _IirPlan:
                  acc_format: Optional[FormatLike], acc_overflow: str):
         if acc_overflow not in ACC_OVERFLOWS:
             raise ValueError(f"acc_overflow={acc_overflow!r} is not one of: {', '.join(ACC_OVERFLOWS)}")
-        for fmt, name in ((x_format, "x"), (out, "out_format")):
-            if fmt.wl == 64 and not fmt.signed:
-                raise ValueError(f"{name}: 64-bit unsigned samples ({fmt!r}) are not supported")
-        one = 1 << a.format.fl if a.format.fl >= 0 else None
-        if one is None or int(a.raw[0]) != one:
-            raise ValueError(f"a[0] must be exactly 1 (the filter is normalised), got {a[0].item()!r} "
-                             f"in {a.format!r}; divide b and a by a[0] first")
+        _check_section(a, x_format, out)
         forward_fl, feedback_fl = b.format.fl + x_format.fl, a.format.fl + out.fl
 
         def bound_at(fl: int) -> int:
@@ -377,7 +382,7 @@ def _sosfilt_df2t(sos: FixedArray, x: FixedArray, formats: list, state_format: F
     states, statuses, signal = [], [], x
     for i, out in enumerate(formats):
         b, a = FixedArray(sos.raw[i, :3], sos.format), FixedArray(sos.raw[i, 3:], sos.format)
-        _IirPlan(b, a, signal.format, out, None, "raise")  # the same checks of a[0] and the formats
+        _check_section(a, signal.format, out)
         exact_fl = max(b.format.fl + signal.format.fl, a.format.fl + out.fl, state_format.fl)
         aligns = (exact_fl - b.format.fl - signal.format.fl, exact_fl - a.format.fl - out.fl,
                   exact_fl - state_format.fl)
