@@ -2,7 +2,7 @@
 import importlib.util
 
 collect_ignore = [] if importlib.util.find_spec("torch") else ["fixpt/torch.py"]
-collect_ignore += [] if importlib.util.find_spec("distributed") and importlib.util.find_spec("dask") else ["fixpt/dask.py"]
+collect_ignore += [] if importlib.util.find_spec("distributed") and importlib.util.find_spec("dask") else ["fixpt/dask.py", "docs/dask.md"]
 # deprecated aliases of moved modules: importing them warns (tests/test_layout.py checks that)
 collect_ignore += [f"fixpt/{name}.py" for name in ("calibrate", "train", "nemo", "network", "teaching")]
 

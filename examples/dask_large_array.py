@@ -4,7 +4,8 @@ The input is a float64 .npy file on disk (created here, 8 bytes per sample: 400 
 default size); dask reads it in chunks, fixpt converts each chunk to Q1.15 with stochastic
 rounding (every sample's random word depends on its index in the whole signal, never on the
 chunking), applies a gain of 0.75 exactly, sums everything exactly, and writes the raw int16
-words to another .npy file. dask's progress bar shows the work; with a dask.distributed
+words to another .npy file. It also runs a first-order IIR low-pass over the whole signal,
+chunk after chunk, each chunk starting from the filter state the one before it left. dask's progress bar shows the work; with a dask.distributed
 cluster (``--workers 2``) the dashboard does too.
 
 Run:  python examples/dask_large_array.py --samples 50000000 --chunk 2000000 [--workers 2]
@@ -41,6 +42,8 @@ def main() -> None:
     quantized = fxd.array(signal, "Q1.15", rounding="stochastic", seed=2026)
     scaled = fxd.astype(quantized * 0.75, "Q1.15", rounding="nearest_even")  # exact product, one rounding
     total = fxd.sum(scaled)
+    smoothed = fxd.lfilter([0.25, 0.25], [1.0, -0.5], quantized, out_format="Q2.14")
+    peak = smoothed.max()
     target = np.lib.format.open_memmap(folder / "quantized_raw.npy", mode="w+", dtype=np.int16,
                                        shape=(args.samples,))
     raw_words = scaled.map_blocks(lambda block: fixpt.from_numpy(block).raw, dtype=np.int16)
@@ -51,10 +54,11 @@ def main() -> None:
         print("dashboard:", client.dashboard_link)
     with ProgressBar():
         stored = da.store(raw_words, target, lock=True, compute=False)
-        _, exact_total = dask.compute(stored, total)
+        _, exact_total, smoothed_peak = dask.compute(stored, total, peak)
     target.flush()
     print(f"{args.samples} samples in chunks of {args.chunk}: wrote {folder / 'quantized_raw.npy'}")
     print(f"exact sum of the scaled samples: {exact_total!r}")
+    print(f"largest low-passed sample: {smoothed_peak!r}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ Everything whose result could depend on how the array is cut is done here so tha
   every axis but the first whole, so that each block is one run of consecutive indices;
 * sums are exact integer partial sums (int64 below the 63-bit limit of ``fixpt.sum``), so
   the order of additions cannot change a bit; the result has ``fixpt.sum``'s format;
-* ``matmul`` and ``lfilter`` keep the contracted / filtered axis whole in each block.
+* ``matmul`` keeps the contracted axis whole in each block; ``lfilter`` and ``sosfilt``
+  chain the time blocks of a signal, each starting from the state the one before it returned.
 
 Examples
 --------
@@ -31,10 +32,10 @@ True
 """
 from __future__ import annotations
 
-
 import dask.array as da
 import distributed.protocol.serialize  # noqa: F401  (ship_with_dask teaches it our dtypes)
 import numpy as np
+from dask import delayed
 
 from fixpt.convert.exact import classify
 from fixpt.convert.fixed import cast_values
@@ -43,12 +44,12 @@ from fixpt.convert.spec import CastSpec
 from fixpt.fixed.arrays import FixedArray, from_numpy
 from fixpt.fixed.dtype import format_of, ship_with_dask
 from fixpt.fixed.iir import lfilter as _lfilter
+from fixpt.fixed.iir import sosfilt as _sosfilt
 from fixpt.fixed.mac import accumulator_format
 from fixpt.fixed.mac import matmul as _matmul
 from fixpt.fixed.ops import sum_result_format
 from fixpt.formats import FixedFormat, FormatLike, OverflowLike, RoundLike, parse_format
 from fixpt.quant import affine
-
 
 ship_with_dask()
 
@@ -334,9 +335,53 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, **kwargs) ->
                           dtype=sample.dtype)
 
 
+def _chained(x: da.Array, axis: int, out: FixedFormat, step, split_batch: bool) -> da.Array:
+    """Filter x along axis block by block: each block of a row of time blocks starts from the
+    FilterState its left neighbour returned (a chain of tasks, one per block), so a signal
+    longer than memory is filtered in pieces with the bits of one call. ``step(block, zi,
+    first_signal)`` returns (y_block, zf). With split_batch the first batch axis may be
+    chunked (each row passes its first signal's global index); otherwise the batch is whole."""
+    axis = axis % x.ndim
+    moved = da.moveaxis(x, axis, -1)
+    batch_axes = moved.ndim - 1
+    if batch_axes:
+        moved = moved.rechunk({i: -1 for i in range(1 if split_batch else 0, batch_axes)})
+    per_first = int(np.prod(moved.shape[1:-1], dtype=np.int64)) if batch_axes else 1
+    blocks = moved.to_delayed()
+    meta = _meta(out, moved.ndim)
+
+    def row(batch_index: tuple) -> list:
+        first = int(np.sum(moved.chunks[0][:batch_index[0]], dtype=np.int64)) * per_first if batch_axes else 0
+        state, pieces = "zeros", []
+        for j in range(blocks.shape[-1]):
+            y, state = delayed(step, nout=2)(blocks[batch_index + (j,)], state, first)
+            shape = tuple(chunks[k] for chunks, k in zip(moved.chunks, batch_index + (j,)))
+            pieces.append(da.from_delayed(y, shape, dtype=out.dtype, meta=meta))
+        return pieces
+
+    def nest(prefix: tuple) -> list:
+        if len(prefix) == batch_axes:
+            return row(prefix)
+        return [nest(prefix + (i,)) for i in range(blocks.shape[len(prefix)])]
+
+    return da.moveaxis(da.block(nest(())), -1, axis)
+
+
+def _filter_kwargs(kwargs: dict) -> FixedFormat:
+    if "zi" in kwargs or "return_status" in kwargs:
+        raise ValueError("zi and return_status are not available on dask arrays (blocks chain their own state)")
+    if "out_format" not in kwargs:
+        raise TypeError("the filter needs out_format=")
+    return _format(kwargs["out_format"])
+
+
 def lfilter(b, a, x: da.Array, *, axis: int = -1, seed: SeedLike = None, **kwargs) -> da.Array:
-    """``fixpt.lfilter`` over a dask array of independent signals: each block holds whole
-    signals (the filter axis is never cut) and passes its first signal's global index, so
+    """``fixpt.lfilter`` over a dask array, with the bits of one call for any chunking.
+
+    The time axis may be cut: each time block starts from the :class:`~fixpt.FilterState`
+    the block before it returned (a chain of tasks per group of signals, so one long signal is
+    filtered in pieces, never whole in memory, but not in parallel). The batch axes may be cut
+    too (the groups run in parallel): each block passes its first signal's global index, so
     stochastic rounding gives the bits of one call.
 
     Parameters
@@ -360,30 +405,63 @@ def lfilter(b, a, x: da.Array, *, axis: int = -1, seed: SeedLike = None, **kwarg
     Examples
     --------
     >>> import dask.array as da
-    >>> x = array(da.from_array(np.eye(2, 4) * 0.5, chunks=(1, 4)), "Q1.7")
+    >>> x = array(da.from_array(np.eye(2, 4) * 0.5, chunks=(1, 3)), "Q1.7")
     >>> y = lfilter([1.0], [1.0, -0.5], x, out_format="Q2.6")
     >>> y.compute().astype(np.float64).tolist()
     [[0.5, 0.25, 0.125, 0.0625], [0.0, 0.5, 0.25, 0.125]]
     """
-    if "zi" in kwargs or "return_status" in kwargs:
-        raise ValueError("zi and return_status are not available on dask arrays")
-    if "out_format" not in kwargs:
-        raise TypeError("lfilter needs out_format=")
-    out = _format(kwargs["out_format"])
-    axis = axis % x.ndim
+    out = _filter_kwargs(kwargs)
     spec = CastSpec.resolve(out, kwargs.get("rounding", "nearest_even"), "saturate", seed)
-    moved = da.moveaxis(x, axis, -1)
-    batch_axes = moved.ndim - 1
-    moved = moved.rechunk({i: -1 for i in range(1, moved.ndim)}) if batch_axes else moved.rechunk({0: -1})
-    per_first = int(np.prod(moved.shape[1:-1], dtype=np.int64)) if batch_axes else 1
 
-    def filter_block(block, block_info=None):
-        first = block_info[0]["array-location"][0][0] * per_first if batch_axes and block_info else 0
-        signals = from_numpy(np.ascontiguousarray(block))
-        return _lfilter(b, a, signals, axis=-1, seed=Generator.at(spec.seed, spec.stream), signal_offset=int(first),
-                        **kwargs).to_numpy()
+    def step(block, zi, first):
+        y, zf = _lfilter(b, a, from_numpy(np.ascontiguousarray(block)), axis=-1, zi=zi, signal_offset=first,
+                         seed=Generator.at(spec.seed, spec.stream), **kwargs)
+        return y.to_numpy(), zf
 
-    return da.moveaxis(moved.map_blocks(filter_block, dtype=out.dtype, meta=_meta(out, moved.ndim)), -1, axis)
+    return _chained(x, axis, out, step, split_batch=True)
+
+
+def sosfilt(sos, x: da.Array, *, axis: int = -1, seed: SeedLike = None, **kwargs) -> da.Array:
+    """``fixpt.sosfilt`` over a dask array, with the bits of one call for any chunking.
+
+    The time axis may be cut (each time block starts from the per-section states the block
+    before it returned, a chain of tasks); the batch axes are kept whole in each block, since
+    every section draws its stochastic rounding from streams laid out over the whole batch.
+
+    Parameters
+    ----------
+    sos : FixedArray or array_like, shape (n_sections, 6)
+    x : dask.array.Array
+        Of a fixed-point dtype.
+    axis : int
+        The time axis.
+    seed : int, Generator or None
+        Drawn once here, shared by every block.
+    **kwargs
+        section_format and out_format (required), acc_format, acc_overflow, rounding, overflow,
+        structure, state_format (as in :func:`fixpt.sosfilt`; not zi or return_status).
+
+    Returns
+    -------
+    dask.array.Array
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> x = array(da.from_array(np.array([1.0, 0, 0, 0]), chunks=1), "Q2.14")
+    >>> sos = [[0.5, 0.0, 0.0, 1.0, -0.5, 0.0]]
+    >>> sosfilt(sos, x, section_format="Q2.14", out_format="Q2.14").compute().astype(np.float64).tolist()
+    [0.5, 0.25, 0.125, 0.0625]
+    """
+    out = _filter_kwargs(kwargs)
+    spec = CastSpec.resolve(out, kwargs.get("rounding", "nearest_even"), "saturate", seed)
+
+    def step(block, zi, first):
+        y, zf = _sosfilt(sos, from_numpy(np.ascontiguousarray(block)), axis=-1, zi=zi,
+                         seed=Generator.at(spec.seed, spec.stream), **kwargs)
+        return y.to_numpy(), zf
+
+    return _chained(x, axis, out, step, split_batch=False)
 
 
 def compute(x: da.Array, **kwargs) -> FixedArray:

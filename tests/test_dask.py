@@ -11,6 +11,7 @@ import fixpt  # noqa: E402
 import fixpt.dask as fxd  # noqa: E402
 
 CHUNKINGS_2D = [(40, 30), (7, 30), (13, 4), (1, 1)]
+SOS = [[0.25, 0.5, 0.25, 1.0, -0.75, 0.25], [0.5, -0.25, 0.125, 1.0, 0.5, 0.125]]  # two stable biquads
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,12 @@ def whole(x, data):
         "sum_axis": fixpt.sum(q, axis=0).raw, "matmul": fixpt.matmul(q, w).raw,
         "lfilter": fixpt.lfilter([0.5, 0.25], [1.0, -0.5], narrow, out_format="Q4.8", rounding="stochastic",
                                  seed=6, axis=1).raw,
+        "lfilter_axis0": fixpt.lfilter([0.5, 0.25], [1.0, -0.5], narrow, out_format="Q4.8", rounding="stochastic",
+                                       seed=6, axis=0).raw,
+        "sosfilt": fixpt.sosfilt(SOS, narrow, section_format="Q4.10", out_format="Q5.7", rounding="stochastic",
+                                 seed=8, axis=1).raw,
+        "sosfilt_df2t": fixpt.sosfilt(SOS, narrow, section_format="Q4.10", out_format="Q5.7", rounding="stochastic",
+                                      seed=8, axis=0, structure="df2t", state_format="Q6.12").raw,
     }
 
 
@@ -49,6 +56,12 @@ def chunked(values, weights, chunks):
         "matmul": fxd.matmul(q, w),
         "lfilter": fxd.lfilter([0.5, 0.25], [1.0, -0.5], narrow, out_format="Q4.8", rounding="stochastic", seed=6,
                                axis=1),
+        "lfilter_axis0": fxd.lfilter([0.5, 0.25], [1.0, -0.5], narrow, out_format="Q4.8", rounding="stochastic",
+                                     seed=6, axis=0),
+        "sosfilt": fxd.sosfilt(SOS, narrow, section_format="Q4.10", out_format="Q5.7", rounding="stochastic",
+                               seed=8, axis=1),
+        "sosfilt_df2t": fxd.sosfilt(SOS, narrow, section_format="Q4.10", out_format="Q5.7", rounding="stochastic",
+                                    seed=8, axis=0, structure="df2t", state_format="Q6.12"),
     }
 
 
@@ -72,6 +85,20 @@ def test_a_local_cluster_of_two_processes_gives_the_same_bits(data, client):
             result = result if isinstance(result, fixpt.FixedArray) else fixpt.from_numpy(np.asarray(result))
             assert np.array_equal(result.raw, want[name]), (name, chunks)
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_one_long_signal_is_filtered_in_pieces():
+    """A signal cut into time blocks is filtered by a chain of tasks, each block starting
+    from the state the one before it returned: no block holds the whole signal."""
+    signal = np.sin(np.arange(5000) / 7.0) * 0.9
+    x = fxd.array(da.from_array(signal, chunks=700), "Q1.15")
+    y = fxd.lfilter([0.25, 0.25], [1.0, -0.5], x, out_format="Q2.14", rounding="stochastic", seed=3)
+    assert max(c for c in y.chunks[0]) == 700
+    want = fixpt.lfilter([0.25, 0.25], [1.0, -0.5], fixpt.array(signal, "Q1.15"), out_format="Q2.14",
+                         rounding="stochastic", seed=3)
+    assert np.array_equal(fxd.compute(y).raw, want.raw)
+    empty = fxd.array(da.zeros((3, 0), chunks=(1, 1)), "Q2.6")
+    assert fxd.compute(fxd.lfilter([1.0], [1.0, -0.5], empty, out_format="Q2.6")).shape == (3, 0)
 
 
 def test_quantization_blocks(data):
@@ -99,6 +126,8 @@ def test_errors():
         fxd.lfilter([1.0], [1.0], x)
     with pytest.raises(ValueError, match="zi"):
         fxd.lfilter([1.0], [1.0], x, out_format="Q2.6", zi="zeros")
+    with pytest.raises(TypeError, match="out_format"):
+        fxd.sosfilt(SOS, x, section_format="Q2.6")
 
 
 def test_the_example_script_runs(tmp_path):
