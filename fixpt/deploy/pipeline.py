@@ -172,6 +172,7 @@ def propagate_quanta(quantized: QuantizedNetwork, input_eps: Optional[float] = N
 
 
 CALIBRATIONS = ("percentile", "max", "mse", "kl")
+KL_MAX_BITS = 10
 
 
 def _calibrate_alpha(out: np.ndarray, settings: dict) -> float:
@@ -185,7 +186,10 @@ def _calibrate_alpha(out: np.ndarray, settings: dict) -> float:
         return float(np.max(out, initial=0.0))
     if method == "mse":   # round-to-nearest MSE; an unsigned b-bit grid is half a (b+1)-bit symmetric one
         return calibrate.mse_threshold(out, settings["act_bits"] + 1)
-    return calibrate.kl_threshold(out, levels=levels, start_bin=max(128, levels))
+    # TensorRT's 8-bit proportions (2048 bins, 128 levels, candidates from bin 128), scaled with
+    # the levels so that the first candidate still has a bin per level and the maximum 16
+    scale = -(-levels // 128)
+    return calibrate.kl_threshold(out, levels=levels, num_bins=2048 * scale, start_bin=128 * scale)
 
 
 def _quantize_layers(layers: Sequence, y: np.ndarray, settings: dict) -> tuple[list, np.ndarray]:
@@ -291,6 +295,9 @@ def fake_quantize(net: Network, calibration_x, input_eps: float, weight_bits: in
         raise ValueError(f"calibration={calibration!r} is not one of: {', '.join(CALIBRATIONS)}")
     if not input_eps > 0:
         raise ValueError(f"input_eps={input_eps!r} must be > 0")
+    if calibration == "kl" and act_bits > KL_MAX_BITS:
+        raise ValueError(f"calibration='kl' takes act_bits up to {KL_MAX_BITS} (its histogram needs 16 bins per "
+                         f"level), got act_bits={act_bits}; use calibration='mse' or 'percentile'")
     if input_offset:
         net = add_input_bias(net, input_offset)
     settings = dict(weight_bits=weight_bits, act_bits=act_bits, percentile=percentile, calibration=calibration,

@@ -429,6 +429,7 @@ def test_bad_arguments_name_themselves():
     for kwargs, match in [({"weight_bits": 1}, "weight_bits=1"), ({"act_bits": 17}, "act_bits=17"),
                           ({"bn": "fold"}, "bn='fold'"), ({"percentile": 101}, "percentile=101"),
                           ({"calibration": "entropy"}, "calibration='entropy'"),
+                          ({"calibration": "kl", "act_bits": 12}, "act_bits=12; use calibration='mse'"),
                           ({"input_eps": 0}, "input_eps=0")]:
         with pytest.raises(ValueError, match=match):
             deploy.fake_quantize(net, x, **{"input_eps": 1.0, **kwargs})

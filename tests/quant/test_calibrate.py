@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fixpt import quant
 
@@ -26,6 +28,46 @@ def test_kl_expansion_and_smoothing_rules():
     assert q.tolist() == [2, 0, 2, 2, 4, 4, 4, 4]
     smoothed = calibrate._smooth(q, 1e-4)
     assert smoothed[1] == 1e-4 and math.isclose(smoothed[0], 2 - 1e-4 / 7)
+
+
+def expand_reference(reference, levels):
+    """The MXNet/TVM expansion rule written out element by element."""
+    n, merged = len(reference), len(reference) // levels
+    out = [0.0] * n
+    for j in range(levels):
+        group = range(j * merged, n if j == levels - 1 else (j + 1) * merged)
+        nonzero = [k for k in group if reference[k] != 0]
+        for k in nonzero:
+            out[k] = sum(reference[k] for k in group) / len(nonzero)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=60), st.data())
+def test_kl_expansion_matches_the_rule_written_out(counts, data):
+    levels = data.draw(st.integers(1, len(counts)))
+    got = calibrate.expand_quantized(np.array(counts, dtype=float), levels)
+    assert np.allclose(got, expand_reference(counts, levels), rtol=1e-15, atol=0)
+
+
+def test_kl_leaves_exact_zeros_out():
+    """A ReLU's exact zeros are quantized exactly at any threshold; counted in the first bin
+    they pulled the 8-bit threshold far below the distribution's bulk."""
+    relu = np.maximum(np.random.default_rng(3).normal(size=50_000), 0)
+    nonzero = relu[relu > 0]
+    kw = dict(levels=255, num_bins=4096, start_bin=256)
+    assert calibrate.kl_threshold(relu, **kw) == calibrate.kl_threshold(nonzero, **kw)
+    assert calibrate.kl_threshold(relu, **kw) > 0.7 * relu.max()
+    assert calibrate.kl_threshold(relu, zeros="keep", **kw) < 0.5 * relu.max()        # the old behaviour
+    hist, edges = np.histogram(relu, bins=2048, range=(0, relu.max()))
+    copied = calibrate.kl_threshold(histogram=hist, bin_width=edges[1], zeros="copy_next")
+    assert copied > 0.7 * relu.max()
+    with pytest.raises(ValueError, match="zeros='drop' needs the data"):
+        calibrate.kl_threshold(histogram=hist, bin_width=edges[1], zeros="drop")
+    with pytest.raises(ValueError, match="zeros="):
+        calibrate.kl_threshold(relu, zeros="ignore")
+    with pytest.raises(ValueError, match="levels"):
+        calibrate.kl_threshold(relu, levels=255, start_bin=128)
 
 
 def test_kl_threshold_knobs_and_behaviour():
