@@ -152,7 +152,7 @@ static fx_counts round_block(int64_t *restrict e, int64_t n, int k, int mode, co
         FIXPT_FOR_EACH_ROUND_MODE(ROUND_LOOP)
     default: break;
     }
-    fx_counts c = {(int64_t)inexact, (int64_t)pos, (int64_t)negc};
+    fx_counts c = {(int64_t)inexact, (int64_t)pos, (int64_t)negc, 0};
     return c;
 }
 
@@ -180,7 +180,7 @@ static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *r
         fx_load_block_int64(c->b, start, n, tb);
     exact_block(c->op, ta, tb, v, n, c->a->align, c->binary ? c->b->align : 0);
     if (c->exact_fits) { /* nothing to round, nothing can overflow (proved once per call) */
-        fx_counts none = {0, 0, 0};
+        fx_counts none = {0, 0, 0, 0};
         *counts = none;
         return 0;
     }

@@ -45,7 +45,7 @@ static inline void fx_note(fixpt_status *st, uint8_t *mask, int overflow, int in
 
 /* What a fast block saw. */
 typedef struct {
-    int64_t inexact, pos, neg;
+    int64_t inexact, pos, neg, underflow; /* underflow: tiny and inexact (float formats) */
 } fx_counts;
 
 /* The fast loop's answer for a block, and its mark of an element left to the exact engine
@@ -82,7 +82,7 @@ static inline void fx_run_range(const fx_kernel *k, int64_t begin, int64_t end, 
     for (int64_t start = begin; start < end; start += FX_BLOCK) {
         int64_t len = end - start < FX_BLOCK ? end - start : FX_BLOCK;
         int64_t *v = direct ? (int64_t *)out + start : buffer;
-        fx_counts counts = {0, 0, 0};
+        fx_counts counts = {0, 0, 0, 0};
         int64_t n_hard = FX_BLOCK_EXACT;
         if (try_fast) {
             if (mask)
@@ -99,6 +99,7 @@ static inline void fx_run_range(const fx_kernel *k, int64_t begin, int64_t end, 
             st->n_inexact += counts.inexact;
             st->n_overflow_pos += counts.pos;
             st->n_overflow_neg += counts.neg;
+            st->n_underflow += counts.underflow;
             if ((counts.pos | counts.neg) && (mask || st->first_overflow < 0 || st->first_overflow >= start)) {
                 /* which elements overflowed (rare): ask the exact engine, which agrees */
                 fixpt_status scratch;

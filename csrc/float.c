@@ -52,6 +52,94 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
 }
 
 /*
+ * round_to_format's fast loops: the float64 value of the rounded result, made directly with
+ * no encoding, by one integer rounding per element.
+ *  - |x| >= 2^emin: x's own bit pattern rounded at its low k = 52 - M bits (a carry out of
+ *    the trailing field steps the exponent, as it should; bit k of the pattern is the
+ *    significand's since M >= 1, so ties to even and odd see the right parity).
+ *  - |x| < 2^emin (x = m * 2^(ex - 52)): N = m rounded at its low k + d bits, d = emin - ex,
+ *    is the subnormal result in quanta 2^(emin - M); 2^emin + N * 2^(emin - M) is a pattern
+ *    of the binade of 2^emin, and subtracting 2^emin (exact: same binade) leaves the value.
+ *    Tiny results are tiny after rounding too, except where the precision-p rounding of a
+ *    value in the binade just below 2^emin could reach 2^emin: that needs N = 2^M there
+ *    (rounding is monotone in the quantum), and those few elements go to the exact engine.
+ * Hard: non-finite x, results above max, float64 subnormals, formats without subnormals, and
+ * shifts past 63 bits (where a stochastic fraction would not fit the word).
+ * VALUES_NORMAL_LOOP does the first case and counts the tiny elements; a block that has some
+ * goes through VALUES_TINY_LOOP too, which redoes those (underflow: tiny and inexact).
+ */
+#define VALUES_NORMAL_LOOP(MODE)                                                       \
+    for (int64_t i = 0; i < n; i++) {                                                  \
+        uint64_t b = fx_bits_of(x[i]);                                                 \
+        uint64_t neg = b >> 63;                                                        \
+        uint64_t a = b & ~(1ULL << 63);                                                \
+        uint64_t pattern = fx_round_shift(neg, a, k, MODE, fx_mix64(z)) << k;          \
+        uint64_t inexact_i = (a << (64 - k)) != 0;                                     \
+        uint64_t zero = a == 0;                                                        \
+        uint64_t tiny = (a < min_normal) & (zero ^ 1); /* for VALUES_TINY_LOOP */      \
+        uint64_t bad = (a >= 0x7ff0000000000000ULL) | (pattern > max_pattern);         \
+        hard[i] = (int64_t)((bad << 7) | inexact_i);                                   \
+        n_hard += bad;                                                                 \
+        n_tiny += tiny;                                                                \
+        inexact += inexact_i & ((bad | tiny) ^ 1);                                     \
+        v[i] = (int64_t)(pattern | (neg & (zero_sign | (zero ^ 1))) << 63);            \
+        z += FX_GAMMA;                                                                 \
+    }
+#define VALUES_TINY_LOOP(MODE)                                                         \
+    for (int64_t i = 0; i < n; i++) {                                                  \
+        uint64_t b = fx_bits_of(x[i]);                                                 \
+        uint64_t neg = b >> 63;                                                        \
+        uint64_t a = b & ~(1ULL << 63);                                                \
+        uint64_t tiny = (a < min_normal) & (a != 0);                                   \
+        uint64_t d = (uint64_t)(emin + 1023) - (a >> 52); /* emin - ex */              \
+        uint64_t shift = k + d;                                                        \
+        uint64_t far = shift > 63;                                                     \
+        uint64_t s = shift < 63 ? shift : 63;                                          \
+        uint64_t m = (a & ((1ULL << 52) - 1)) | (1ULL << 52);                          \
+        uint64_t N = fx_round_shift(neg, m, s, MODE, fx_mix64(fx_counter(key, index0 + (uint64_t)i))); \
+        uint64_t inexact_i = (m << (64 - s)) != 0;                                     \
+        uint64_t pattern = fx_bits_of(fx_double_of(min_normal + (N << k)) - min_normal_value); \
+        uint64_t edge = (d == 1) & (N == hidden) & (before ^ 1);                       \
+        uint64_t bad = far | (a < (1ULL << 52)) | no_subnormals | edge;                \
+        uint64_t mine = tiny & (bad ^ 1);                                              \
+        uint64_t flags = (bad << 7) | (inexact_i << 1) | inexact_i;                    \
+        v[i] = mine ? (int64_t)(pattern | (neg & (zero_sign | (N != 0))) << 63) : v[i]; \
+        hard[i] = tiny ? (int64_t)flags : hard[i];                                     \
+        n_hard += tiny & bad;                                                          \
+        inexact += mine & inexact_i;                                                   \
+    }
+
+FIXPT_MULTIVERSION
+static int64_t values_fast_block(const ff_t *f, const double *restrict x, int64_t *restrict v,
+                                 int64_t *restrict hard, int64_t n, int mode, uint64_t key, uint64_t index0,
+                                 uint64_t max_pattern, fx_counts *counts)
+{
+    const int64_t emin = f->emin;
+    const uint64_t k = (uint64_t)(52 - f->M), hidden = 1ULL << f->M;
+    const uint64_t min_normal = (uint64_t)(emin + 1023) << 52; /* the pattern of 2^emin */
+    const double min_normal_value = fx_double_of(min_normal);
+    const uint64_t before = f->tininess_before != 0, no_subnormals = !f->subnormals;
+    const uint64_t zero_sign = f->kind != FIXPT_SPECIAL_FNUZ; /* fnuz has no -0 */
+    uint64_t z = fx_counter(key, index0);
+    int64_t n_hard = 0, n_tiny = 0, inexact = 0, underflow = 0;
+    switch (mode) {
+    FIXPT_FOR_EACH_ROUND_MODE(VALUES_NORMAL_LOOP)
+    default: return FX_BLOCK_EXACT;
+    }
+    if (n_tiny) {
+        int64_t before_tiny = inexact;
+        switch (mode) {
+        FIXPT_FOR_EACH_ROUND_MODE(VALUES_TINY_LOOP)
+        default: return FX_BLOCK_EXACT;
+        }
+        underflow = inexact - before_tiny; /* a tiny result is an underflow when inexact */
+    }
+    counts->inexact = inexact;
+    counts->underflow = underflow;
+    return n_hard;
+}
+
+/*
  * Decoding, vectorised: zeros, subnormals and normals of every format up to binary64 are
  * float64 bit patterns made with shifts (a subnormal is its integer trailing field times
  * 2^(emin - M), exact); NaN and inf encodings (magnitudes above max, and fnuz's -0 pattern)
@@ -96,8 +184,9 @@ typedef struct {
     const double *in;
     int64_t stride;
     const fixpt_parts *parts;
-    int mode, fast_ok;
+    int mode, fast_ok, values_ok;
     uint64_t key, index_offset;
+    uint64_t max_pattern; /* the float64 bit pattern of the largest finite value (values_ok) */
 } round_ctx;
 
 static int64_t round_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
@@ -172,6 +261,11 @@ static int round_begin(const fixpt_float_format *fmt, int64_t n, int32_t out_byt
     c->key = fx_stream_key(r->seed, r->stream);
     c->index_offset = r->index_offset;
     c->fast_ok = c->f.M <= 51 && c->f.is_signed && c->f.has_zero;
+    /* values made from float64 patterns: the format's values must be float64 normals */
+    int64_t emax = (int64_t)(c->f.max_mag >> c->f.M) - c->f.bias;
+    c->values_ok = c->fast_ok && c->f.M >= 1 && c->f.emin - c->f.M >= -1022 && emax <= 1023;
+    if (c->values_ok)
+        c->max_pattern = fx_bits_of(ff_decode(&c->f, c->f.max_mag));
     return n < 0 ? FIXPT_E_LENGTH : FIXPT_OK;
 }
 
@@ -190,17 +284,27 @@ int fixpt_float_round(const double *in, int64_t in_stride, void *out, int64_t ou
     return FIXPT_OK;
 }
 
-/* round_to_format's finish: a block of encodings becomes their float64 values, in place. */
-static void round_finish_values(const void *vctx, int64_t *restrict v, int64_t n)
+/* round_to_format's kernel: float64 values of the rounded results, made directly. */
+static int64_t values_fast(const void *vctx, int64_t start, int64_t n, int64_t *restrict v, fx_counts *counts,
+                           int64_t *restrict hard, uint8_t *mask)
 {
     const round_ctx *c = vctx;
-    double values[FX_BLOCK];
-    uint8_t special[FX_BLOCK];
-    if (decode_block(&c->f, v, values, special, n))
+    if (!c->values_ok)
+        return FX_BLOCK_EXACT;
+    double buf[FX_BLOCK];
+    const double *x = fx_doubles(c->in, c->stride, start, n, buf);
+    int64_t n_hard = values_fast_block(&c->f, x, v, hard, n, c->mode, c->key, c->index_offset + (uint64_t)start,
+                                       c->max_pattern, counts);
+    if (mask && n_hard >= 0)
         for (int64_t i = 0; i < n; i++)
-            if (special[i])
-                values[i] = ff_decode(&c->f, (uint64_t)v[i]);
-    memcpy(v, values, (size_t)n * sizeof(double));
+            mask[i] = (uint8_t)(hard[i] & (FIXPT_FLAG_INEXACT | FIXPT_FLAG_UNDERFLOW));
+    return n_hard;
+}
+
+static uint64_t values_exact(const void *vctx, int64_t i, fixpt_status *st, uint8_t *mask)
+{
+    const round_ctx *c = vctx;
+    return fx_bits_of(ff_decode(&c->f, round_exact(vctx, i, st, mask)));
 }
 
 int fixpt_float_round_values(const double *in, int64_t in_stride, double *out, int64_t n,
@@ -213,7 +317,7 @@ int fixpt_float_round_values(const double *in, int64_t in_stride, double *out, i
         return err;
     ctx.in = in;
     ctx.stride = in_stride;
-    fx_kernel kernel = {round_fast, round_exact, &ctx, round_finish_values};
+    fx_kernel kernel = {values_fast, values_exact, &ctx, NULL};
     fx_run(&kernel, n, out, (int64_t)sizeof(double), 8, st, flags);
     return FIXPT_OK;
 }

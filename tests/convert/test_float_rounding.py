@@ -230,3 +230,41 @@ def test_round_to_format_in_one_pass_equals_encode_then_decode(fmt, mode):
         assert np.array_equal(values.view(np.uint64), decoded.view(np.uint64))
         assert status.n_inexact == bits_status.n_inexact and status.n_overflow == bits_status.n_overflow
         assert np.array_equal(status.inexact, bits_status.inexact)
+
+
+def _boundary_inputs(f, rng, n=20_000):
+    """Doubles around what round_to_format's value loops decide on: 2^emin (tiny or not, and
+    the band just below it whose rounding may reach it), every depth below it up to and past
+    the 63-bit shift limit, float64 subnormals, max and the overflow threshold."""
+    emin, M = f.emin, f.man_bits
+    j = rng.integers(0, 70, n)
+    below = np.ldexp(1.0, emin) * (1 - np.ldexp(rng.random(n), -rng.integers(0, M + 4, n)))
+    deep = np.ldexp(rng.random(n) + 1, emin - j)
+    with np.errstate(over="ignore"):
+        near_max = f.max * (1 + np.ldexp(rng.standard_normal(n), -M - 1))
+    pick = rng.integers(0, 5, n)
+    x = np.select([pick == 0, pick == 1, pick == 2, pick == 3],
+                  [below, deep, near_max, rng.standard_normal(n) * 4.0 ** rng.integers(-8, 8, n)],
+                  rng.random(n) * 5e-310)
+    return np.where(rng.random(n) < 0.5, -x, x)
+
+
+@pytest.mark.parametrize("fmt", ["binary16", "bfloat16", "e4m3fn", "e5m2", "e4m3fnuz", "e2m1fn", "e3m2fn",
+                                 "tf32", "binary32", FloatFormat(5, 3, subnormals=False),
+                                 FloatFormat(11, 40), FloatFormat(8, 4, bias=200)], ids=str)
+@pytest.mark.parametrize("tininess", ["before", "after"])
+def test_round_to_format_value_loops_against_the_exact_engine(fmt, tininess):
+    """round_to_format makes float64 values straight from x's bit pattern (and, below 2^emin,
+    from a rounded significand); the exact engine, which encodes and decodes, must agree on
+    every value, sign of zero, flag and count, in every mode and on both sides of each bound."""
+    from fixpt import _binding
+    f = fixpt.parse_float_format(fmt)
+    x = _boundary_inputs(f, np.random.default_rng(abs(hash(str(fmt))) % 2**32))
+    for mode in ROUNDINGS:
+        got, status = fixpt.round_to_format(x, f, rounding=mode, seed=3, tininess=tininess, return_status=True)
+        with _binding.exact_paths_only():
+            want, want_status = fixpt.round_to_format(x, f, rounding=mode, seed=3, tininess=tininess,
+                                                      return_status=True)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (mode, x[got.view(np.uint64) != want.view(np.uint64)][:3])
+        assert status == want_status, mode
+        assert np.array_equal(status.flags, want_status.flags), mode
