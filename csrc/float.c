@@ -307,6 +307,20 @@ static uint64_t values_exact(const void *vctx, int64_t i, fixpt_status *st, uint
     return fx_bits_of(ff_decode(&c->f, round_exact(vctx, i, st, mask)));
 }
 
+/* round_to_format where values_fast cannot run (M = 0, or values beyond float64's normals):
+ * a block of encodings becomes their float64 values, in place, while in cache. */
+static void round_finish_values(const void *vctx, int64_t *restrict v, int64_t n)
+{
+    const round_ctx *c = vctx;
+    double values[FX_BLOCK];
+    uint8_t special[FX_BLOCK];
+    if (decode_block(&c->f, v, values, special, n))
+        for (int64_t i = 0; i < n; i++)
+            if (special[i])
+                values[i] = ff_decode(&c->f, (uint64_t)v[i]);
+    memcpy(v, values, (size_t)n * sizeof(double));
+}
+
 int fixpt_float_round_values(const double *in, int64_t in_stride, double *out, int64_t n,
                              const fixpt_float_format *fmt, const fixpt_rounding *rounding,
                              fixpt_status *st, uint8_t *flags)
@@ -317,7 +331,9 @@ int fixpt_float_round_values(const double *in, int64_t in_stride, double *out, i
         return err;
     ctx.in = in;
     ctx.stride = in_stride;
-    fx_kernel kernel = {values_fast, values_exact, &ctx, NULL};
+    fx_kernel direct = {values_fast, values_exact, &ctx, NULL};
+    fx_kernel encoded = {round_fast, round_exact, &ctx, round_finish_values};
+    fx_kernel kernel = ctx.values_ok ? direct : encoded;
     fx_run(&kernel, n, out, (int64_t)sizeof(double), 8, st, flags);
     return FIXPT_OK;
 }

@@ -251,7 +251,8 @@ def _boundary_inputs(f, rng, n=20_000):
 
 @pytest.mark.parametrize("fmt", ["binary16", "bfloat16", "e4m3fn", "e5m2", "e4m3fnuz", "e2m1fn", "e3m2fn",
                                  "tf32", "binary32", FloatFormat(5, 3, subnormals=False),
-                                 FloatFormat(11, 40), FloatFormat(8, 4, bias=200)], ids=str)
+                                 FloatFormat(11, 40), FloatFormat(8, 4, bias=200), FloatFormat(11, 20, bias=1040),
+                                 FloatFormat(4, 0, inf_nan="fn", overflow="saturate")], ids=str)
 @pytest.mark.parametrize("tininess", ["before", "after"])
 def test_round_to_format_value_loops_against_the_exact_engine(fmt, tininess):
     """round_to_format makes float64 values straight from x's bit pattern (and, below 2^emin,
