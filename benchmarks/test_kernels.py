@@ -61,12 +61,33 @@ def test_dequantize(compare, quick, side):
 
 
 @SIDES
+def test_dequantize_into_out(compare, quick, side):
+    """A loop that reuses its buffer (out=), as runtimes do with their arenas: no page faults."""
+    n = sizes(quick)["n"]
+    q8 = np.random.default_rng(4).integers(-128, 128, n).astype(np.int8)
+    p = quant.QParams(0.05, 0)
+    mine, theirs = np.empty(n, np.float32), np.empty(n, np.float32)
+    compare("quant.dequantize int8 per tensor, out=", side, lambda: quant.dequantize(q8, p, out=mine),
+            lambda: np.multiply(q8, np.float32(0.05), out=theirs), 0.3, same=np.array_equal)
+
+
+@SIDES
 def test_quantize(compare, quick, side):
     n = sizes(quick)["n"]
     x = np.random.default_rng(5).normal(scale=2.0, size=n).astype(np.float32)
     p = quant.QParams(np.float32(4 / 127), 0)
     scale = np.float32(p.scale)
     compare("quant.quantize float32 -> int8 per tensor", side, lambda: quant.quantize(x, p),
+            lambda: np.clip(np.rint(x / scale), -128, 127).astype(np.int8), 0.1, same=np.array_equal)
+
+
+@SIDES
+def test_quantize_into_out(compare, quick, side):
+    n = sizes(quick)["n"]
+    x = np.random.default_rng(5).normal(scale=2.0, size=n).astype(np.float32)
+    p = quant.QParams(np.float32(4 / 127), 0)
+    scale, buffer = np.float32(p.scale), np.empty(n, np.int8)
+    compare("quant.quantize float32 -> int8 per tensor, out=", side, lambda: quant.quantize(x, p, out=buffer),
             lambda: np.clip(np.rint(x / scale), -128, 127).astype(np.int8), 0.1, same=np.array_equal)
 
 

@@ -528,15 +528,16 @@ def _channel_params(arrays: dict, count: int) -> None:
 
 def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int,
                  preset: str, qmin: int, qmax: int,
-                 out_dtype: np.dtype) -> tuple[np.ndarray, int, int]:
-    """Affine quantization of float32 values with per-channel (scale, zero point).
+                 out_dtype: np.dtype, out: Optional[np.ndarray] = None) -> tuple[np.ndarray, int, int]:
+    """Affine quantization of float32 values with per-channel (scale, zero point), into out (a
+    C-contiguous array of x's shape and out_dtype) when given.
 
     Returns (integers, number clamped, number of NaN inputs, written as the zero point)."""
     x = c_array(x, np.float32)
     scale = c_array(scale, np.float32).ravel()
     zero_point = c_array(zero_point, np.int32).ravel()
     _channel_params({"zero_point": zero_point}, scale.size)
-    out = np.empty(x.shape, dtype=out_dtype)
+    out = np.empty(x.shape, dtype=out_dtype) if out is None else out
     clamped, nans = ffi.new("int64_t *"), ffi.new("int64_t *")
     _check(lib.fixpt_quantize_f32(
         ffi.cast("float *", ffi.from_buffer(x)), ffi.from_buffer(out), x.size,
@@ -545,13 +546,15 @@ def quantize_f32(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner
     return out, int(clamped[0]), int(nans[0])
 
 
-def dequantize_f32(q: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int) -> np.ndarray:
-    """float32((q - zero_point) * scale) per channel (codes in any integer container)."""
+def dequantize_f32(q: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, inner: int,
+                   out: Optional[np.ndarray] = None) -> np.ndarray:
+    """float32((q - zero_point) * scale) per channel (codes in any integer container), into out
+    (a C-contiguous float32 array of q's shape) when given."""
     q, stride = strided(q)
     scale = c_array(scale, np.float32).ravel()
     zero_point = c_array(zero_point, np.int32).ravel()
     _channel_params({"zero_point": zero_point}, scale.size)
-    out = np.empty(q.shape, dtype=np.float32)
+    out = np.empty(q.shape, dtype=np.float32) if out is None else out
     _check(lib.fixpt_dequantize_f32(_operand(q, stride), ffi.cast("float *", ffi.from_buffer(out)),
                                     q.size, ffi.cast("float *", ffi.from_buffer(scale)),
                                     ffi.cast("int32_t *", ffi.from_buffer(zero_point)), scale.size, inner))

@@ -83,3 +83,32 @@ def normalize_axis(axis: object, ndim: int, argument: str = "axis") -> int:
     if not -ndim <= value < ndim:
         raise AxisError(value, ndim, msg_prefix=None if argument == "axis" else argument)
     return value % ndim
+
+
+def check_out(out: object, shape: tuple, dtype, what: str) -> Optional[np.ndarray]:
+    """An ``out=`` array for a result of ``shape`` and ``dtype``: None passes through, anything
+    else must be a writeable ndarray of exactly that shape and dtype (the result is never cast
+    into another type silently). Returns the C-contiguous array the kernel may write to
+    directly, or None when ``out`` needs a temporary and a copy (a strided view).
+
+    Examples
+    --------
+    >>> buf = np.empty(3, np.float32)
+    >>> check_out(buf, (3,), np.float32, "dequantize") is buf
+    True
+    >>> check_out(np.empty(6, np.float32)[::2], (3,), np.float32, "dequantize") is None
+    True
+    """
+    if out is None:
+        return None
+    dtype = np.dtype(dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{what}: out must be a NumPy array of dtype {dtype} and shape {shape}, got "
+                        f"{type(out).__name__}")
+    if out.dtype != dtype or out.shape != tuple(shape):
+        raise ValueError(f"{what}: out has dtype {out.dtype} and shape {out.shape}; the result has dtype "
+                         f"{dtype} and shape {tuple(shape)} (allocate it with np.empty({tuple(shape)}, "
+                         f"np.{dtype.name}))")
+    if not out.flags.writeable:
+        raise ValueError(f"{what}: out is read-only")
+    return out if out.flags.c_contiguous and out.dtype.isnative else None

@@ -24,7 +24,7 @@ from typing import Optional
 import numpy as np
 
 from fixpt import _binding
-from fixpt.base.checks import check_int, normalize_axis
+from fixpt.base.checks import check_int, check_out, normalize_axis
 from fixpt.base.shapes import channel_values
 from fixpt.convert.fixed import to_raw
 from fixpt.fixed.arrays import from_raw
@@ -152,7 +152,7 @@ class QParams:
 
 
 def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even",
-             nan: str = "raise", return_clamped: bool = False):
+             nan: str = "raise", return_clamped: bool = False, out: Optional[np.ndarray] = None):
     """Quantize real values to integers (in the smallest container) with a runtime's arithmetic.
 
     Parameters
@@ -173,6 +173,9 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
         to the zero point (the code of the real value 0).
     return_clamped : bool
         Also return how many values were clamped.
+    out : numpy.ndarray, optional
+        Where to write the codes (x's shape, the container dtype of ``qparams``): a loop that
+        reuses one buffer skips the allocation, whose page faults cost as much as the work.
 
     Returns
     -------
@@ -196,6 +199,10 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
         raise ValueError(f"nan={nan!r} is not one of: raise, zero")
     if isinstance(qparams, (str, FixedFormat)):
         raw, status = to_raw(x, qparams, rounding=rounding, overflow="saturate", nan=nan)
+        if out is not None:
+            check_out(out, raw.shape, raw.dtype, "quantize")
+            np.copyto(out, raw)
+            raw = out
         return (raw, status.n_overflow) if return_clamped else raw
     if not isinstance(qparams, QParams):
         raise TypeError(f"qparams must be a QParams (see choose_qparams) or a fixed-point format "
@@ -206,23 +213,30 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"x must be real numbers, got dtype {arr.dtype}")
     channels, inner = qparams.layout(arr.shape)
+    direct = check_out(out, arr.shape, qparams.container, "quantize")
     q, clamped, nans = _binding.quantize_f32(arr, np.atleast_1d(qparams.scale),
                                              np.atleast_1d(qparams.zero_point), inner, preset,
-                                             qparams.qmin, qparams.qmax, qparams.container)
+                                             qparams.qmin, qparams.qmax, qparams.container, out=direct)
     if nans and nan == "raise":
         first = tuple(int(i) for i in np.argwhere(np.isnan(np.asarray(arr, np.float32)))[0])
         raise ValueError(f"x: {nans} NaN element(s), first at index {first}; NaN has no integer "
                          f"code (pass nan='zero' to map NaN to the zero point)")
+    if out is not None and direct is None:
+        np.copyto(out, q)
+        q = out
     return (q, clamped) if return_clamped else q
 
 
-def dequantize(q, qparams: QParams) -> np.ndarray:
+def dequantize(q, qparams: QParams, *, out: Optional[np.ndarray] = None) -> np.ndarray:
     """``scale * (q - zero_point)`` in float32, as runtimes compute it.
 
     Parameters
     ----------
     q : array_like of int
     qparams : QParams
+    out : numpy.ndarray, optional
+        A float32 array of q's shape to write into (reusing one buffer skips the allocation,
+        whose page faults cost as much as the work).
 
     Returns
     -------
@@ -232,6 +246,9 @@ def dequantize(q, qparams: QParams) -> np.ndarray:
     --------
     >>> dequantize(np.array([6, -4]), QParams(0.125, 4, bits=4)).tolist()
     [0.25, -1.0]
+    >>> buffer = np.empty(2, np.float32)
+    >>> dequantize(np.array([6, -4]), QParams(0.125, 4, bits=4), out=buffer) is buffer
+    True
     """
     q = np.asarray(q)
     if q.dtype.kind not in "iub":
@@ -246,8 +263,13 @@ def dequantize(q, qparams: QParams) -> np.ndarray:
             raise ValueError(f"q holds the code {bad}, outside [{qparams.qmin}, {qparams.qmax}] of "
                              f"these parameters")
     channels, inner = qparams.layout(q.shape)
-    return _binding.dequantize_f32(q, np.atleast_1d(qparams.scale), np.atleast_1d(qparams.zero_point),
-                                   inner)
+    direct = check_out(out, q.shape, np.float32, "dequantize")
+    values = _binding.dequantize_f32(q, np.atleast_1d(qparams.scale), np.atleast_1d(qparams.zero_point),
+                                     inner, out=direct)
+    if out is not None and direct is None:
+        np.copyto(out, values)
+        return out
+    return values
 
 
 def choose_qparams(min_value, max_value, bits: int = 8, *, signed: bool = True,
