@@ -447,10 +447,11 @@ int fixpt_float_arith(int32_t op, const fixpt_doubles *a, const fixpt_doubles *b
  * every value of a valid format is a float64). */
 int fixpt_float_decode(const fixpt_operand *bits, double *out, int64_t n,
                        const fixpt_float_format *fmt);
-/* Encodings -> fields (any output pointer may be NULL; outputs are contiguous). */
+/* Encodings -> fields (contiguous outputs, all required); trailing and significand in
+ * unsigned words of field_bytes bytes (the format's container). */
 int fixpt_float_decompose(const fixpt_operand *bits, int64_t n, const fixpt_float_format *fmt,
                           uint8_t *sign, int32_t *biased_exponent, int32_t *exponent,
-                          uint64_t *trailing, uint64_t *significand, uint8_t *cls);
+                          void *trailing, void *significand, int32_t field_bytes, uint8_t *cls);
 /* Next encoding toward +inf (direction +1) or -inf (direction -1). */
 int fixpt_float_next(const fixpt_operand *bits, uint64_t *out, int64_t n,
                      const fixpt_float_format *fmt, int32_t direction);

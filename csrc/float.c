@@ -412,34 +412,75 @@ int fixpt_float_decode(const fixpt_operand *bits, double *out, int64_t n, const 
     return FIXPT_OK;
 }
 
+/* Fields of a block of encodings, branch-free (vectorised); trailing and significand into
+ * int64 buffers that the caller narrows to the format's container. */
+FIXPT_MULTIVERSION
+static void decompose_block(const ff_t *f, const int64_t *restrict raw, int64_t n, uint8_t *restrict sign,
+                            int32_t *restrict biased_exponent, int32_t *restrict exponent,
+                            int64_t *restrict trailing, int64_t *restrict significand, uint8_t *restrict cls)
+{
+    const uint64_t sign_bit = f->sign_bit, man_mask = f->man_mask, inf_mag = f->inf_mag, nan_bits = f->nan_bits;
+    const uint64_t ieee = f->kind == FIXPT_SPECIAL_IEEE, fn = f->kind == FIXPT_SPECIAL_FN;
+    const uint64_t fnuz = f->kind == FIXPT_SPECIAL_FNUZ, has_zero = f->has_zero != 0;
+    const uint64_t hidden = 1ULL << f->M, quiet_shift = f->M > 0 ? (uint64_t)(f->M - 1) : 0;
+    const int M = f->M;
+    const int32_t emin = (int32_t)f->emin, bias = (int32_t)f->bias;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t b = (uint64_t)raw[i], mag = b & ~sign_bit;
+        uint64_t field = mag >> M, man = mag & man_mask;
+        uint64_t nan = (ieee & (mag > inf_mag)) | (fn & (mag == nan_bits)) | (fnuz & (b == sign_bit));
+        uint64_t quiet = (ieee ^ 1) | ((man >> quiet_shift) & 1);
+        uint64_t inf = ieee & (mag == inf_mag);
+        uint64_t sub = (field == 0) & has_zero;
+        uint8_t c = nan ? (quiet ? FIXPT_CLASS_QUIET_NAN : FIXPT_CLASS_SIGNALING_NAN)
+                  : inf ? FIXPT_CLASS_INF
+                  : sub ? (man == 0 ? FIXPT_CLASS_ZERO : FIXPT_CLASS_SUBNORMAL) : FIXPT_CLASS_NORMAL;
+        sign[i] = (b & sign_bit) != 0;
+        biased_exponent[i] = (int32_t)field;
+        exponent[i] = sub ? emin : (int32_t)field - bias;
+        trailing[i] = (int64_t)man;
+        significand[i] = (int64_t)(c == FIXPT_CLASS_NORMAL ? man | hidden : man);
+        cls[i] = c;
+    }
+}
+
+typedef struct {
+    const ff_t *f;
+    const fixpt_operand *bits;
+    uint8_t *sign, *cls;
+    int32_t *biased_exponent, *exponent;
+    void *trailing, *significand;
+    int32_t field_bytes;
+} decompose_job;
+
+static void decompose_range(void *arg, int worker, int64_t begin, int64_t end)
+{
+    (void)worker;
+    const decompose_job *job = arg;
+    int64_t raw[FX_BLOCK], trailing[FX_BLOCK], significand[FX_BLOCK];
+    const int64_t bytes = job->field_bytes;
+    for (int64_t start = begin; start < end; start += FX_BLOCK) {
+        int64_t len = end - start < FX_BLOCK ? end - start : FX_BLOCK;
+        fx_load_block_int64(job->bits, start, len, raw);
+        decompose_block(job->f, raw, len, job->sign + start, job->biased_exponent + start, job->exponent + start,
+                        trailing, significand, job->cls + start);
+        fx_store_block(trailing, job->trailing, bytes, start, len, (int)bytes);
+        fx_store_block(significand, job->significand, bytes, start, len, (int)bytes);
+    }
+}
+
 int fixpt_float_decompose(const fixpt_operand *bits, int64_t n, const fixpt_float_format *fmt,
                           uint8_t *sign, int32_t *biased_exponent, int32_t *exponent,
-                          uint64_t *trailing, uint64_t *significand, uint8_t *cls)
+                          void *trailing, void *significand, int32_t field_bytes, uint8_t *cls)
 {
     ff_t f;
     int err = ff_begin(fmt, bits, n, &f);
     if (err)
         return err;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t b = ff_bits_at(bits, i), mag = b & ~f.sign_bit;
-        uint64_t field = mag >> f.M, man = mag & f.man_mask;
-        int c, subnormal_field = field == 0 && f.has_zero;
-        if (ff_is_nan(&f, b))
-            c = (f.kind != FIXPT_SPECIAL_IEEE || (man >> (f.M - 1)) & 1) ? FIXPT_CLASS_QUIET_NAN
-                                                                        : FIXPT_CLASS_SIGNALING_NAN;
-        else if (ff_is_inf(&f, b))
-            c = FIXPT_CLASS_INF;
-        else if (subnormal_field)
-            c = man == 0 ? FIXPT_CLASS_ZERO : FIXPT_CLASS_SUBNORMAL;
-        else
-            c = FIXPT_CLASS_NORMAL;
-        if (sign) sign[i] = (b & f.sign_bit) != 0;
-        if (biased_exponent) biased_exponent[i] = (int32_t)field;
-        if (exponent) exponent[i] = (int32_t)(subnormal_field ? f.emin : (int64_t)field - f.bias);
-        if (trailing) trailing[i] = man;
-        if (significand) significand[i] = c == FIXPT_CLASS_NORMAL ? man | (1ULL << f.M) : man;
-        if (cls) cls[i] = (uint8_t)c;
-    }
+    if (!fx_valid_bytes(field_bytes) || field_bytes * 8 < f.M + 1)
+        return FIXPT_E_CONTAINER;
+    decompose_job job = {&f, bits, sign, cls, biased_exponent, exponent, trailing, significand, field_bytes};
+    fx_parallel(fx_workers_for(n), n, FX_BLOCK, decompose_range, &job);
     return FIXPT_OK;
 }
 

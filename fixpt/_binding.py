@@ -364,19 +364,20 @@ def float_decode(bits, fmt) -> np.ndarray:
 
 
 def float_decompose(bits, fmt) -> dict:
-    """Encodings -> sign, biased exponent, exponent, trailing, significand, class arrays."""
+    """Encodings -> sign, biased exponent, exponent, trailing, significand (in the format's
+    container), class arrays."""
     arr, operand = _bits_operand(bits)
     fields = {
         "sign": np.empty(arr.shape, np.uint8), "biased_exponent": np.empty(arr.shape, np.int32),
-        "exponent": np.empty(arr.shape, np.int32), "trailing": np.empty(arr.shape, np.uint64),
-        "significand": np.empty(arr.shape, np.uint64), "cls": np.empty(arr.shape, np.uint8),
+        "exponent": np.empty(arr.shape, np.int32), "trailing": np.empty(arr.shape, fmt.container),
+        "significand": np.empty(arr.shape, fmt.container), "cls": np.empty(arr.shape, np.uint8),
     }
     ptr = {k: ffi.from_buffer(v) for k, v in fields.items()}
     _check(lib.fixpt_float_decompose(
         operand, arr.size, _float_struct(fmt),
         ffi.cast("uint8_t *", ptr["sign"]), ffi.cast("int32_t *", ptr["biased_exponent"]),
-        ffi.cast("int32_t *", ptr["exponent"]), ffi.cast("uint64_t *", ptr["trailing"]),
-        ffi.cast("uint64_t *", ptr["significand"]), ffi.cast("uint8_t *", ptr["cls"])))
+        ffi.cast("int32_t *", ptr["exponent"]), ptr["trailing"], ptr["significand"],
+        fields["trailing"].itemsize, ffi.cast("uint8_t *", ptr["cls"])))
     return fields
 
 

@@ -60,7 +60,8 @@ def _check_bits(bits, fmt: FloatFormat) -> np.ndarray:
     arr = np.asarray(bits)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"bits must be unsigned integers, got dtype {arr.dtype}")
-    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= 1 << fmt.width):
+    fits = arr.dtype.kind == "u" and arr.dtype.itemsize * 8 <= fmt.width  # the container proves the range
+    if arr.size and not fits and (int(arr.min()) < 0 or int(arr.max()) >= 1 << fmt.width):
         raise ValueError(f"bits must be in 0..2**{fmt.width}-1 for {fmt!r}")
     return arr if arr.dtype.kind == "u" else arr.astype(np.uint64)
 

@@ -142,3 +142,41 @@ def test_decode_of_formats_reaching_below_float64_normals(bias, man_bits, subnor
     if subnormals:  # (without subnormals, field-0 encodings decode but round to zero)
         x = values[np.isfinite(values)]
         assert np.array_equal(fixpt.round_to_format(x, fmt).view(np.uint64), x.view(np.uint64))
+
+
+@pytest.mark.parametrize("fmt", SMALL_FORMATS, ids=IDS)
+def test_fields_rebuild_every_finite_value(fmt):
+    """(-1)^sign * significand * 2^(exponent - M) is the value (Fraction oracle), for every
+    encoding; trailing and significand come in the format's own container."""
+    bits = all_bits(fmt)
+    fields = fixpt.decompose_bits(bits, fmt)
+    assert fields.trailing.dtype == fields.significand.dtype == fmt.container
+    for b in range(1 << fmt.width):
+        cls, sign, want = decode(b, fmt)
+        if cls in ("zero", "subnormal", "normal"):
+            got = Fraction(int(fields.significand[b])) * Fraction(2) ** (int(fields.exponent[b]) - fmt.man_bits)
+            assert (-got if fields.sign[b] else got) == Fraction(want), hex(b)
+
+
+def test_binary32_fields_against_struct():
+    rng = np.random.default_rng(8)
+    bits = rng.integers(0, 2**32, 100_000, dtype=np.uint64).astype(np.uint32)
+    bits[:6] = [0, 0x80000000, 0x7F800000, 0x7FC00000, 0x7F800001, 0x00000001]
+    f = fixpt.decompose_bits(bits[::-1], "binary32")  # strided input
+    for i, b in enumerate(bits[::-1].tolist()):
+        if i % 97 and i < len(bits) - 6:
+            continue
+        (value,) = struct.unpack("<f", struct.pack("<I", b))
+        field, trailing = (b >> 23) & 0xFF, b & 0x7FFFFF
+        assert (f.sign[i], f.biased_exponent[i], f.trailing[i]) == (b >> 31, field, trailing)
+        if field == 0:
+            assert f.exponent[i] == -126 and f.significand[i] == trailing
+            assert f.class_names[i] == ("zero" if trailing == 0 else "subnormal")
+        elif field == 0xFF:
+            assert f.class_names[i] == ("inf" if trailing == 0 else
+                                        "quiet_nan" if trailing >> 22 else "signaling_nan")
+        else:
+            assert f.class_names[i] == "normal" and f.exponent[i] == field - 127
+            assert Fraction(int(f.significand[i])) * Fraction(2) ** (field - 127 - 23) == abs(Fraction(value))
+    with pytest.raises(ValueError, match="0..2"):
+        fixpt.decompose_bits(np.array([1 << 16], np.uint32), "binary16")
