@@ -37,7 +37,7 @@ from fixpt.diagnostics import (
 )
 from fixpt.fixed import (
     FilterState, FixedArray, MacStatus, absolute, accumulator_bits, accumulator_format, add, amax, amin, arange,
-    array, as_fixed, common_format, compare, concatenate, conv2d, convolve, cumsum, divide, dot,
+    array, as_fixed, bitwise_and, bitwise_or, bitwise_xor, invert, common_format, compare, concatenate, conv2d, convolve, cumsum, divide, dot,
     exact_format_of, from_bin, from_hex, from_numpy, from_raw, full, lfilter, load, load_mem, matmul, mean,
     multiply, negative, ones, prod, record, save, save_mem, sosfilt, stack, subtract, sum, where, zeros,
 )
@@ -74,6 +74,7 @@ __all__ = [
     "compare", "concatenate", "conv2d", "convolve", "cumsum", "divide", "dot", "exact_format_of",
     "from_bin", "from_hex", "from_numpy", "from_raw", "full", "lfilter", "load", "load_mem", "matmul", "mean",
     "multiply", "negative", "ones", "prod", "record", "save", "save_mem", "sosfilt", "stack", "subtract", "sum", "where", "zeros",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert",
     "NAMED_FORMATS", "AccumulatorFormat", "FixedFormat", "FloatFormat", "FloatInfo", "OverflowMode",
     "Q", "RoundMode", "UQ", "bfloat16", "binary16", "binary32", "binary64", "e4m3fn", "e4m3fnuz",
     "e5m2", "e5m2fnuz", "e4m3", "e3m4", "e4m3b11fnuz", "e2m3fn", "e3m2fn", "e2m1fn", "e8m0fnu",

@@ -14,6 +14,7 @@ Examples
 from fixpt.fixed import dtype, numpy_functions, protocol  # noqa: F401  (register the NumPy protocol)
 from fixpt.fixed.arrays import FixedArray, arange, array, from_numpy, from_raw, full, ones, zeros
 from fixpt.fixed.bits import from_bin, from_hex, load, load_mem, save, save_mem
+from fixpt.fixed.bitwise import bitwise_and, bitwise_or, bitwise_xor, invert
 from fixpt.fixed.iir import FilterState, lfilter, sosfilt
 from fixpt.fixed.mac import (
     MacStatus, accumulator_bits, accumulator_format, conv2d, convolve, dot, matmul,
@@ -30,4 +31,5 @@ __all__ = [
     "convolve", "dot", "matmul", "FilterState", "lfilter", "sosfilt", "absolute", "add", "amax", "amin", "as_fixed", "common_format",
     "compare", "concatenate", "cumsum", "divide", "exact_format_of", "mean", "multiply",
     "negative", "prod", "stack", "subtract", "sum", "where", "record",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert",
 ]

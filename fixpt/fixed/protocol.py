@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fixpt.fixed import mac, ops
+from fixpt.fixed import bitwise, mac, ops
 from fixpt.fixed.arrays import implements, implements_ufunc
 
 
@@ -48,6 +48,8 @@ for _ufunc, _impl in {
     np.sign: lambda a: ops.as_fixed(ops.compare(a, 0).astype(np.int8)),
     np.isnan: lambda a: np.zeros(np.shape(a), bool), np.isinf: lambda a: np.zeros(np.shape(a), bool),
     np.isfinite: lambda a: np.ones(np.shape(a), bool),
+    np.bitwise_and: bitwise.bitwise_and, np.bitwise_or: bitwise.bitwise_or, np.bitwise_xor: bitwise.bitwise_xor,
+    np.invert: bitwise.invert,
 }.items():
     _register_ufunc(_ufunc, _impl)
 

@@ -1,0 +1,154 @@
+"""Bitwise operations on the raw words: ``~x``, ``x & m``, ``x | m``, ``x ^ m``.
+
+A fixed-point value is its word of WL bits (two's complement when signed), and these act on
+the words themselves, as the logic of a datapath does: the result has the operands' format,
+exactly (no rounding, nothing can overflow). Both operands must be in one format (a mask
+is built with :func:`fixpt.from_raw` or :func:`fixpt.from_hex`); a Python number is refused,
+because "``x & 3``" could mean the raw bits 0b11 or the value 3.
+
+This is how a teaching page shows "complement and add one": ``-x`` is ``~x`` plus one step.
+
+Examples
+--------
+>>> import fixpt
+>>> x = fixpt.array([1.25, -0.5], "Q4.4")
+>>> (~x).tolist()                                # raw 20 -> -21, raw -8 -> 7
+[-1.3125, 0.4375]
+>>> ((~x).raw + 1).tolist() == (-x).raw.tolist()  # two's complement: invert, add one
+True
+>>> fraction_bits = fixpt.from_hex(["0f", "0f"], "Q4.4")
+>>> (x & fraction_bits).tolist(), (x ^ x).tolist()
+([0.25, 0.5], [0.0, 0.0])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fixpt.fixed.arrays import FixedArray, dtype_format, from_numpy
+
+
+def _operand(x, name: str, what: str) -> FixedArray:
+    if isinstance(x, FixedArray):
+        return x
+    if isinstance(x, np.ndarray) and dtype_format(x.dtype) is not None:
+        return from_numpy(x)
+    raise TypeError(f"fixpt: {what} acts on the raw words of two FixedArrays in one format; {name} is "
+                    f"{type(x).__name__} (build a mask with fixpt.from_raw(bits, x.format) or fixpt.from_hex)")
+
+
+def _pair(a, b, what: str) -> tuple[FixedArray, FixedArray]:
+    a, b = _operand(a, "the first operand", what), _operand(b, "the second operand", what)
+    if a.format != b.format:
+        raise TypeError(f"fixpt: {what} needs both operands in one format, got {a.format!r} and {b.format!r}; "
+                        f"cast one first (.astype(...)), since the words' bits weigh differently")
+    return a, b
+
+
+def _word(raw: np.ndarray, fmt) -> np.ndarray:
+    """raw reduced to the format's WL bits (sign-extended when signed) in its container."""
+    if fmt.signed:
+        return raw  # the operations below keep a sign-extended word sign-extended
+    return raw & np.array((1 << fmt.wl) - 1, dtype=raw.dtype)  # unsigned containers hold it
+
+
+def bitwise_and(a, b) -> FixedArray:
+    """The words' AND, in their format (``a & b``).
+
+    Parameters
+    ----------
+    a, b : FixedArray
+        In one format (broadcast together).
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    TypeError
+        Operands in different formats, or not FixedArrays.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> bitwise_and(fixpt.array([0.75], "UQ2.2"), fixpt.from_raw([0b0010], "UQ2.2")).tolist()
+    [0.5]
+    """
+    a, b = _pair(a, b, "bitwise_and")
+    return FixedArray(np.bitwise_and(a.raw, b.raw), a.format)
+
+
+def bitwise_or(a, b) -> FixedArray:
+    """The words' OR, in their format (``a | b``).
+
+    Parameters
+    ----------
+    a, b : FixedArray
+        In one format (broadcast together).
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    TypeError
+        Operands in different formats, or not FixedArrays.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> bitwise_or(fixpt.array([0.5], "UQ2.2"), fixpt.from_raw([0b0001], "UQ2.2")).tolist()
+    [0.75]
+    """
+    a, b = _pair(a, b, "bitwise_or")
+    return FixedArray(np.bitwise_or(a.raw, b.raw), a.format)
+
+
+def bitwise_xor(a, b) -> FixedArray:
+    """The words' exclusive OR, in their format (``a ^ b``).
+
+    Parameters
+    ----------
+    a, b : FixedArray
+        In one format (broadcast together).
+
+    Returns
+    -------
+    FixedArray
+
+    Raises
+    ------
+    TypeError
+        Operands in different formats, or not FixedArrays.
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> bitwise_xor(fixpt.array([0.75], "UQ2.2"), fixpt.from_raw([0b0011], "UQ2.2")).tolist()
+    [0.0]
+    """
+    a, b = _pair(a, b, "bitwise_xor")
+    return FixedArray(np.bitwise_xor(a.raw, b.raw), a.format)
+
+
+def invert(a) -> FixedArray:
+    """Every bit of the words flipped, in their format (``~a``): ``-1 - a`` in steps when
+    signed, ``(2^WL - 1) - a`` in steps when unsigned.
+
+    Parameters
+    ----------
+    a : FixedArray
+
+    Returns
+    -------
+    FixedArray
+
+    Examples
+    --------
+    >>> import fixpt
+    >>> invert(fixpt.from_raw([0, 5], "UQ3.0")).raw.tolist(), invert(fixpt.from_raw([0, 3], "Q3.0")).raw.tolist()
+    ([7, 2], [-1, -4])
+    """
+    a = _operand(a, "the operand", "invert")
+    return FixedArray(_word(np.invert(a.raw), a.format), a.format)
