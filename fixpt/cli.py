@@ -50,11 +50,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     explain_parser = sub.add_parser(
         "explain", help="show how a value is stored in a float or fixed-point format",
         description="Examples: fixpt explain 0x40C00000 --format binary32; "
-                    "fixpt explain -0.5; fixpt explain 2.75 --format Q4.4")
+                    "fixpt explain -0.5; fixpt explain 2.75 --format Q4.4; "
+                    "fixpt explain 0.1 --format binary16,bfloat16,e4m3fn,Q4.12 (side by side)")
     explain_parser.add_argument("value", help="a number, or a 0x.../0b... encoding of the format")
     explain_parser.add_argument("--format", "-f", default="binary32",
                                 help="binary16, binary32, binary64, bfloat16, tf32, e4m3fn, e5m2, "
-                                     "E<e>M<m>, or a fixed-point format such as Q4.12 (default binary32)")
+                                     "E<e>M<m>, or a fixed-point format such as Q4.12 (default binary32); "
+                                     "several, separated by commas, give one table")
     args = parser.parse_args(argv)
     try:
         _dispatch(parser, args)

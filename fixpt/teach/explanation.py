@@ -23,7 +23,7 @@ import numpy as np
 
 from fixpt.convert.exact import parse_string, parse_value
 from fixpt.convert.fixed import to_raw
-from fixpt.convert.floating import decompose_bits, from_bits, to_bits
+from fixpt.convert.floating import decompose_bits, from_bits, next_down, next_up, to_bits, ulp
 from fixpt.formats import FixedFormat, FloatFormat, OverflowMode, RoundMode, parse_float_format, parse_format
 
 AnyFormat = Union[FloatFormat, FixedFormat, str]
@@ -184,12 +184,24 @@ class Explanation:
     __repr__ = __str__
 
 
+def _error_text(error: Fraction, x: Fraction, gap: Fraction) -> str:
+    """A rounding error: absolute (exact when short), relative to x, and in units of the gap."""
+    sign = "+" if error >= 0 else "-"
+    shown = exact_decimal(abs(error))
+    if len(shown) > 20:
+        shown = _scientific(abs(error), 6)
+    relative = float(abs(error) / abs(x)) if x else 0.0
+    return f"error {sign}{shown} (relative {sign}{relative:.3g}, {sign}{float(abs(error) / gap):.6g} ulp)"
+
+
 def _rounding_section(x: Fraction, below: tuple[float, str], above: tuple[float, str],
                       round_with: Callable[[str], tuple[float, str]], name: str) -> list[str]:
-    """Neighbours, guard/round/sticky bits and every mode's choice for an inexact input."""
+    """Neighbours, guard/round/sticky bits and every mode's choice, with its error (absolute,
+    relative and in ulps of the gap between the neighbours), for an inexact input."""
     lines = [f"{exact_decimal(x)} is not a {name} value; its neighbours are",
              f"  below     {below[1]}", f"  above     {above[1]}"]
     lo, hi = below[0], above[0]
+    gap = None
     if np.isfinite(lo) and np.isfinite(hi):
         gap = Fraction(hi) - Fraction(lo)
         frac = (x - Fraction(lo)) / gap
@@ -209,14 +221,34 @@ def _rounding_section(x: Fraction, below: tuple[float, str], above: tuple[float,
         label = mode.name.lower()
         if mode == RoundMode.STOCHASTIC:
             lines.append(f"    {label:17s} above with probability {float(frac):.6g}, "
-                         f"below with {float(1 - frac):.6g}" if frac is not None else
+                         f"below with {float(1 - frac):.6g}: expected error 0 (unbiased)"
+                         if frac is not None else
                          f"    {label:17s} above or below at random (a neighbour is not finite)")
         elif mode == RoundMode.STOCHASTIC_EQUAL:
             lines.append(f"    {label:17s} above or below, probability 1/2 each")
         elif not mode.is_stochastic:
             value, text = round_with(label)
             where = "below" if value == lo else "above" if value == hi else "overflow:"
-            lines.append(f"    {label:17s} {where} {text if where == 'overflow:' else ''}".rstrip())
+            if where == "overflow:":
+                lines.append(f"    {label:17s} overflow: {text}")
+            elif gap is not None:
+                lines.append(f"    {label:17s} {where}  {_error_text(Fraction(value) - x, x, gap)}")
+            else:
+                lines.append(f"    {label:17s} {where}")
+    return lines
+
+
+def _neighbour_lines(value: Fraction, below: tuple[float, str], above: tuple[float, str],
+                     unit: Fraction) -> list[str]:
+    """For a value that is exact: its ulp, its neighbours and the gaps to them."""
+    power = unit.denominator.bit_length() - 1 if unit.numerator == 1 else unit.numerator.bit_length() - 1
+    sign = "-" if unit.numerator == 1 and unit != 1 else ""
+    lines = [f"  ulp       {exact_decimal(unit)} = 2^{sign}{power}"]
+    for side, (v, text) in (("below", below), ("above", above)):
+        if not np.isfinite(v):
+            lines.append(f"  {side:9s} none: the {'smallest' if side == 'below' else 'largest'} finite value")
+        else:
+            lines.append(f"  {side:9s} {text}, {exact_decimal(abs(Fraction(v) - value))} away")
     return lines
 
 
@@ -265,16 +297,23 @@ def _explain_float(kind: str, value, fmt: FloatFormat) -> list[str]:
     bits = int(to_bits([x], fmt)[0])
     rounded = float(from_bits(bits, fmt))
     lines = [head]
-    if _is_special(x) or (np.isfinite(rounded) and Fraction(rounded) == _exact(x)):
-        if _is_special(x) and not fmt.has_inf and not math.isnan(x):
-            lines.append(f"{fmt!r} has no inf: {x} is stored as "
-                         f"{'the largest finite value' if fmt.overflow == 'saturate' else 'NaN'}")
-        return lines + _float_layout(bits, fmt)
-
     def describe(b: int) -> tuple[float, str]:
         v = float(from_bits(b, fmt))
         shown = exact_decimal(Fraction(v)) if np.isfinite(v) else str(v)
         return v, f"{shown}  (0x{b:0{(fmt.width + 3) // 4}x})"
+
+    if _is_special(x) or (np.isfinite(rounded) and Fraction(rounded) == _exact(x)):
+        if _is_special(x) and not fmt.has_inf and not math.isnan(x):
+            lines.append(f"{fmt!r} has no inf: {x} is stored as "
+                         f"{'the largest finite value' if fmt.overflow == 'saturate' else 'NaN'}")
+        lines += _float_layout(bits, fmt)
+        if np.isfinite(rounded):
+            with np.errstate(all="ignore"):
+                down, up = next_down([rounded], fmt)[0], next_up([rounded], fmt)[0]
+            lines += _neighbour_lines(Fraction(rounded), describe(int(to_bits([down], fmt)[0])) if np.isfinite(down)
+                                      else (down, ""), describe(int(to_bits([up], fmt)[0])) if np.isfinite(up)
+                                      else (up, ""), Fraction(float(ulp([rounded], fmt)[0])))
+        return lines
 
     def encode(mode: str) -> int:
         return int(to_bits([x], fmt, rounding=mode)[0])
@@ -333,13 +372,17 @@ def _explain_fixed(kind: str, value, fmt: FixedFormat) -> list[str]:
     if below_raw > fmt.raw_max or above_raw < fmt.raw_min:  # both neighbours out of range
         return head + _overflow_section(x, fmt)
     raw = int(to_raw([x], fmt)[0][0])
-    if below_raw == above_raw:
-        return head + _fixed_layout(raw, fmt)
 
     def describe(r: int) -> tuple[float, str]:
         inside = fmt.raw_min <= r <= fmt.raw_max
         return float(fmt.value_of(r)), (f"{exact_decimal(fmt.value_of(r))}  (raw {r}"
                                         f"{'' if inside else ', outside the range'})")
+
+    if below_raw == above_raw:
+        edge = (-np.inf, ""), (np.inf, "")
+        return head + _fixed_layout(raw, fmt) + _neighbour_lines(
+            fmt.value_of(raw), describe(raw - 1) if raw > fmt.raw_min else edge[0],
+            describe(raw + 1) if raw < fmt.raw_max else edge[1], Fraction(2) ** -fmt.fl)
 
     def round_with(mode: str) -> tuple[float, str]:
         r, status = to_raw([x], fmt, rounding=mode)
@@ -375,6 +418,69 @@ def _overflow_section(x, fmt: FixedFormat) -> list[str]:
     return lines
 
 
+def _stored(x, fmt) -> tuple[object, str, str, object]:
+    """(stored value, its bits, a note, the gap between x's neighbours) under nearest_even
+    (saturating for fixed point)."""
+    if isinstance(fmt, FloatFormat):
+        with np.errstate(all="ignore"):
+            bits = int(to_bits([x], fmt)[0])
+            stored = float(from_bits(bits, fmt))
+            gap = None
+            if not _is_special(x):
+                lo = float(from_bits(int(to_bits([x], fmt, rounding="floor")[0]), fmt))
+                hi = float(from_bits(int(to_bits([x], fmt, rounding="ceil")[0]), fmt))
+                gap = Fraction(hi) - Fraction(lo) if np.isfinite(lo) and np.isfinite(hi) and hi != lo else None
+        return stored, f"0x{bits:0{(fmt.width + 3) // 4}x}", "" if np.isfinite(stored) or _is_special(x) \
+            else "overflow", gap
+    if isinstance(x, float) and math.isnan(x):
+        return None, "", "NaN has no fixed-point value", None
+    raw_array, status = to_raw([x], fmt)
+    raw = int(raw_array[0])
+    note = "saturated" if status.n_overflow else ""
+    return fmt.value_of(raw), f"0x{raw & ((1 << fmt.wl) - 1):0{(fmt.wl + 3) // 4}x}", note, Fraction(2) ** -fmt.fl
+
+
+def _side_by_side(value, formats: list) -> list[str]:
+    """One value in several formats: what nearest_even stores and the error, in one table."""
+    kind, x = _parse_value(value)
+    if kind == "bits":
+        raise ValueError("an encoding (0x.../0b...) belongs to one format; give a number to compare formats")
+    shown = str(x) if _is_special(x) else exact_decimal(_exact(x))
+    rows = [("format", "stored (nearest_even)", "bits", "error", "relative", "ulps")]
+    for fmt in formats:
+        stored, bits, note, gap = _stored(x, fmt)
+        if stored is None:
+            rows.append((repr(fmt), note, "", "", "", ""))
+            continue
+        finite = np.isfinite(float(stored)) and not _is_special(x)
+        text = exact_decimal(Fraction(stored)) if finite else str(float(stored))
+        if note:
+            text += f" ({note})"
+        if finite:
+            error = Fraction(stored) - _exact(x)
+            sign = "+" if error > 0 else "-" if error < 0 else ""
+            absolute = exact_decimal(abs(error))
+            absolute = _scientific(abs(error), 6) if len(absolute) > 20 else absolute
+            relative = f"{sign}{float(abs(error) / abs(_exact(x))):.3g}" if x else "0"
+            ulps = f"{sign}{float(abs(error) / gap):.4g}" if gap and not note else ("0" if not error else "")
+            rows.append((repr(fmt), text, bits, f"{sign}{absolute}", relative, ulps))
+        else:
+            rows.append((repr(fmt), text, bits, "", "", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [f"{shown} in {len(formats)} formats:"]
+    lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return lines
+
+
+def _formats_of(fmt) -> list:
+    """A list of formats for a comma-separated name or a list/tuple, else None."""
+    if isinstance(fmt, str) and "," in fmt:
+        return [resolve_format(name.strip()) for name in fmt.split(",") if name.strip()]
+    if isinstance(fmt, (list, tuple)):
+        return [resolve_format(f) for f in fmt]
+    return None
+
+
 def explain(value, fmt: AnyFormat = "binary32") -> Explanation:
     """Explain how ``value`` is stored in ``fmt``: bit layout, fields, formula, class; for a
     value that is not representable, its neighbours, the guard, round and sticky bits (of the
@@ -387,8 +493,9 @@ def explain(value, fmt: AnyFormat = "binary32") -> Explanation:
         A number (decimal strings, fractions and big integers are read exactly), or a
         ``"0x..."`` / ``"0b..."`` string read as an encoding of ``fmt`` (raw two's complement
         bits for fixed-point formats).
-    fmt : FloatFormat, FixedFormat or str
-        Default ``"binary32"``.
+    fmt : FloatFormat, FixedFormat, str, or a list of them
+        Default ``"binary32"``. Several formats (a list, or names separated by commas) give
+        one table: what each stores (nearest_even; saturating for fixed point) and the error.
 
     Returns
     -------
@@ -410,7 +517,19 @@ def explain(value, fmt: AnyFormat = "binary32") -> Explanation:
       hex       0x07
       weights   -4  2  1  0.5  0.25
       value     1 + 0.5 + 0.25 = 1.75   (raw 7 x 2^-2)
+      ulp       0.25 = 2^-2
+      below     1.5  (raw 6), 0.25 away
+      above     2  (raw 8), 0.25 away
+    >>> print(explain("0.1", "binary16,bfloat16,Q4.12"))
+    0.1 in 3 formats:
+      format    stored (nearest_even)  bits    error             relative   ulps
+      binary16  0.0999755859375        0x2e66  -0.0000244140625  -0.000244  -0.4
+      bfloat16  0.10009765625          0x3dcd  +0.00009765625    +0.000977  +0.2
+      Q(4,12)   0.10009765625          0x019a  +0.00009765625    +0.000977  +0.4
     """
+    several = _formats_of(fmt)
+    if several is not None:
+        return Explanation(_side_by_side(value, several))
     fmt = resolve_format(fmt)
     kind, parsed = _parse_value(value)
     if isinstance(fmt, FloatFormat):

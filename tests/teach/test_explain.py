@@ -1,6 +1,7 @@
 """fixpt.explain and the `fixpt explain` command: the numbers a student reads must be right."""
 import subprocess
 import sys
+from fractions import Fraction
 
 import pytest
 
@@ -28,8 +29,8 @@ def test_inexact_value_shows_neighbours_grs_and_modes():
     assert "above     0.100000001490116119384765625  (0x3dcccccd)" in text
     # 0.1 sits 0.8 of the way up: 0.8 = 0.110011..b, so guard 1, round 1, sticky 1
     assert "position  0.8 of the way" in text and "(guard 1, round 1, sticky 1)" in text
-    lines = dict(line.split(None, 1) for line in text.splitlines()
-                 if line.startswith("    ") and not line.strip().startswith("stochastic"))
+    lines = {line.split()[0]: line.split()[1] for line in text.splitlines()
+             if line.startswith("    ") and not line.strip().startswith("stochastic")}
     assert lines["nearest_even"] == "above" and lines["floor"] == "below"
     assert lines["toward_zero"] == "below" and lines["ceil"] == "above"
     assert "stochastic        above with probability 0.8, below with 0.2" in text
@@ -38,9 +39,45 @@ def test_inexact_value_shows_neighbours_grs_and_modes():
 def test_tie_under_each_mode_in_fixed_point():
     text = str(fixpt.explain(0.375, "Q4.2"))  # halfway between 0.25 and 0.5
     assert "(guard 1, round 0, sticky 0)" in text
-    lines = dict(line.split(None, 1) for line in text.splitlines() if line.startswith("    "))
+    lines = {line.split()[0]: line.split()[1] for line in text.splitlines() if line.startswith("    ")}
     assert lines["nearest_even"] == "above" and lines["nearest_zero"] == "below"
     assert lines["nearest_down"] == "below" and lines["nearest_up"] == "above"
+
+
+def test_each_mode_shows_its_error_exactly():
+    text = str(fixpt.explain("0.1", "Q4.12"))      # 409.6 steps: 0.4 of a step up, 0.6 down
+    assert "nearest_even      above  error +0.00009765625 (relative +0.000977, +0.4 ulp)" in text
+    assert "floor             below  error -0.000146484375 (relative -0.00146, -0.6 ulp)" in text
+    assert "expected error 0 (unbiased)" in text
+    for line in text.splitlines():
+        if "error +" in line or "error -" in line:
+            shown = line.split("error ")[1].split(" ")[0]
+            value = Fraction(shown.lstrip("+-")) * (-1 if shown[0] == "-" else 1)
+            below, above = Fraction(409, 4096), Fraction(410, 4096)
+            assert value in (below - Fraction(1, 10), above - Fraction(1, 10))
+
+
+def test_exact_values_show_ulp_and_neighbours():
+    text = str(fixpt.explain(1.0, "binary16"))
+    assert "ulp       0.0009765625 = 2^-10" in text
+    assert "below     0.99951171875  (0x3bff), 0.00048828125 away" in text   # the binade below is finer
+    assert "above     1.0009765625  (0x3c01), 0.0009765625 away" in text
+    top = str(fixpt.explain(3.75, "Q3.2"))
+    assert "above     none: the largest finite value" in top and "below     3.5  (raw 14), 0.25 away" in top
+    assert "none: the smallest finite value" in str(fixpt.explain(-4, "Q3.2"))
+
+
+def test_one_value_side_by_side_in_several_formats():
+    text = str(fixpt.explain("0.1", "binary16,bfloat16,e4m3fn,Q4.12"))
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()[2:]}
+    assert rows["binary16"][:3] == ["0.0999755859375", "0x2e66", "-0.0000244140625"]
+    assert rows["e4m3fn"][:3] == ["0.1015625", "0x1d", "+0.0015625"]
+    assert rows["Q(4,12)"][:3] == ["0.10009765625", "0x019a", "+0.00009765625"]
+    assert str(fixpt.explain(0.1, [fixpt.bfloat16, fixpt.Q(4, 12)])).startswith("0.1000000000000000055511151231257827021181583404541015625 in 2 formats")
+    over = str(fixpt.explain(1000, "e4m3fn,Q4.12"))
+    assert "nan (overflow)" in over and "7.999755859375 (saturated)" in over
+    with pytest.raises(ValueError, match="one format"):
+        fixpt.explain("0x3c00", "binary16,bfloat16")
 
 
 def test_fixed_point_bits_and_weights():
@@ -72,6 +109,8 @@ def test_bad_input(value, fmt, error):
 def test_command_line(capsys):
     assert main(["explain", "0x40C00000", "--format", "binary32"]) == 0
     assert "= 6" in capsys.readouterr().out
+    assert main(["explain", "0.1", "--format", "binary16,Q4.12"]) == 0
+    assert "0.1 in 2 formats" in capsys.readouterr().out
     assert main(["explain", "-0.5"]) == 0
     assert "0xbf000000" in capsys.readouterr().out
     assert main(["explain", "2.75", "--format", "Q4.4"]) == 0
