@@ -69,14 +69,14 @@ def main() -> None:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = plt.subplots(figsize=(9, 4))
         for name, errors in runs.items():
             ax.plot(range(1, args.epochs + 1), errors, label=name,
                     linestyle="--" if "nearest" in name else "-")
         ax.set_xlabel("epoch")
         ax.set_ylabel("test error")
         ax.set_yscale("log")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))  # beside the curves, never on them
         fig.tight_layout()
         fig.savefig(args.plot, dpi=100)
 

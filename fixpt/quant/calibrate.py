@@ -169,6 +169,32 @@ def percentile_threshold(x, percentile: float = 99.99) -> float:
     return float(np.percentile(np.abs(_finite(x)), percentile, method="inverted_cdf"))
 
 
+def quantization_mse(x, threshold: float, bits: int = 8, narrow_range: bool = True) -> float:
+    """The mean squared error of quantizing x symmetrically with clipping threshold
+    ``threshold`` (``choose_qparams(-t, t, bits, symmetric=True)``, ONNX arithmetic).
+
+    Parameters
+    ----------
+    x : array_like
+    threshold : float
+        > 0.
+    bits : int
+    narrow_range : bool
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> quantization_mse(np.array([0.5, 1.0, 3.0]), 1.0, bits=2)   # codes -1..1: 0.5 -> 0, 3 -> 1
+    1.4166666666666667
+    """
+    x = _finite(x, np.float32).ravel()
+    p = choose_qparams(-threshold, threshold, bits, symmetric=True, narrow_range=narrow_range)
+    return float(np.mean((dequantize(quantize(x, p), p).astype(np.float64) - x) ** 2))
+
+
 def mse_threshold(x, bits: int = 8, candidates: int = 200, narrow_range: bool = True) -> float:
     """The symmetric threshold among ``candidates`` fractions of max|x| whose fake quantization
     (onnx preset) has the smallest mean squared error.
@@ -196,8 +222,7 @@ def mse_threshold(x, bits: int = 8, candidates: int = 200, narrow_range: bool = 
         return 0.0
     best, best_err = amax, math.inf
     for t in amax * np.arange(1, candidates + 1) / candidates:
-        p = choose_qparams(-t, t, bits, symmetric=True, narrow_range=narrow_range)
-        err = float(np.mean((dequantize(quantize(x, p), p).astype(np.float64) - x) ** 2))
+        err = quantization_mse(x, float(t), bits, narrow_range)
         if err < best_err:
             best, best_err = float(t), err
     return best

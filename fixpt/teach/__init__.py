@@ -8,9 +8,9 @@ Examples
 >>> print(explain("0x3f800000", "binary32").lines[-1])
   class     normal
 """
-from fixpt.teach import filters
+from fixpt.teach import filters, pictures, quantization
 from fixpt.teach.explanation import Explanation, exact_decimal, explain, resolve_format
 from fixpt.teach.plots import expected_rounding, plot_lost_bits, plot_rounding, slope_bias_table
 
-__all__ = ["filters", "Explanation", "exact_decimal", "explain", "resolve_format", "expected_rounding",
+__all__ = ["filters", "pictures", "quantization", "Explanation", "exact_decimal", "explain", "resolve_format", "expected_rounding",
            "plot_lost_bits", "plot_rounding", "slope_bias_table"]

@@ -18,6 +18,7 @@ import numpy as np
 from fixpt.fixed.arrays import FixedArray, array, from_raw
 from fixpt.fixed.iir import FilterState, lfilter, sosfilt
 from fixpt.formats import FixedFormat, parse_format
+from fixpt.teach.plots import pyplot
 
 #: a resonant biquad (poles at radius 0.89, angle 0.14 pi), as a0, a1, a2 (exact in Q2.8)
 RESONATOR = (1.0, -1.6015625, 0.80078125)
@@ -179,9 +180,7 @@ def plot_limit_cycles(path: str, **kwargs) -> None:
     --------
     >>> plot_limit_cycles("limit_cycles.png")          # doctest: +SKIP
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     cycles = limit_cycles(**kwargs)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
@@ -208,9 +207,7 @@ def plot_overflow_oscillation(path: str, **kwargs) -> None:
     --------
     >>> plot_overflow_oscillation("overflow.png")      # doctest: +SKIP
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     runs = overflow_oscillation(**kwargs)
     fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -231,9 +228,7 @@ def plot_quantized_response(path: str, sections, coefficient_bits=(16, 10, 8)) -
     --------
     >>> plot_quantized_response("response.png", [[0.02, 0.04, 0.02, 1.0, -1.56, 0.64]])  # doctest: +SKIP
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     r = quantized_response(sections, coefficient_bits)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)

@@ -20,6 +20,32 @@ from fixpt.fixed.arrays import array
 from fixpt.formats import FloatFormat
 
 
+def pyplot():
+    """matplotlib.pyplot with the file-only Agg backend; RuntimeError naming the extra to
+    install when matplotlib is missing.
+
+    Returns
+    -------
+    module
+
+    Raises
+    ------
+    RuntimeError
+        matplotlib is not installed.
+
+    Examples
+    --------
+    >>> plt = pyplot()          # doctest: +SKIP
+    """
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise RuntimeError("pictures need matplotlib: pip install 'fixpt[plot]'") from error
+    return plt
+
+
 def slope_bias_table(bits: int, slope=1, bias=0, signed: bool = False) -> list:
     """Rows (bit pattern, stored integer q, real value s*q + z) of a slope-and-bias encoding.
 
@@ -104,9 +130,7 @@ def plot_rounding(fmt, lo: float, hi: float, path: str, samples: int = 2000) -> 
     >>> from fixpt import Q
     >>> plot_rounding(Q(4, 2), -1, 1, "rounding.png")        # doctest: +SKIP
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     x = np.linspace(lo, hi, 801)
     nearest = expected_rounding(x, fmt, "nearest_even", samples=1)
@@ -141,9 +165,7 @@ def plot_lost_bits(report, path: str) -> None:
     >>> report = fixpt.cancellation(np.array([1.0]), np.array([0.999]))
     >>> plot_lost_bits(report, "lost_bits.png")               # doctest: +SKIP
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     counts = report.histogram()
     fig, ax = plt.subplots(figsize=(7, 3.5))
