@@ -77,6 +77,15 @@ def _scientific(value: Fraction, digits: int = 17) -> str:
         return f"{Decimal(value.numerator) / Decimal(value.denominator):.{digits - 1}e}"
 
 
+def _short(value: Fraction, digits: int) -> str:
+    """``digits`` significant digits of a ratio of any size (beyond float64's range too)."""
+    near = _scientific(value, digits)
+    try:
+        return f"{float(near):.{digits}g}"
+    except (OverflowError, ValueError):
+        return near
+
+
 def exact_decimal(value: Fraction) -> str:
     """All digits of a rational whose denominator has no prime factor but 2 and 5 (every binary
     value has a finite decimal expansion); other rationals as p/q with an approximation; very
@@ -190,8 +199,8 @@ def _error_text(error: Fraction, x: Fraction, gap: Fraction) -> str:
     shown = exact_decimal(abs(error))
     if len(shown) > 20:
         shown = _scientific(abs(error), 6)
-    relative = float(abs(error) / abs(x)) if x else 0.0
-    return f"error {sign}{shown} (relative {sign}{relative:.3g}, {sign}{float(abs(error) / gap):.6g} ulp)"
+    relative = _short(abs(error) / abs(x), 3) if x else "0"
+    return f"error {sign}{shown} (relative {sign}{relative}, {sign}{_short(abs(error) / gap, 6)} ulp)"
 
 
 def _rounding_section(x: Fraction, below: tuple[float, str], above: tuple[float, str],
@@ -461,8 +470,8 @@ def _side_by_side(value, formats: list) -> list[str]:
             sign = "+" if error > 0 else "-" if error < 0 else ""
             absolute = exact_decimal(abs(error))
             absolute = _scientific(abs(error), 6) if len(absolute) > 20 else absolute
-            relative = f"{sign}{float(abs(error) / abs(_exact(x))):.3g}" if x else "0"
-            ulps = f"{sign}{float(abs(error) / gap):.4g}" if gap and not note else ("0" if not error else "")
+            relative = f"{sign}{_short(abs(error) / abs(_exact(x)), 3)}" if x else "0"
+            ulps = f"{sign}{_short(abs(error) / gap, 4)}" if gap and not note else ("0" if not error else "")
             rows.append((repr(fmt), text, bits, f"{sign}{absolute}", relative, ulps))
         else:
             rows.append((repr(fmt), text, bits, "", "", ""))
