@@ -57,13 +57,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                 help="binary16, binary32, binary64, bfloat16, tf32, e4m3fn, e5m2, "
                                      "E<e>M<m>, or a fixed-point format such as Q4.12 (default binary32); "
                                      "several, separated by commas, give one table")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_negative_values_last(sys.argv[1:] if argv is None else list(argv)))
     try:
         _dispatch(parser, args)
     except BrokenPipeError:            # e.g. `fixpt demo | head`: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return 0
+
+
+def _negative_values_last(argv: list) -> list:
+    """``fixpt explain -1e-5 ...``: argparse takes "-1e-5" for an option (it only knows
+    negative numbers without an exponent); a negative number goes after ``--`` instead."""
+    if not argv or argv[0] != "explain" or "--" in argv:
+        return argv
+    for i, token in enumerate(argv[1:], 1):
+        if token.startswith("-") and argv[i - 1] not in ("--format", "-f"):
+            try:
+                float(token.replace("_", ""))
+            except ValueError:
+                continue
+            return argv[:i] + argv[i + 1:] + ["--", token]
+    return argv
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -80,10 +80,10 @@ def _scientific(value: Fraction, digits: int = 17) -> str:
 def _short(value: Fraction, digits: int) -> str:
     """``digits`` significant digits of a ratio of any size (beyond float64's range too)."""
     near = _scientific(value, digits)
-    try:
-        return f"{float(near):.{digits}g}"
-    except (OverflowError, ValueError):
-        return near
+    as_float = float(near)
+    if value != 0 and (as_float == 0 or not math.isfinite(as_float)):
+        return near                    # beyond float64: the digits in scientific notation
+    return f"{as_float:.{digits}g}"
 
 
 def exact_decimal(value: Fraction) -> str:

@@ -111,6 +111,9 @@ def test_command_line(capsys):
     assert "= 6" in capsys.readouterr().out
     assert main(["explain", "0.1", "--format", "binary16,Q4.12"]) == 0
     assert "0.1 in 2 formats" in capsys.readouterr().out
+    # argparse reads "-1e-5000" as an option; the command moves a negative number after --
+    assert main(["explain", "-1e-5000", "--format", "Q4.4,binary16"]) == 0
+    assert "+1.600e-4999" in capsys.readouterr().out      # relative and ulp errors beyond float64
     assert main(["explain", "-0.5"]) == 0
     assert "0xbf000000" in capsys.readouterr().out
     assert main(["explain", "2.75", "--format", "Q4.4"]) == 0
