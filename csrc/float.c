@@ -94,7 +94,7 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
         uint64_t d = (uint64_t)(emin + 1023) - (a >> 52); /* emin - ex */              \
         uint64_t shift = k + d;                                                        \
         uint64_t far = shift > 63;                                                     \
-        uint64_t s = shift < 63 ? shift : 63;                                          \
+        uint64_t s = shift - 1 < 63 ? shift : 63; /* 1..63: non-tiny lanes wrap, unused */ \
         uint64_t m = (a & ((1ULL << 52) - 1)) | (1ULL << 52);                          \
         uint64_t N = fx_round_shift(neg, m, s, MODE, fx_mix64(fx_counter(key, index0 + (uint64_t)i))); \
         uint64_t inexact_i = (m << (64 - s)) != 0;                                     \

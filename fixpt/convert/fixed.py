@@ -209,6 +209,12 @@ def check_raw(raw, fmt: FixedFormat) -> np.ndarray:
     dtype('int8')
     """
     arr = np.asarray(raw)
+    if arr.dtype.kind == "f" and not isinstance(raw, np.ndarray):
+        # a list of Python ints beyond int64 beside small ones becomes float64 in NumPy: keep
+        # the exact integers (they are checked below)
+        exact = np.asarray(raw, dtype=object)
+        if all(isinstance(v, (int, np.integer)) for v in exact.ravel().tolist()):
+            arr = exact
     if arr.dtype.kind not in "iub":
         if arr.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) for v in arr.ravel().tolist()):
             arr = classify(arr, "raw")

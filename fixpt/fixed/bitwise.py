@@ -51,8 +51,14 @@ def _word(raw: np.ndarray, fmt) -> np.ndarray:
     return raw & np.array((1 << fmt.wl) - 1, dtype=raw.dtype)  # unsigned containers hold it
 
 
-def bitwise_and(a, b) -> FixedArray:
-    """The words' AND, in their format (``a & b``).
+def _combining(ufunc: np.ufunc, name: str, what: str, symbol: str, example: str):
+    """A bitwise operation of two words (AND, OR, XOR), with its documentation."""
+    def operation(a, b) -> FixedArray:
+        a, b = _pair(a, b, name)
+        return FixedArray(ufunc(a.raw, b.raw), a.format)
+
+    operation.__name__ = operation.__qualname__ = name
+    operation.__doc__ = f"""The words' {what}, in their format (``a {symbol} b``).
 
     Parameters
     ----------
@@ -71,65 +77,15 @@ def bitwise_and(a, b) -> FixedArray:
     Examples
     --------
     >>> import fixpt
-    >>> bitwise_and(fixpt.array([0.75], "UQ2.2"), fixpt.from_raw([0b0010], "UQ2.2")).tolist()
-    [0.5]
+    >>> {name}(fixpt.array([0.75], "UQ2.2"), fixpt.from_raw([0b0010], "UQ2.2")).tolist()
+    {example}
     """
-    a, b = _pair(a, b, "bitwise_and")
-    return FixedArray(np.bitwise_and(a.raw, b.raw), a.format)
+    return operation
 
 
-def bitwise_or(a, b) -> FixedArray:
-    """The words' OR, in their format (``a | b``).
-
-    Parameters
-    ----------
-    a, b : FixedArray
-        In one format (broadcast together).
-
-    Returns
-    -------
-    FixedArray
-
-    Raises
-    ------
-    TypeError
-        Operands in different formats, or not FixedArrays.
-
-    Examples
-    --------
-    >>> import fixpt
-    >>> bitwise_or(fixpt.array([0.5], "UQ2.2"), fixpt.from_raw([0b0001], "UQ2.2")).tolist()
-    [0.75]
-    """
-    a, b = _pair(a, b, "bitwise_or")
-    return FixedArray(np.bitwise_or(a.raw, b.raw), a.format)
-
-
-def bitwise_xor(a, b) -> FixedArray:
-    """The words' exclusive OR, in their format (``a ^ b``).
-
-    Parameters
-    ----------
-    a, b : FixedArray
-        In one format (broadcast together).
-
-    Returns
-    -------
-    FixedArray
-
-    Raises
-    ------
-    TypeError
-        Operands in different formats, or not FixedArrays.
-
-    Examples
-    --------
-    >>> import fixpt
-    >>> bitwise_xor(fixpt.array([0.75], "UQ2.2"), fixpt.from_raw([0b0011], "UQ2.2")).tolist()
-    [0.0]
-    """
-    a, b = _pair(a, b, "bitwise_xor")
-    return FixedArray(np.bitwise_xor(a.raw, b.raw), a.format)
+bitwise_and = _combining(np.bitwise_and, "bitwise_and", "AND", "&", "[0.5]")
+bitwise_or = _combining(np.bitwise_or, "bitwise_or", "OR", "|", "[0.75]")
+bitwise_xor = _combining(np.bitwise_xor, "bitwise_xor", "exclusive OR", "^", "[0.25]")
 
 
 def invert(a) -> FixedArray:

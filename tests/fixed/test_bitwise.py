@@ -66,3 +66,13 @@ def test_refusals_name_the_fix():
         x & 3
     with pytest.raises(TypeError, match="fixpt.from_raw"):
         fixpt.invert(np.array([1, 2]))
+
+
+def test_from_raw_keeps_python_ints_beyond_int64_beside_small_ones():
+    """Regression: NumPy turns [0, 2**63] into float64; from_raw refused it (hypothesis found it)."""
+    assert fixpt.from_raw([0, 2**63], "UQ64.0").raw.tolist() == [0, 2**63]
+    assert fixpt.from_raw([[2**64 - 1], [1]], "UQ64.0").raw.tolist() == [[2**64 - 1], [1]]
+    with pytest.raises(OverflowError, match="raw"):
+        fixpt.from_raw([0, 2**64], "UQ64.0")
+    with pytest.raises(TypeError, match="integers"):
+        fixpt.from_raw([0.5, 2**63], "UQ64.0")
