@@ -176,6 +176,8 @@ def quantize(x, qparams, *, preset: str = "onnx", rounding: str = "nearest_even"
     out : numpy.ndarray, optional
         Where to write the codes (x's shape, the container dtype of ``qparams``): a loop that
         reuses one buffer skips the allocation, whose page faults cost as much as the work.
+        As with NumPy's ufuncs, a call that raises (NaN with ``nan="raise"``) may already have
+        written it (NaN as the zero point).
 
     Returns
     -------
