@@ -65,8 +65,9 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
  *    (rounding is monotone in the quantum), and those few elements go to the exact engine.
  * Hard: non-finite x, results above max, float64 subnormals, formats without subnormals, and
  * shifts past 63 bits (where a stochastic fraction would not fit the word).
- * VALUES_NORMAL_LOOP does the first case and counts the tiny elements; a block that has some
- * goes through VALUES_TINY_LOOP too, which redoes those (underflow: tiny and inexact).
+ * VALUES_NORMAL_LOOP does the first case and marks the tiny elements; the chunks of a block
+ * that hold some go through VALUES_TINY_LOOP too, which redoes those (underflow: tiny and
+ * inexact).
  */
 #define VALUES_NORMAL_LOOP(MODE)                                                       \
     for (int64_t i = 0; i < n; i++) {                                                  \
@@ -78,7 +79,7 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
         uint64_t zero = a == 0;                                                        \
         uint64_t tiny = (a < min_normal) & (zero ^ 1); /* for VALUES_TINY_LOOP */      \
         uint64_t bad = (a >= 0x7ff0000000000000ULL) | (pattern > max_pattern);         \
-        hard[i] = (int64_t)((bad << 7) | inexact_i);                                   \
+        hard[i] = (int64_t)((bad << 7) | (tiny << 6) | inexact_i); /* 6: FF_TINY */     \
         n_hard += bad;                                                                 \
         n_tiny += tiny;                                                                \
         inexact += inexact_i & ((bad | tiny) ^ 1);                                     \
@@ -109,10 +110,13 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
         inexact += mine & inexact_i;                                                   \
     }
 
+#define FF_TINY 0x40
+#define TINY_CHUNK 16 /* tiny values are redone in chunks of this many, only where there are some */
+
+/* VALUES_TINY_LOOP over one chunk: adds its hard elements and inexact results. */
 FIXPT_MULTIVERSION
-static int64_t values_fast_block(const ff_t *f, const double *restrict x, int64_t *restrict v,
-                                 int64_t *restrict hard, int64_t n, int mode, uint64_t key, uint64_t index0,
-                                 uint64_t max_pattern, fx_counts *counts)
+static int64_t tiny_chunk(const ff_t *f, const double *restrict x, int64_t *restrict v, int64_t *restrict hard,
+                          int64_t n, int mode, uint64_t key, uint64_t index0, int64_t *n_inexact)
 {
     const int64_t emin = f->emin;
     const uint64_t k = (uint64_t)(52 - f->M), hidden = 1ULL << f->M;
@@ -120,6 +124,23 @@ static int64_t values_fast_block(const ff_t *f, const double *restrict x, int64_
     const double min_normal_value = fx_double_of(min_normal);
     const uint64_t before = f->tininess_before != 0, no_subnormals = !f->subnormals;
     const uint64_t zero_sign = f->kind != FIXPT_SPECIAL_FNUZ; /* fnuz has no -0 */
+    int64_t n_hard = 0, inexact = 0;
+    switch (mode) {
+    FIXPT_FOR_EACH_ROUND_MODE(VALUES_TINY_LOOP)
+    default: break;
+    }
+    *n_inexact += inexact;
+    return n_hard;
+}
+
+FIXPT_MULTIVERSION
+static int64_t values_fast_block(const ff_t *f, const double *restrict x, int64_t *restrict v,
+                                 int64_t *restrict hard, int64_t n, int mode, uint64_t key, uint64_t index0,
+                                 uint64_t max_pattern, fx_counts *counts)
+{
+    const uint64_t k = (uint64_t)(52 - f->M);
+    const uint64_t min_normal = (uint64_t)(f->emin + 1023) << 52; /* the pattern of 2^emin */
+    const uint64_t zero_sign = f->kind != FIXPT_SPECIAL_FNUZ;     /* fnuz has no -0 */
     uint64_t z = fx_counter(key, index0);
     int64_t n_hard = 0, n_tiny = 0, inexact = 0, underflow = 0;
     switch (mode) {
@@ -127,12 +148,16 @@ static int64_t values_fast_block(const ff_t *f, const double *restrict x, int64_
     default: return FX_BLOCK_EXACT;
     }
     if (n_tiny) {
-        int64_t before_tiny = inexact;
-        switch (mode) {
-        FIXPT_FOR_EACH_ROUND_MODE(VALUES_TINY_LOOP)
-        default: return FX_BLOCK_EXACT;
+        int64_t normal_inexact = inexact;
+        for (int64_t c0 = 0; c0 < n; c0 += TINY_CHUNK) {
+            int64_t len = n - c0 < TINY_CHUNK ? n - c0 : TINY_CHUNK;
+            uint64_t any = 0;
+            for (int64_t i = c0; i < c0 + len; i++)
+                any |= (uint64_t)hard[i];
+            if (any & FF_TINY)
+                n_hard += tiny_chunk(f, x + c0, v + c0, hard + c0, len, mode, key, index0 + (uint64_t)c0, &inexact);
         }
-        underflow = inexact - before_tiny; /* a tiny result is an underflow when inexact */
+        underflow = inexact - normal_inexact; /* a tiny result is an underflow when inexact */
     }
     counts->inexact = inexact;
     counts->underflow = underflow;
