@@ -32,6 +32,8 @@ True
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import dask.array as da
 import distributed.protocol.serialize  # noqa: F401  (ship_with_dask teaches it our dtypes)
 import numpy as np
@@ -80,10 +82,26 @@ def _block_offset(block_info, shape: tuple) -> int:
     return int(start) * int(np.prod(shape[1:], dtype=np.int64))
 
 
-def _convert_block(block: np.ndarray, spec: CastSpec, shift: int, nan: str, block_info=None) -> np.ndarray:
+def _cast_block(block: np.ndarray, spec: CastSpec, source: Optional[FixedFormat], nan: str,
+                block_info=None) -> np.ndarray:
+    """One block cast into spec.format: real numbers (source None) or raw words of source,
+    with stochastic rounding keyed by the block's global element offset."""
     offset = _block_offset(block_info, block_info[0]["shape"] if block_info else ())
-    raw, _ = cast_values(classify(block), spec, shift, nan=nan, index_offset=offset)
+    if source is None:
+        raw, _ = cast_values(classify(block), spec, spec.format.fl, nan=nan, index_offset=offset)
+    else:
+        words = from_numpy(np.ascontiguousarray(block)).raw
+        raw, _ = cast_values(words, spec, spec.format.fl - source.fl, index_offset=offset)
     return FixedArray(raw, spec.format).to_numpy()
+
+
+def _cast(x: da.Array, spec: CastSpec, source: Optional[FixedFormat], nan: str = "raise") -> da.Array:
+    """Every block cast (see _cast_block); stochastic rounding first makes each block one run
+    of consecutive indices."""
+    if spec.round_mode.is_stochastic:
+        x = _rows_whole(x)
+    fmt = spec.format
+    return x.map_blocks(_cast_block, spec=spec, source=source, nan=nan, dtype=fmt.dtype, meta=_meta(fmt, x.ndim))
 
 
 def array(x, fmt: FormatLike, *, rounding: RoundLike = "nearest_even", overflow: OverflowLike = "saturate",
@@ -117,16 +135,7 @@ def array(x, fmt: FormatLike, *, rounding: RoundLike = "nearest_even", overflow:
     x = da.asarray(x)
     if x.dtype.kind not in "iuf":
         raise TypeError(f"x must hold integers or floats, got {x.dtype}; for fixed-point arrays use astype")
-    if spec.round_mode.is_stochastic:
-        x = _rows_whole(x)
-    return x.map_blocks(_convert_block, spec=spec, shift=fmt.fl, nan=nan, dtype=fmt.dtype, meta=_meta(fmt, x.ndim))
-
-
-def _recast_block(block: np.ndarray, spec: CastSpec, source: FixedFormat, block_info=None) -> np.ndarray:
-    offset = _block_offset(block_info, block_info[0]["shape"] if block_info else ())
-    raw = from_numpy(np.ascontiguousarray(block)).raw
-    out, _ = cast_values(raw, spec, spec.format.fl - source.fl, index_offset=offset)
-    return FixedArray(out, spec.format).to_numpy()
+    return _cast(x, spec, None, nan)
 
 
 def astype(x: da.Array, fmt: FormatLike, *, rounding: RoundLike = "nearest_even",
@@ -153,12 +162,7 @@ def astype(x: da.Array, fmt: FormatLike, *, rounding: RoundLike = "nearest_even"
     >>> astype(q, "Q1.3", rounding="floor").compute().astype(np.float64).tolist()
     [0.25, -0.75]
     """
-    source = format_of(x.dtype)
-    fmt = _format(fmt)
-    spec = CastSpec.resolve(fmt, rounding, overflow, seed)
-    if spec.round_mode.is_stochastic:
-        x = _rows_whole(x)
-    return x.map_blocks(_recast_block, spec=spec, source=source, dtype=fmt.dtype, meta=_meta(fmt, x.ndim))
+    return _cast(x, CastSpec.resolve(_format(fmt), rounding, overflow, seed), format_of(x.dtype))
 
 
 def _partial_sums(block: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
@@ -335,12 +339,26 @@ def requantize(acc, multiplier, shift, zero_point=0, bits: int = 8, **kwargs) ->
                           dtype=sample.dtype)
 
 
-def _chained(x: da.Array, axis: int, out: FixedFormat, step, split_batch: bool) -> da.Array:
-    """Filter x along axis block by block: each block of a row of time blocks starts from the
-    FilterState its left neighbour returned (a chain of tasks, one per block), so a signal
-    longer than memory is filtered in pieces with the bits of one call. ``step(block, zi,
-    first_signal)`` returns (y_block, zf). With split_batch the first batch axis may be
-    chunked (each row passes its first signal's global index); otherwise the batch is whole."""
+def _chained(filter_fn, x: da.Array, axis: int, seed: SeedLike, kwargs: dict, split_batch: bool) -> da.Array:
+    """``filter_fn(signals, axis=-1, zi=..., seed=..., [signal_offset=], **kwargs)`` (lfilter
+    or sosfilt with their coefficients bound) along axis, block by block: each block of a row of
+    time blocks starts from the FilterState its left neighbour returned (a chain of tasks, one
+    per block), so a signal longer than memory is filtered in pieces with the bits of one
+    call. With split_batch the first batch axis may be chunked (each row passes its first
+    signal's global index as signal_offset); otherwise the batch is whole."""
+    if "zi" in kwargs or "return_status" in kwargs:
+        raise ValueError("zi and return_status are not available on dask arrays (blocks chain their own state)")
+    if "out_format" not in kwargs:
+        raise TypeError("the filter needs out_format=")
+    out = _format(kwargs["out_format"])
+    spec = CastSpec.resolve(out, kwargs.get("rounding", "nearest_even"), "saturate", seed)  # one seed for all
+
+    def step(block, zi, first):
+        offset = {"signal_offset": first} if split_batch else {}
+        y, zf = filter_fn(from_numpy(np.ascontiguousarray(block)), axis=-1, zi=zi,
+                          seed=Generator.at(spec.seed, spec.stream), **offset, **kwargs)
+        return y.to_numpy(), zf
+
     axis = axis % x.ndim
     moved = da.moveaxis(x, axis, -1)
     batch_axes = moved.ndim - 1
@@ -365,14 +383,6 @@ def _chained(x: da.Array, axis: int, out: FixedFormat, step, split_batch: bool) 
         return [nest(prefix + (i,)) for i in range(blocks.shape[len(prefix)])]
 
     return da.moveaxis(da.block(nest(())), -1, axis)
-
-
-def _filter_kwargs(kwargs: dict) -> FixedFormat:
-    if "zi" in kwargs or "return_status" in kwargs:
-        raise ValueError("zi and return_status are not available on dask arrays (blocks chain their own state)")
-    if "out_format" not in kwargs:
-        raise TypeError("the filter needs out_format=")
-    return _format(kwargs["out_format"])
 
 
 def lfilter(b, a, x: da.Array, *, axis: int = -1, seed: SeedLike = None, **kwargs) -> da.Array:
@@ -410,15 +420,8 @@ def lfilter(b, a, x: da.Array, *, axis: int = -1, seed: SeedLike = None, **kwarg
     >>> y.compute().astype(np.float64).tolist()
     [[0.5, 0.25, 0.125, 0.0625], [0.0, 0.5, 0.25, 0.125]]
     """
-    out = _filter_kwargs(kwargs)
-    spec = CastSpec.resolve(out, kwargs.get("rounding", "nearest_even"), "saturate", seed)
-
-    def step(block, zi, first):
-        y, zf = _lfilter(b, a, from_numpy(np.ascontiguousarray(block)), axis=-1, zi=zi, signal_offset=first,
-                         seed=Generator.at(spec.seed, spec.stream), **kwargs)
-        return y.to_numpy(), zf
-
-    return _chained(x, axis, out, step, split_batch=True)
+    return _chained(lambda signals, **options: _lfilter(b, a, signals, **options), x, axis, seed, kwargs,
+                    split_batch=True)
 
 
 def sosfilt(sos, x: da.Array, *, axis: int = -1, seed: SeedLike = None, **kwargs) -> da.Array:
@@ -453,15 +456,8 @@ def sosfilt(sos, x: da.Array, *, axis: int = -1, seed: SeedLike = None, **kwargs
     >>> sosfilt(sos, x, section_format="Q2.14", out_format="Q2.14").compute().astype(np.float64).tolist()
     [0.5, 0.25, 0.125, 0.0625]
     """
-    out = _filter_kwargs(kwargs)
-    spec = CastSpec.resolve(out, kwargs.get("rounding", "nearest_even"), "saturate", seed)
-
-    def step(block, zi, first):
-        y, zf = _sosfilt(sos, from_numpy(np.ascontiguousarray(block)), axis=-1, zi=zi,
-                         seed=Generator.at(spec.seed, spec.stream), **kwargs)
-        return y.to_numpy(), zf
-
-    return _chained(x, axis, out, step, split_batch=False)
+    return _chained(lambda signals, **options: _sosfilt(sos, signals, **options), x, axis, seed, kwargs,
+                    split_batch=False)
 
 
 def compute(x: da.Array, **kwargs) -> FixedArray:

@@ -21,11 +21,12 @@ from typing import Optional, Sequence
 import numpy as np
 
 from fixpt.convert.fixed import to_raw
-from fixpt.convert.floating import decompose_bits, from_bits, round_to_format, to_bits
+from fixpt.convert.floating import decompose_bits, from_bits, to_bits
 from fixpt.convert.rng import Generator
+from fixpt.fixed.arrays import array
 from fixpt.formats import FixedFormat, FloatFormat
 from fixpt.teach.explanation import exact_decimal, resolve_format
-from fixpt.teach.plots import pyplot
+from fixpt.teach.plots import pyplot, rounded_values
 
 ROLE_COLOURS = {"sign": "#d62728", "exponent": "#1f77b4", "fraction": "#2ca02c", "integer": "#9467bd"}
 
@@ -175,14 +176,7 @@ def rounding_destinations(inputs, fmt, modes: Sequence[str] = ("nearest_even", "
     """
     fmt = resolve_format(fmt)
     x = np.asarray(inputs, dtype=np.float64)
-    return {mode: _round(x, fmt, mode, Generator(seed)) for mode in modes}
-
-
-def _round(x: np.ndarray, fmt, mode: str, seed) -> np.ndarray:
-    if isinstance(fmt, FloatFormat):
-        return round_to_format(x, fmt, rounding=mode, seed=seed)
-    raw, _ = to_raw(x, fmt, rounding=mode, seed=seed)
-    return raw.astype(np.float64) * 2.0 ** -fmt.fl
+    return {mode: rounded_values(x, fmt, mode, Generator(seed)) for mode in modes}
 
 
 def rounding_errors(fmt, modes: Sequence[str] = ("nearest_even", "floor", "toward_zero", "stochastic"),
@@ -210,7 +204,7 @@ def rounding_errors(fmt, modes: Sequence[str] = ("nearest_even", "floor", "towar
     """
     fmt = resolve_format(fmt)
     x = np.random.default_rng(seed).uniform(lo, hi, n)
-    return {mode: _round(x, fmt, mode, Generator(seed)) - x for mode in modes}
+    return {mode: rounded_values(x, fmt, mode, Generator(seed)) - x for mode in modes}
 
 
 OVERFLOWS = ("saturate", "wrap", "saturate_symmetric", "saturate_zero")
@@ -244,7 +238,7 @@ def overflow_transfer(fmt, lo: float, hi: float, n: int = 801,
     if not isinstance(fmt, FixedFormat):
         raise TypeError(f"fmt must be a fixed-point format, got {fmt!r}")
     x = np.linspace(lo, hi, n)
-    return x, {mode: to_raw(x, fmt, overflow=mode)[0].astype(np.float64) * 2.0 ** -fmt.fl for mode in modes}
+    return x, {mode: array(x, fmt, overflow=mode).to_float() for mode in modes}
 
 
 # ---- the pictures ----

@@ -103,12 +103,32 @@ def expected_rounding(values: np.ndarray, fmt, rounding: str, samples: int = 100
     """
     values = np.asarray(values, dtype=np.float64)
     stacked = np.broadcast_to(values, (samples,) + values.shape)
-    gen = Generator(seed)
+    return rounded_values(stacked, fmt, rounding, Generator(seed)).mean(axis=0)
+
+
+def rounded_values(values, fmt, rounding: str, seed=None) -> np.ndarray:
+    """The float64 values of ``values`` rounded into a float or fixed-point format (saturating).
+
+    Parameters
+    ----------
+    values : array_like
+    fmt : FixedFormat or FloatFormat
+    rounding : str
+    seed : int, Generator or None
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from fixpt import Q, binary16
+    >>> rounded_values([0.3], Q(4, 2), "floor").tolist(), rounded_values([0.1], binary16, "ceil").tolist()
+    ([0.25], [0.10003662109375])
+    """
     if isinstance(fmt, FloatFormat):
-        rounded = round_to_format(stacked, fmt, rounding=rounding, seed=gen)
-    else:
-        rounded = array(stacked, fmt, rounding=rounding, seed=gen).to_float()
-    return rounded.mean(axis=0)
+        return round_to_format(values, fmt, rounding=rounding, seed=seed)
+    return array(values, fmt, rounding=rounding, seed=seed).to_float()
 
 
 def plot_rounding(fmt, lo: float, hi: float, path: str, samples: int = 2000) -> None:
