@@ -96,70 +96,95 @@ static fx_u128 result_bound(int op, const fixpt_operand *a, const fixpt_operand 
     }
 }
 
-/* x * 2^sh for |x * 2^sh| < 2^62, without shifting a negative value. */
-#define ALIGN(x, sh) ((int64_t)((uint64_t)(x) << (sh)))
+/*
+ * The fast path, written once for two lane widths: 64-bit lanes (exact results below
+ * 2^62) and 32-bit lanes (exact results that provably fit 31 bits, such as the product
+ * of two 16-bit words: twice the lanes per vector).  INT/UINT are the lane types, BITS
+ * their width, ROUND_SHIFT the engine's rounding at that width.
+ */
 
-/* Exact int64 results of a block (only when result_bits <= 62). */
-FIXPT_MULTIVERSION
-static void exact_block(int op, const int64_t *restrict x, const int64_t *restrict y, int64_t *restrict e,
-                        int64_t n, int sa, int sb)
-{
-    switch (op) {
-    case FIXPT_OP_ADD: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i], sa) + ALIGN(y[i], sb); break;
-    case FIXPT_OP_SUB: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i], sa) - ALIGN(y[i], sb); break;
-    case FIXPT_OP_MUL: for (int64_t i = 0; i < n; i++) e[i] = x[i] * y[i]; break;
-    case FIXPT_OP_NEG: for (int64_t i = 0; i < n; i++) e[i] = -ALIGN(x[i], sa); break;
-    case FIXPT_OP_ABS: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i] < 0 ? -x[i] : x[i], sa); break;
-    default: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(x[i], sa); break;
+/* x * 2^sh within the lane (the caller proved it fits), without shifting a negative value. */
+#define ALIGN(INT, UINT, x, sh) ((INT)((UINT)(x) << (sh)))
+
+/* Exact results of a block: e[i] = x[i] op y[i], aligned by sa and sb. */
+#define DEFINE_EXACT_BLOCK(NAME, INT, UINT)                                                           \
+    FIXPT_MULTIVERSION                                                                                \
+    static void NAME(int op, const INT *restrict x, const INT *restrict y, INT *restrict e, int64_t n, \
+                     int sa, int sb)                                                                  \
+    {                                                                                                 \
+        switch (op) {                                                                                 \
+        case FIXPT_OP_ADD:                                                                            \
+            for (int64_t i = 0; i < n; i++) e[i] = ALIGN(INT, UINT, x[i], sa) + ALIGN(INT, UINT, y[i], sb); \
+            break;                                                                                    \
+        case FIXPT_OP_SUB:                                                                            \
+            for (int64_t i = 0; i < n; i++) e[i] = ALIGN(INT, UINT, x[i], sa) - ALIGN(INT, UINT, y[i], sb); \
+            break;                                                                                    \
+        case FIXPT_OP_MUL: for (int64_t i = 0; i < n; i++) e[i] = x[i] * y[i]; break;                 \
+        case FIXPT_OP_NEG: for (int64_t i = 0; i < n; i++) e[i] = -ALIGN(INT, UINT, x[i], sa); break; \
+        case FIXPT_OP_ABS:                                                                            \
+            for (int64_t i = 0; i < n; i++) e[i] = ALIGN(INT, UINT, x[i] < 0 ? -x[i] : x[i], sa);     \
+            break;                                                                                    \
+        default: for (int64_t i = 0; i < n; i++) e[i] = ALIGN(INT, UINT, x[i], sa); break;            \
+        }                                                                                             \
     }
-}
+
+DEFINE_EXACT_BLOCK(exact_block, int64_t, uint64_t)
+DEFINE_EXACT_BLOCK(exact_block32, int32_t, uint32_t)
 
 /*
- * Round e[i] * 2^-k (0 <= k <= 63; |e| < 2^62) and apply the overflow mode
- * in place.  MODE is a constant in each copy.
+ * Round e[i] * 2^-k (0 <= k <= BITS - 1) and apply the overflow mode in place.  The
+ * caller proves |e| <= 2^(BITS - 1), and |e| < 2^(BITS - 1) when k = 0, so every rounded
+ * value fits the lane; hi and lo are the bounds of the target clipped to the lane.
+ * MODE is a constant in each copy.
  */
-#define ROUND_LOOP(MODE)                                                                  \
+#define ROUND_LOOP(MODE, INT, UINT, BITS, ROUND_SHIFT)                                    \
     for (int64_t i = 0; i < n; i++) {                                                     \
-        int64_t x = e[i];                                                                 \
-        int64_t sgn = -(int64_t)((uint64_t)x >> 63); /* 0 or -1: branch-free sign */      \
-        uint64_t neg = (uint64_t)sgn & 1;                                                 \
-        uint64_t m = (uint64_t)((x ^ sgn) - sgn) << pre;                                  \
-        uint64_t mag = fx_round_shift(neg, m, kk, MODE, fx_mix64(z));                     \
-        inexact += (uint64_t)((m << (64 - kk)) != 0);                                     \
-        int64_t v = ((int64_t)mag ^ sgn) - sgn;                                           \
-        /* sign bits as counters (|v|, |hi|, |lo| < 2^62: no overflow) */              \
-        uint64_t above = (uint64_t)(hi - v) >> 63, below = (uint64_t)(v - lo) >> 63;     \
-        int64_t over = (int64_t)(above | below);                                          \
+        INT x = e[i];                                                                     \
+        UINT sgn = (UINT)0 - ((UINT)x >> (BITS - 1)); /* 0 or all ones: branch-free sign */ \
+        UINT neg = sgn & 1;                                                               \
+        UINT m = (((UINT)x ^ sgn) - sgn) << pre;                                          \
+        UINT mag = ROUND_SHIFT(neg, m, kk, MODE, fx_mix64(z));                            \
+        inexact += (UINT)((UINT)(m << (BITS - kk)) != 0);                                 \
+        INT v = (INT)((mag ^ sgn) - sgn);                                                 \
+        UINT above = v > hi, below = v < lo;                                              \
         pos += above;                                                                     \
         negc += below;                                                                    \
-        int64_t clamped = v > hi ? hi : (v < lo ? lo : v);                                \
-        e[i] = (over & zero_on_overflow) ? 0 : clamped;                                   \
+        INT clamped = v > hi ? hi : (v < lo ? lo : v);                                    \
+        e[i] = ((above | below) & zero_on_overflow) ? 0 : clamped;                        \
         z += FX_GAMMA;                                                                    \
     }
 
-FIXPT_MULTIVERSION
-static fx_counts round_block(int64_t *restrict e, int64_t n, int k, int mode, const fx_bounds *b,
-                             uint64_t key, uint64_t index0)
-{
-    /* k = 0 drops nothing: round (2m) * 2^-1, which is exact */
-    const uint64_t pre = k == 0, kk = k == 0 ? 1 : (uint64_t)k;
-    const int64_t hi = b->max_mag > (1ULL << 62) ? (int64_t)1 << 62 : (int64_t)b->max_mag;
-    const int64_t lo = b->min_mag > (1ULL << 62) ? -((int64_t)1 << 62) : -(int64_t)b->min_mag;
-    const int64_t zero_on_overflow = b->mode == FIXPT_SATURATE_ZERO;
-    uint64_t z = fx_counter(key, index0); /* advanced by FX_GAMMA per element */
-    uint64_t pos = 0, negc = 0, inexact = 0; /* unsigned like the terms: vectorisable */
-    switch (mode) {
-        FIXPT_FOR_EACH_ROUND_MODE(ROUND_LOOP)
-    default: break;
+#define DEFINE_ROUND_BLOCK(NAME, INT, UINT, BITS, ROUND_SHIFT, LOOP)                                  \
+    FIXPT_MULTIVERSION                                                                                \
+    static fx_counts NAME(INT *restrict e, int64_t n, int k, int mode, const fx_bounds *b, uint64_t key, \
+                          uint64_t index0)                                                            \
+    {                                                                                                 \
+        /* k = 0 drops nothing: round (2m) * 2^-1, which is exact */                                  \
+        const UINT pre = k == 0, kk = k == 0 ? 1 : (UINT)k;                                           \
+        const uint64_t lane_max = ((uint64_t)1 << (BITS - 2)) * 2 - 1;                                \
+        const INT hi = (INT)(b->max_mag < lane_max ? b->max_mag : lane_max);                          \
+        const INT lo = (INT)0 - (INT)(b->min_mag < lane_max ? b->min_mag : lane_max);                 \
+        const UINT zero_on_overflow = b->mode == FIXPT_SATURATE_ZERO;                                 \
+        uint64_t z = fx_counter(key, index0); /* advanced by FX_GAMMA per element */                  \
+        UINT pos = 0, negc = 0, inexact = 0;  /* lane-wide like the terms: vectorisable */            \
+        switch (mode) {                                                                               \
+            FIXPT_FOR_EACH_ROUND_MODE(LOOP)                                                           \
+        default: break;                                                                               \
+        }                                                                                             \
+        fx_counts c = {(int64_t)inexact, (int64_t)pos, (int64_t)negc, 0};                             \
+        return c;                                                                                     \
     }
-    fx_counts c = {(int64_t)inexact, (int64_t)pos, (int64_t)negc, 0};
-    return c;
-}
+
+#define ROUND_LOOP64(MODE) ROUND_LOOP(MODE, int64_t, uint64_t, 64, fx_round_shift)
+#define ROUND_LOOP32(MODE) ROUND_LOOP(MODE, int32_t, uint32_t, 32, fx_round_shift32)
+DEFINE_ROUND_BLOCK(round_block, int64_t, uint64_t, 64, fx_round_shift, ROUND_LOOP64)
+DEFINE_ROUND_BLOCK(round_block32, int32_t, uint32_t, 32, fx_round_shift32, ROUND_LOOP32)
 
 /* ---- the kernel ---- */
 
 typedef struct {
     int op, binary, fast_ok, exact_fits; /* exact_fits: shift 0 and no result can overflow */
+    int narrow;                          /* the fast path in 32-bit lanes (arith_fast32) */
     const fixpt_operand *a, *b;
     const fixpt_cast *cast;
     fx_bounds bounds;
@@ -174,11 +199,12 @@ static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *r
     const arith_ctx *c = vctx;
     if (!c->fast_ok)
         return FX_BLOCK_EXACT;
+    const int sa = c->a->align, sb = c->binary ? c->b->align : 0;
     int64_t ta[FX_BLOCK], tb[FX_BLOCK];
     fx_load_block_int64(c->a, start, n, ta);
     if (c->binary)
         fx_load_block_int64(c->b, start, n, tb);
-    exact_block(c->op, ta, tb, v, n, c->a->align, c->binary ? c->b->align : 0);
+    exact_block(c->op, ta, tb, v, n, sa, sb);
     if (c->exact_fits) { /* nothing to round, nothing can overflow (proved once per call) */
         fx_counts none = {0, 0, 0, 0};
         *counts = none;
@@ -186,6 +212,24 @@ static int64_t arith_fast(const void *vctx, int64_t start, int64_t n, int64_t *r
     }
     *counts = round_block(v, n, -c->cast->shift, c->cast->round_mode, &c->bounds, c->key,
                           c->cast->index_offset + (uint64_t)start);
+    return 0;
+}
+
+/* The fast path in 32-bit lanes (ctx.narrow), storing its results itself. */
+static int64_t arith_fast32(const void *vctx, int64_t start, int64_t n, void *out, int64_t stride, int bytes,
+                            fx_counts *counts)
+{
+    const arith_ctx *c = vctx;
+    int32_t xa[FX_BLOCK], xb[FX_BLOCK], e[FX_BLOCK];
+    fx_load_block_int32(c->a, start, n, xa);
+    if (c->binary)
+        fx_load_block_int32(c->b, start, n, xb);
+    exact_block32(c->op, xa, xb, e, n, c->a->align, c->binary ? c->b->align : 0);
+    fx_counts none = {0, 0, 0, 0};
+    *counts = c->exact_fits ? none
+                            : round_block32(e, n, -c->cast->shift, c->cast->round_mode, &c->bounds, c->key,
+                                            c->cast->index_offset + (uint64_t)start);
+    fx_store_block32(e, out, stride, start, n, bytes);
     return 0;
 }
 
@@ -247,7 +291,15 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
                   !(binary && b->bytes == 8 && !b->is_signed);
     ctx.exact_fits = ctx.fast_ok && c->shift == 0 && result_bound(op, a, binary ? b : NULL) <= ctx.bounds.max_mag &&
                      result_bound(op, a, binary ? b : NULL) <= ctx.bounds.min_mag;
-    fx_kernel kernel = {arith_fast, arith_exact, &ctx};
+    /* 32-bit lanes: every exact result and every rounded one fits an int32.  |exact| <= 2^31 - 1
+     * from the containers (a copy may reach 2^31, the most negative int32, when it drops at
+     * least one bit: its magnitude is then formed in unsigned arithmetic and rounds to at most
+     * 2^30); at most 31 bits dropped */
+    const fx_u128 bound = ctx.fast_ok ? result_bound(op, a, binary ? b : NULL) : 0;
+    const fx_u128 int32_max = ((fx_u128)1 << 31) - 1;
+    ctx.narrow = ctx.fast_ok && c->shift >= -31 &&
+                 (bound <= int32_max || (op == FIXPT_OP_COPY && bound == int32_max + 1 && c->shift < 0));
+    fx_kernel kernel = {arith_fast, arith_exact, &ctx, NULL, ctx.narrow ? arith_fast32 : NULL};
     fx_run(&kernel, n, out, c->out_stride ? c->out_stride : c->out_bytes, c->out_bytes, st, overflow_mask);
     return FIXPT_OK;
 }

@@ -69,6 +69,7 @@ static inline double fx_load_double(const fixpt_operand *x, int64_t i)
         }                                                                      \
     }
 #define FX_LOAD_INT64(TYPE) FX_LOAD_AS(TYPE, int64_t)
+#define FX_LOAD_INT32(TYPE) FX_LOAD_AS(TYPE, int32_t)
 #define FX_LOAD_DOUBLE(TYPE) FX_LOAD_AS(TYPE, double)
 
 /* Widen a block to int64 (uint64 values above INT64_MAX wrap: callers that take this
@@ -78,6 +79,15 @@ static void fx_load_block_int64(const fixpt_operand *x, int64_t start, int64_t n
 {
     switch (FX_CONTAINER_KEY(x)) {
         FX_FOR_EACH_CONTAINER(FX_LOAD_INT64)
+    }
+}
+
+/* Narrow a block to int32 (callers have proved every value fits). */
+FIXPT_MULTIVERSION __attribute__((unused))
+static void fx_load_block_int32(const fixpt_operand *x, int64_t start, int64_t n, int32_t *restrict out)
+{
+    switch (FX_CONTAINER_KEY(x)) {
+        FX_FOR_EACH_CONTAINER(FX_LOAD_INT32)
     }
 }
 
@@ -118,6 +128,19 @@ static inline const double *fx_doubles(const double *base, int64_t stride, int64
 FIXPT_MULTIVERSION __attribute__((unused))
 static void fx_store_block(const int64_t *restrict v, void *out, int64_t stride, int64_t start, int64_t n,
                            int bytes)
+{
+    switch (bytes) {
+    case 1: FX_STORE_AS(uint8_t) break;
+    case 2: FX_STORE_AS(uint16_t) break;
+    case 4: FX_STORE_AS(uint32_t) break;
+    default: FX_STORE_AS(uint64_t) break;
+    }
+}
+
+/* The same from int32 values (a narrow fast path's results). */
+FIXPT_MULTIVERSION __attribute__((unused))
+static void fx_store_block32(const int32_t *restrict v, void *out, int64_t stride, int64_t start, int64_t n,
+                             int bytes)
 {
     switch (bytes) {
     case 1: FX_STORE_AS(uint8_t) break;

@@ -67,7 +67,32 @@ typedef struct {
     /* Optional: rewrite a finished block's raw bits v[0..n) in place before it is stored
      * (round_to_format turns encodings into float64 values here, while they are in cache). */
     void (*finish)(const void *ctx, int64_t *restrict v, int64_t n);
+    /* Optional, tried before `fast`: a fast loop that handles every element of a block and
+     * stores it itself into the output (`bytes` per element, `stride` apart), so results
+     * narrower than 64 bits need no int64 buffer; counts and returns 0 like `fast`, or
+     * FX_BLOCK_EXACT to leave the block to `fast` and `exact`. */
+    int64_t (*fast_store)(const void *ctx, int64_t start, int64_t n, void *out, int64_t stride, int bytes,
+                          fx_counts *counts);
 } fx_kernel;
+
+/* Add a fast block's counts to st; when some element overflowed and a mask or a new first
+ * index is wanted, find them with the exact engine (rare; it agrees with the fast loop). */
+static inline void fx_account_block(const fx_kernel *k, const fx_counts *counts, int64_t start, int64_t len,
+                                    fixpt_status *st, uint8_t *mask)
+{
+    st->n_inexact += counts->inexact;
+    st->n_overflow_pos += counts->pos;
+    st->n_overflow_neg += counts->neg;
+    st->n_underflow += counts->underflow;
+    if ((counts->pos | counts->neg) && (mask || st->first_overflow < 0 || st->first_overflow >= start)) {
+        fixpt_status scratch;
+        fx_reset_status(&scratch);
+        for (int64_t i = start; i < start + len && (mask || scratch.first_overflow < 0); i++)
+            k->exact(k->ctx, i, &scratch, mask);
+        if (scratch.first_overflow >= 0 && (st->first_overflow < 0 || scratch.first_overflow < st->first_overflow))
+            st->first_overflow = scratch.first_overflow;
+    }
+}
 
 /* Run a kernel over elements [begin, end) into an output of `bytes` bytes per element,
  * `stride` apart. */
@@ -84,11 +109,14 @@ static inline void fx_run_range(const fx_kernel *k, int64_t begin, int64_t end, 
         int64_t *v = direct ? (int64_t *)out + start : buffer;
         fx_counts counts = {0, 0, 0, 0};
         int64_t n_hard = FX_BLOCK_EXACT;
-        if (try_fast) {
-            if (mask)
-                memset(mask + start, 0, (size_t)len);
-            n_hard = k->fast(k->ctx, start, len, v, &counts, hard, mask ? mask + start : NULL);
+        if (try_fast && mask)
+            memset(mask + start, 0, (size_t)len);
+        if (try_fast && k->fast_store && k->fast_store(k->ctx, start, len, out, stride, bytes, &counts) == 0) {
+            fx_account_block(k, &counts, start, len, st, mask);
+            continue;
         }
+        if (try_fast)
+            n_hard = k->fast(k->ctx, start, len, v, &counts, hard, mask ? mask + start : NULL);
         if (n_hard > 0) {
             /* the fast loop left a few elements: the exact engine does those */
             for (int64_t i = 0; i < len; i++)
@@ -96,20 +124,7 @@ static inline void fx_run_range(const fx_kernel *k, int64_t begin, int64_t end, 
                     v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
         }
         if (n_hard >= 0) {
-            st->n_inexact += counts.inexact;
-            st->n_overflow_pos += counts.pos;
-            st->n_overflow_neg += counts.neg;
-            st->n_underflow += counts.underflow;
-            if ((counts.pos | counts.neg) && (mask || st->first_overflow < 0 || st->first_overflow >= start)) {
-                /* which elements overflowed (rare): ask the exact engine, which agrees */
-                fixpt_status scratch;
-                fx_reset_status(&scratch);
-                for (int64_t i = start; i < start + len && (mask || scratch.first_overflow < 0); i++)
-                    k->exact(k->ctx, i, &scratch, mask);
-                if (scratch.first_overflow >= 0 &&
-                    (st->first_overflow < 0 || scratch.first_overflow < st->first_overflow))
-                    st->first_overflow = scratch.first_overflow;
-            }
+            fx_account_block(k, &counts, start, len, st, mask);
         } else {
             for (int64_t i = 0; i < len; i++)
                 v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);

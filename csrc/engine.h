@@ -129,49 +129,63 @@ static inline double fx_double_of(uint64_t b)
  */
 /*
  * Does the magnitude go up?  neg is the sign (0 or 1), odd the lowest kept
- * bit, f the dropped bits as a fraction of 2^64 (with any bits below it
+ * bit, f the dropped bits as a fraction of 2^BITS (with any bits below it
  * folded into its lowest bit as a sticky bit).  Branch-free for a fixed mode.
+ *
+ * One definition, two instances: fx_round_up on 64-bit words (every kernel) and
+ * fx_round_up32 on 32-bit words (loops whose magnitudes provably fit 31 bits, so a
+ * vector holds twice as many lanes).  A 32-bit fraction f is the 64-bit fraction
+ * f * 2^32, so both answer the same for the same value: the stochastic case
+ * widens f to 64 bits and compares the same 52 random bits.
  */
-static inline uint64_t fx_round_up(uint64_t neg, uint64_t odd, uint64_t f, int mode, uint64_t rnd)
-{
-    const uint64_t B = FIXPT_SR_BITS;
-    const uint64_t HALF = 1ULL << 63;
-    uint64_t gt = f > HALF, eq = f == HALF, nz = f != 0;
-    switch (mode) {
-    case FIXPT_NEAREST_EVEN: return gt | (eq & odd);
-    case FIXPT_NEAREST_AWAY: return gt | eq;
-    case FIXPT_NEAREST_ZERO: return gt;
-    case FIXPT_NEAREST_UP: return gt | (eq & (neg ^ 1));
-    case FIXPT_NEAREST_DOWN: return gt | (eq & neg);
-    case FIXPT_FLOOR: return nz & neg;
-    case FIXPT_CEIL: return nz & (neg ^ 1);
-    case FIXPT_TOWARD_ZERO: return 0;
-    case FIXPT_AWAY_FROM_ZERO: return nz;
-    case FIXPT_ODD: return nz & (odd ^ 1);
-    case FIXPT_STOCHASTIC: {
-        /* F = floor(frac * 2^B) of the magnitude fraction, and whether
-         * frac * 2^B is an integer */
-        uint64_t F = f >> (64 - B);
-        uint64_t exact = (f & ((1ULL << (64 - B)) - 1)) == 0;
-        uint64_t u = rnd >> (64 - B);
-        /* positive: go up iff u < ceil(frac 2^B);
-         * negative: the distance to the value below is 1 - frac, so go
-         * toward +inf iff u + floor(frac 2^B) < 2^B, else the magnitude goes up */
-        uint64_t pos_up = u < F + (exact ^ 1);
-        uint64_t neg_up = u + F >= (1ULL << B);
-        return nz & (neg ? neg_up : pos_up);
+#define FX_DEFINE_ROUND_UP(NAME, UINT, BITS)                                           \
+    static inline UINT NAME(UINT neg, UINT odd, UINT f, int mode, uint64_t rnd)         \
+    {                                                                                   \
+        const uint64_t B = FIXPT_SR_BITS;                                               \
+        const UINT HALF = (UINT)1 << (BITS - 1);                                        \
+        UINT gt = f > HALF, eq = f == HALF, nz = f != 0;                                \
+        switch (mode) {                                                                 \
+        case FIXPT_NEAREST_EVEN: return gt | (eq & odd);                                \
+        case FIXPT_NEAREST_AWAY: return gt | eq;                                        \
+        case FIXPT_NEAREST_ZERO: return gt;                                             \
+        case FIXPT_NEAREST_UP: return gt | (eq & (neg ^ 1));                            \
+        case FIXPT_NEAREST_DOWN: return gt | (eq & neg);                                \
+        case FIXPT_FLOOR: return nz & neg;                                              \
+        case FIXPT_CEIL: return nz & (neg ^ 1);                                         \
+        case FIXPT_TOWARD_ZERO: return 0;                                               \
+        case FIXPT_AWAY_FROM_ZERO: return nz;                                           \
+        case FIXPT_ODD: return nz & (odd ^ 1);                                          \
+        case FIXPT_STOCHASTIC: {                                                        \
+            /* F = floor(frac * 2^B) of the magnitude fraction, and whether         \
+             * frac * 2^B is an integer */                                              \
+            uint64_t f64 = (uint64_t)f << (64 - BITS);                                  \
+            uint64_t F = f64 >> (64 - B);                                               \
+            uint64_t exact = (f64 & ((1ULL << (64 - B)) - 1)) == 0;                     \
+            uint64_t u = rnd >> (64 - B);                                               \
+            /* positive: go up iff u < ceil(frac 2^B);                                  \
+             * negative: the distance to the value below is 1 - frac, so go            \
+             * toward +inf iff u + floor(frac 2^B) < 2^B, else the magnitude goes up */ \
+            uint64_t pos_up = u < F + (exact ^ 1);                                      \
+            uint64_t neg_up = u + F >= (1ULL << B);                                     \
+            return nz & (UINT)(neg ? neg_up : pos_up);                                  \
+        }                                                                               \
+        case FIXPT_STOCHASTIC_EQUAL: return nz & ((UINT)(rnd >> 63) ^ neg);             \
+        default: return 0;                                                              \
+        }                                                                               \
     }
-    case FIXPT_STOCHASTIC_EQUAL: return nz & ((rnd >> 63) ^ neg);
-    default: return 0;
-    }
-}
 
-/* Round the magnitude m * 2^-k (1 <= k <= 63) of a value with sign neg (0 or 1). */
-static inline uint64_t fx_round_shift(uint64_t neg, uint64_t m, uint64_t k, int mode, uint64_t rnd)
-{
-    uint64_t q = m >> k;
-    return q + fx_round_up(neg, q & 1, m << (64 - k), mode, rnd);
-}
+/* Round the magnitude m * 2^-k (1 <= k <= BITS - 1) of a value with sign neg (0 or 1). */
+#define FX_DEFINE_ROUND_SHIFT(NAME, ROUND_UP, UINT, BITS)                               \
+    static inline UINT NAME(UINT neg, UINT m, UINT k, int mode, uint64_t rnd)           \
+    {                                                                                   \
+        UINT q = m >> k;                                                                \
+        return q + ROUND_UP(neg, q & 1, (UINT)(m << (BITS - k)), mode, rnd);            \
+    }
+
+FX_DEFINE_ROUND_UP(fx_round_up, uint64_t, 64)
+FX_DEFINE_ROUND_UP(fx_round_up32, uint32_t, 32)
+FX_DEFINE_ROUND_SHIFT(fx_round_shift, fx_round_up, uint64_t, 64)
+FX_DEFINE_ROUND_SHIFT(fx_round_shift32, fx_round_up32, uint32_t, 32)
 
 typedef unsigned __int128 fx_u128;
 

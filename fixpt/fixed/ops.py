@@ -330,21 +330,21 @@ def divide(a, b, out_format: FormatLike, *, rounding: RoundLike = "nearest_even"
     return _finish("div", raw, fmt, status, return_status)
 
 
-def _unary(op: str, a, out_format, rounding, overflow, return_status):
+def _unary(op: str, a, out_format, rounding, overflow, seed, return_status):
     a = as_fixed(a)
     raw, fmt, status = arith.run(op, a.raw, a.format, None, None, out_format,
-                                 rounding=rounding, overflow=overflow, mask=return_status)
+                                 rounding=rounding, overflow=overflow, seed=seed, mask=return_status)
     return _finish(op, raw, fmt, status, return_status)
 
 
 def negative(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
-             overflow: OverflowLike = "saturate", return_status: bool = False):
+             overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
     """-a, exact in Q(IL + 1, FL), or cast once into ``out_format``.
 
     Parameters
     ----------
     a : FixedArray or array_like
-    out_format, rounding, overflow, return_status
+    out_format, rounding, overflow, seed, return_status
         As in :func:`add`.
 
     Returns
@@ -357,17 +357,17 @@ def negative(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike 
     >>> negative(fixpt.array(-8.0, "Q4.0")).tolist(), negative(fixpt.array(-8.0, "Q4.0"), "Q4.0").tolist()
     (8.0, 7.0)
     """
-    return _unary("neg", a, out_format, rounding, overflow, return_status)
+    return _unary("neg", a, out_format, rounding, overflow, seed, return_status)
 
 
 def absolute(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike = "nearest_even",
-             overflow: OverflowLike = "saturate", return_status: bool = False):
+             overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
     """|a|, exact in Q(IL + 1, FL) (the same format for unsigned a), or cast into ``out_format``.
 
     Parameters
     ----------
     a : FixedArray or array_like
-    out_format, rounding, overflow, return_status
+    out_format, rounding, overflow, seed, return_status
         As in :func:`add`.
 
     Returns
@@ -380,7 +380,7 @@ def absolute(a, out_format: Optional[FormatLike] = None, *, rounding: RoundLike 
     >>> absolute(fixpt.array([-8.0, 3.5], "Q4.1")).tolist()
     [8.0, 3.5]
     """
-    return _unary("abs", a, out_format, rounding, overflow, return_status)
+    return _unary("abs", a, out_format, rounding, overflow, seed, return_status)
 
 
 def scale_by_power_of_two(a: FixedArray, n: int) -> FixedArray:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 import fixpt
-from fixpt import FixedFormat
+from fixpt import FixedArray, FixedFormat
 from oracle import cast_value, random_word
 from strategies import OVERFLOWS, ROUNDINGS, formats
 
@@ -227,3 +227,73 @@ def test_exact_results_that_just_fit_skip_rounding_and_those_one_bit_short_satur
     got, status = fixpt.multiply(x, x, short, overflow="saturate", return_status=True)
     assert got.raw.tolist() == [min(w, short.raw_max) for w in want]
     assert status.n_overflow == 1
+
+
+def _corners(fmt: FixedFormat) -> list[int]:
+    """Both ends of the raw range, their neighbours and halves, 0 and +-1."""
+    lo, hi = fmt.raw_min, fmt.raw_max
+    return sorted({lo, lo + 1, hi, hi - 1, 0, 1, -1 if fmt.signed else 2, lo // 2, hi // 2})
+
+
+def _corner_operands(fmts: list[FixedFormat], n: int) -> list[FixedArray]:
+    """Every pair of corners (every corner for one operand), then n random words each."""
+    rng = np.random.default_rng(len(fmts))
+    if len(fmts) == 1:
+        columns = [_corners(fmts[0])]
+    else:
+        pairs = [(x, y) for x in _corners(fmts[0]) for y in _corners(fmts[1])]
+        columns = [[x for x, _ in pairs], [y for _, y in pairs]]
+    return [fixpt.from_raw(np.array(column + [int(v) for v in rng.integers(f.raw_min, f.raw_max, n, endpoint=True)],
+                                    f.container), f) for column, f in zip(columns, fmts)]
+
+
+# (operation, operand formats, output format): the 32-bit-lane path takes exact results up
+# to 2^31 - 1 (a copy: 2^31 when it drops a bit) and drops at most 31 bits; the cases below
+# sit on both sides of each of those bounds, and one has output bounds beyond the lane
+NARROW_LANE_CASES = [
+    ("mul", ("Q4.12", "Q4.12"), "Q4.12"),                  # |product| <= 2^30: 32-bit lanes
+    ("mul", ("Q4.12", "Q4.12"), "Q8.24"),                  # exact, nothing to round
+    ("mul", ("UQ16.0", "Q16.0"), "Q20.-4"),                # mixed signs: 65535 * 2^15 < 2^31
+    ("mul", ("Q4.12", "Q4.12"), "Q40.10"),                 # target bounds beyond the lane
+    ("mul", ("Q8.8", "UQ8.8"), "Q2.6"),                    # saturating often
+    ("add", ("Q16.0", "Q1.15"), "Q17.3"),                  # aligned by 15: 2^30 + 2^15
+    ("add", ("Q16.0", "Q0.16"), "Q17.3"),                  # aligned by 16: 2^31 + 2^15, 64-bit lanes
+    ("sub", ("Q16.0", "Q1.15"), "Q12.2"),
+    ("copy", ("Q1.31",), "Q1.30"),                         # -2^31 copied, one bit dropped
+    ("copy", ("Q1.31",), "Q2.31"),                         # -2^31 kept whole: 64-bit lanes
+    ("copy", ("Q1.31",), "Q32.0"),                         # 31 bits dropped
+    ("copy", ("Q1.31",), "Q33.-1"),                        # 32 bits dropped: 64-bit lanes
+    ("copy", ("UQ32.0",), "UQ32.-16"),                     # up to 2^32 - 1: 64-bit lanes
+    ("neg", ("Q1.15",), "Q1.10"),
+    ("neg", ("Q1.31",), "Q1.20"),                          # -(-2^31): 64-bit lanes
+    ("abs", ("Q1.31",), "UQ1.20"),
+    ("abs", ("Q8.8",), "UQ4.4"),
+]
+
+
+@pytest.mark.parametrize("op, operands, out", NARROW_LANE_CASES)
+@pytest.mark.parametrize("overflow", ["saturate", "saturate_symmetric", "saturate_zero"])
+def test_lane_width_bounds_change_no_result(op, operands, out, overflow):
+    """Every rounding mode on corner and random words at both sides of the 32-bit-lane
+    bounds: the fast paths agree with the Fraction oracle and with the exact engine (values,
+    overflow mask and counts)."""
+    fmts = [fixpt.parse_format(f) for f in operands]
+    xs = _corner_operands(fmts, 3000)
+    out = fixpt.parse_format(out)
+    functions = {"mul": fixpt.multiply, "add": fixpt.add, "sub": fixpt.subtract,
+                 "neg": fixpt.negative, "abs": fixpt.absolute,
+                 "copy": lambda x, fmt, **kw: x.astype(fmt, **kw)}
+    exact = {"mul": lambda a, b: a * b, "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+             "neg": lambda a: -a, "abs": abs, "copy": lambda a: a}[op]
+    values = [x.to_fractions().tolist() for x in xs]
+    for rounding in ROUNDINGS:
+        kwargs = dict(rounding=rounding, overflow=overflow, seed=6, return_status=True)
+        result, status = functions[op](*xs, out, **kwargs)
+        with fixpt._binding.exact_paths_only():
+            slow, slow_status = functions[op](*xs, out, **kwargs)
+        expected = [cast_value(exact(*(Fraction(v[i]) for v in values)), out, rounding, overflow,
+                               random_word(6, 0, i)) for i in range(len(values[0]))]
+        assert result.raw.tolist() == [raw for raw, _ in expected], rounding
+        assert status.overflow_mask.tolist() == [flag != 0 for _, flag in expected], rounding
+        assert np.array_equal(result.raw, slow.raw)
+        assert (status.n_overflow, status.n_inexact) == (slow_status.n_overflow, slow_status.n_inexact)
