@@ -1,4 +1,4 @@
-"""cffi build script: compiles the C core in csrc/ into the extension ``fixpt._core``.
+"""cffi build script: compiles the C core in csrc/ into the extension ``fixpt._libfixpt``.
 
 setup.py names it in ``cffi_modules``; the declarations come straight from the
 public header (the part between CDEF BEGIN and CDEF END), so there is one
@@ -50,7 +50,7 @@ _COMPILE_ARGS, _LINK_ARGS = _compile_args()
 ffibuilder = FFI()
 ffibuilder.cdef(_cdef_text())
 ffibuilder.set_source(
-    "fixpt._core",
+    "fixpt._libfixpt",
     '#include "fixpt.h"',
     sources=[str(p.relative_to(HERE.parent)) for p in sorted(HERE.glob("*.c"))],
     include_dirs=[str(HERE.relative_to(HERE.parent))],

@@ -246,6 +246,59 @@ static void reset_mac(fixpt_mac_status *ms)
     ms->first_acc_overflow = -1;
 }
 
+/*
+ * Threads: every MAC kernel splits independent outputs (matrix rows, FIR output tiles,
+ * the signals of a batch) between workers, each with its own records, merged afterwards.
+ * Each output's sum runs in the same order on any worker and stochastic words are keyed by
+ * index, so the bits never depend on the split.
+ */
+typedef struct {
+    fixpt_status st[FX_MAX_WORKERS], st2[FX_MAX_WORKERS]; /* st2: df2t's state casts */
+    fixpt_mac_status ms[FX_MAX_WORKERS];
+    int too_wide[FX_MAX_WORKERS];
+} mac_records;
+
+/* a * b for a, b >= 0, saturating at INT64_MAX. */
+static int64_t saturating_product(int64_t a, int64_t b)
+{
+    return b > 0 && a > INT64_MAX / b ? INT64_MAX : a * b;
+}
+
+/* Workers for `units` independent outputs of about cost_a * cost_b MAC steps each; resets
+ * their records. */
+static int mac_workers(int64_t units, int64_t cost_a, int64_t cost_b, mac_records *r)
+{
+    int workers = fx_workers_for(saturating_product(units, saturating_product(cost_a, cost_b)));
+    if (units < workers)
+        workers = units < 1 ? 1 : (int)units;
+    for (int w = 0; w < workers; w++) {
+        fx_reset_status(&r->st[w]);
+        fx_reset_status(&r->st2[w]);
+        reset_mac(&r->ms[w]);
+        r->too_wide[w] = 0;
+    }
+    return workers;
+}
+
+/* Add the workers' records to the caller's; returns whether a product was too wide. */
+static int mac_merge(const mac_records *r, int workers, fixpt_status *st, fixpt_status *st2, fixpt_mac_status *ms)
+{
+    int too_wide = 0;
+    for (int w = 0; w < workers; w++) {
+        fx_merge_status(st, &r->st[w]);
+        if (st2)
+            fx_merge_status(st2, &r->st2[w]);
+        if (ms) {
+            ms->n_acc_overflow += r->ms[w].n_acc_overflow;
+            ms->n_product_overflow += r->ms[w].n_product_overflow;
+            ms->first_acc_overflow = fx_first_of(ms->first_acc_overflow, r->ms[w].first_acc_overflow);
+            ms->max_acc_bits = r->ms[w].max_acc_bits > ms->max_acc_bits ? r->ms[w].max_acc_bits : ms->max_acc_bits;
+        }
+        too_wide |= r->too_wide[w];
+    }
+    return too_wide;
+}
+
 /* One stepwise sum acc = sum_{t<k} a[a0 + t sa] * b[b0 + t sb] under the accumulator
  * model, in order t = 0..k-1; records the accumulator and returns its final value. */
 static i128 mac_sum(const mac_ctx *c, const fixpt_operand *a, int64_t a0, int64_t sa,
@@ -267,6 +320,33 @@ static i128 mac_sum(const mac_ctx *c, const fixpt_operand *a, int64_t a0, int64_
     return s;
 }
 
+typedef struct {
+    const fixpt_operand *a, *b;
+    void *out;
+    int64_t m, k, n;
+    const int64_t *as, *bs;
+    const mac_ctx *c;
+    const fixpt_cast *oc;
+    const fx_bounds *ob;
+    uint64_t out_key;
+    mac_records rec;
+} matmul_job;
+
+/* Output rows [start, end) of all the batch's matrices, row r = bt * m + i. */
+static void matmul_rows(void *arg, int worker, int64_t start, int64_t end)
+{
+    matmul_job *j = arg;
+    for (int64_t r = start; r < end; r++) {
+        const int64_t bt = r / j->m, i = r % j->m;
+        for (int64_t col = 0; col < j->n; col++) {
+            const int64_t o = r * j->n + col;
+            i128 s = mac_sum(j->c, j->a, bt * j->as[0] + i * j->as[1], j->as[2], j->b, bt * j->bs[0] + col * j->bs[2],
+                             j->bs[1], j->k, o, &j->rec.ms[worker], &j->rec.too_wide[worker]);
+            store_one(j->out, j->oc->out_bytes, o, mac_finish(s, j->oc, j->ob, j->out_key, o, &j->rec.st[worker]));
+        }
+    }
+}
+
 int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int64_t batch,
                  int64_t m, int64_t k, int64_t n, const int64_t *as, const int64_t *bs,
                  const fixpt_mac *mac, const fixpt_cast *oc, fixpt_status *st,
@@ -279,19 +359,63 @@ int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int6
     if (batch < 0 || m < 0 || k < 0 || n < 0)
         return FIXPT_E_LENGTH;
     const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
-    const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
-    int too_wide = 0;
-    for (int64_t bt = 0; bt < batch; bt++) {
-        for (int64_t i = 0; i < m; i++) {
-            for (int64_t j = 0; j < n; j++) {
-                const int64_t o = (bt * m + i) * n + j;
-                i128 s = mac_sum(&c, a, bt * as[0] + i * as[1], as[2], b, bt * bs[0] + j * bs[2], bs[1], k,
-                                 o, ms, &too_wide);
-                store_one(out, oc->out_bytes, o, mac_finish(s, oc, &ob, out_key, o, st));
+    matmul_job job = {a, b, out, m, k, n, as, bs, &c, oc, &ob, fx_stream_key(oc->seed, oc->stream)};
+    const int64_t rows = batch * m;
+    const int workers = mac_workers(rows, n, k + 1, &job.rec);
+    fx_parallel(workers, rows, 1, matmul_rows, &job);
+    return mac_merge(&job.rec, workers, st, NULL, ms) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+}
+
+typedef struct {
+    const fixpt_operand *x, *h;
+    void *out;
+    int64_t k;
+    const fixpt_mac *mac;
+    const mac_ctx *c;
+    const fixpt_cast *oc;
+    const fx_bounds *ob;
+    uint64_t out_key;
+    mac_records rec;
+} fir_job;
+
+/* Outputs [start, end), in tiles. */
+static void fir_range(void *arg, int worker, int64_t start, int64_t end)
+{
+    fir_job *j = arg;
+    const fixpt_operand *x = j->x, *h = j->h;
+    const fixpt_cast *oc = j->oc;
+    const int64_t k = j->k;
+    fixpt_status *st = &j->rec.st[worker];
+    fixpt_mac_status *ms = &j->rec.ms[worker];
+    const int fast = double_path_ok(j->mac, j->c) && !fx_exact_only();
+    const double scale = ldexp(1.0, j->c->align); /* align <= 63: exact */
+    double acc[TILE], xd[2 * TILE];
+    for (int64_t i0 = start; i0 < end; i0 += TILE) {
+        int64_t len = end - i0 < TILE ? end - i0 : TILE;
+        if (fast) {
+            memset(acc, 0, sizeof acc);
+            if (k <= TILE) { /* convert this block's samples once, then pure double AXPYs */
+                fx_load_block_double(x, i0, len + k - 1, xd);
+                for (int64_t t = 0; t < k; t++)
+                    axpy_double(acc, fx_load_double(h, t), xd + k - 1 - t, len);
+            } else {
+                for (int64_t t = 0; t < k; t++)
+                    axpy_row(acc, fx_load_double(h, t), x, i0 + k - 1 - t, len);
+            }
+            if (oc->shift == 0 && j->c->align == 0 && finish_integers(acc, len, j->out, oc, j->ob, i0, ms))
+                continue; /* exact integers that fit the output: stored directly */
+            for (int64_t i = 0; i < len; i++) {
+                i128 s = (i128)(acc[i] * scale); /* |acc| < 2^53, scale <= 2^63: exact */
+                note_acc(ms, 0, magnitude(s), i0 + i);
+                store_one(j->out, oc->out_bytes, i0 + i, mac_finish(s, oc, j->ob, j->out_key, i0 + i, st));
+            }
+        } else {
+            for (int64_t i = 0; i < len; i++) {
+                i128 s = mac_sum(j->c, h, 0, 1, x, i0 + i + k - 1, -1, k, i0 + i, ms, &j->rec.too_wide[worker]);
+                store_one(j->out, oc->out_bytes, i0 + i, mac_finish(s, oc, j->ob, j->out_key, i0 + i, st));
             }
         }
     }
-    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }
 
 int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t n_out, int64_t k,
@@ -304,38 +428,10 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
     if (n_out < 0 || k < 1)
         return FIXPT_E_LENGTH;
     const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
-    const uint64_t out_key = fx_stream_key(oc->seed, oc->stream);
-    const int fast = double_path_ok(mac, &c) && !fx_exact_only();
-    const double scale = ldexp(1.0, c.align); /* align <= 63: exact */
-    int too_wide = 0;
-    double acc[TILE], xd[2 * TILE];
-    for (int64_t i0 = 0; i0 < n_out; i0 += TILE) {
-        int64_t len = n_out - i0 < TILE ? n_out - i0 : TILE;
-        if (fast) {
-            memset(acc, 0, sizeof acc);
-            if (k <= TILE) { /* convert this block's samples once, then pure double AXPYs */
-                fx_load_block_double(x, i0, len + k - 1, xd);
-                for (int64_t t = 0; t < k; t++)
-                    axpy_double(acc, fx_load_double(h, t), xd + k - 1 - t, len);
-            } else {
-                for (int64_t t = 0; t < k; t++)
-                    axpy_row(acc, fx_load_double(h, t), x, i0 + k - 1 - t, len);
-            }
-            if (oc->shift == 0 && c.align == 0 && finish_integers(acc, len, out, oc, &ob, i0, ms))
-                continue; /* exact integers that fit the output: stored directly */
-            for (int64_t i = 0; i < len; i++) {
-                i128 s = (i128)(acc[i] * scale); /* |acc| < 2^53, scale <= 2^63: exact */
-                note_acc(ms, 0, magnitude(s), i0 + i);
-                store_one(out, oc->out_bytes, i0 + i, mac_finish(s, oc, &ob, out_key, i0 + i, st));
-            }
-        } else {
-            for (int64_t i = 0; i < len; i++) {
-                i128 s = mac_sum(&c, h, 0, 1, x, i0 + i + k - 1, -1, k, i0 + i, ms, &too_wide);
-                store_one(out, oc->out_bytes, i0 + i, mac_finish(s, oc, &ob, out_key, i0 + i, st));
-            }
-        }
-    }
-    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+    fir_job job = {x, h, out, k, mac, &c, oc, &ob, fx_stream_key(oc->seed, oc->stream)};
+    const int workers = mac_workers(n_out, k, 1, &job.rec);
+    fx_parallel(workers, n_out, TILE, fir_range, &job);
+    return mac_merge(&job.rec, workers, st, NULL, ms) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }
 
 /* ---- IIR: the same accumulator model, with the rounded outputs fed back ---- */
@@ -432,6 +528,74 @@ static void lfilter_fast_signal(const int64_t *bs, int64_t nb, const int64_t *as
     note_acc(ms, 0, peak, 0);
 }
 
+typedef struct {
+    const fixpt_operand *b, *a, *x;
+    int64_t nb, na, n;
+    int64_t *x_state, *y_state;
+    void *out;
+    int fast;
+    const int64_t *bs, *as;
+    const mac_ctx *c, *feedback;
+    const fixpt_cast *oc;
+    const fx_bounds *ob;
+    mac_records rec;
+} lfilter_job;
+
+/* Signals [start, end) of the batch, each from its own state. */
+static void lfilter_signals(void *arg, int worker, int64_t start, int64_t end)
+{
+    lfilter_job *j = arg;
+    const fixpt_operand *b = j->b, *a = j->a, *x = j->x;
+    const int64_t nb = j->nb, na = j->na, n = j->n;
+    const fixpt_cast *oc = j->oc;
+    const mac_ctx *cp = j->c, *fp = j->feedback;
+    fixpt_status *st = &j->rec.st[worker];
+    fixpt_mac_status *ms = &j->rec.ms[worker];
+    int *too_wide_flag = &j->rec.too_wide[worker];
+    for (int64_t s = start; s < end; s++) {
+        int64_t *xs = j->x_state + s * (nb - 1), *ys = j->y_state + s * (na - 1);
+        /* one stream per signal; the note index is the flat output index, the random word's
+         * index the sample's (index_offset + t) */
+        fixpt_cast signal_cast = *oc;
+        signal_cast.index_offset = oc->index_offset - (uint64_t)(s * n);
+        const uint64_t out_key = fx_stream_key(oc->seed, oc->stream + (uint64_t)s);
+        if (j->fast) {
+            lfilter_fast_signal(j->bs, nb, j->as, na, x, s, n, xs, ys, j->out, &signal_cast, j->ob, out_key, st, ms);
+            continue;
+        }
+        for (int64_t t = 0; t < n; t++) {
+            const int64_t o = s * n + t;
+            const i128 xv = fx_load_raw(x, o);
+            i128 acc = 0;
+            fx_u128 peak = 0;
+            int overflowed = 0;
+            acc = mac_add(cp, acc, mac_product(cp, fx_load_raw(b, 0) * xv, 0, &ms->n_product_overflow, too_wide_flag),
+                          &overflowed);
+            peak = magnitude(acc);
+            for (int64_t k = 1; k < nb; k++) {
+                i128 p = mac_product(cp, fx_load_raw(b, k) * (i128)xs[nb - 1 - k], 0, &ms->n_product_overflow,
+                                     too_wide_flag);
+                acc = mac_add(cp, acc, p, &overflowed);
+                peak = magnitude(acc) > peak ? magnitude(acc) : peak;
+            }
+            for (int64_t k = 1; k < na; k++) {
+                /* |a[k] * y| < 2^127 after alignment (mac_product checks), so its negation is exact */
+                i128 p = mac_product(fp, fx_load_raw(a, k) * (i128)ys[na - 1 - k], 0,
+                                     &ms->n_product_overflow, too_wide_flag);
+                acc = mac_add(cp, acc, -p, &overflowed);
+                peak = magnitude(acc) > peak ? magnitude(acc) : peak;
+            }
+            note_acc(ms, overflowed, peak, o);
+            const int64_t raw = mac_finish(acc, &signal_cast, j->ob, out_key, o, st);
+            store_one(j->out, oc->out_bytes, o, raw);
+            /* the stored bits as a value: fx_apply_overflow sign-extends signed results, and
+             * unsigned outputs have at most 63 bits */
+            push_history(xs, nb - 1, (int64_t)xv);
+            push_history(ys, na - 1, raw);
+        }
+    }
+}
+
 int fixpt_lfilter(const fixpt_operand *b, int64_t nb, const fixpt_operand *a, int64_t na,
                   const fixpt_operand *x, int64_t batch, int64_t n, int64_t *x_state, int64_t *y_state,
                   void *out, int32_t feedback_align, const fixpt_mac *mac, const fixpt_cast *oc,
@@ -467,50 +631,10 @@ int fixpt_lfilter(const fixpt_operand *b, int64_t nb, const fixpt_operand *a, in
         for (int64_t k = 1; k < na; k++)
             as[k] = (int64_t)((uint64_t)(int64_t)fx_load_raw(a, k) << feedback_align);
     }
-    int too_wide = 0;
-    for (int64_t s = 0; s < batch; s++) {
-        int64_t *xs = x_state + s * (nb - 1), *ys = y_state + s * (na - 1);
-        /* one stream per signal; the note index is the flat output index, the random word's
-         * index the sample's (index_offset + t) */
-        fixpt_cast signal_cast = *oc;
-        signal_cast.index_offset = oc->index_offset - (uint64_t)(s * n);
-        const uint64_t out_key = fx_stream_key(oc->seed, oc->stream + (uint64_t)s);
-        if (fast) {
-            lfilter_fast_signal(bs, nb, as, na, x, s, n, xs, ys, out, &signal_cast, &ob, out_key, st, ms);
-            continue;
-        }
-        for (int64_t t = 0; t < n; t++) {
-            const int64_t o = s * n + t;
-            const i128 xv = fx_load_raw(x, o);
-            i128 acc = 0;
-            fx_u128 peak = 0;
-            int overflowed = 0;
-            acc = mac_add(&c, acc, mac_product(&c, fx_load_raw(b, 0) * xv, 0, &ms->n_product_overflow, &too_wide),
-                          &overflowed);
-            peak = magnitude(acc);
-            for (int64_t k = 1; k < nb; k++) {
-                i128 p = mac_product(&c, fx_load_raw(b, k) * (i128)xs[nb - 1 - k], 0, &ms->n_product_overflow,
-                                     &too_wide);
-                acc = mac_add(&c, acc, p, &overflowed);
-                peak = magnitude(acc) > peak ? magnitude(acc) : peak;
-            }
-            for (int64_t k = 1; k < na; k++) {
-                /* |a[k] * y| < 2^127 after alignment (mac_product checks), so its negation is exact */
-                i128 p = mac_product(&feedback, fx_load_raw(a, k) * (i128)ys[na - 1 - k], 0,
-                                     &ms->n_product_overflow, &too_wide);
-                acc = mac_add(&c, acc, -p, &overflowed);
-                peak = magnitude(acc) > peak ? magnitude(acc) : peak;
-            }
-            note_acc(ms, overflowed, peak, o);
-            const int64_t raw = mac_finish(acc, &signal_cast, &ob, out_key, o, st);
-            store_one(out, oc->out_bytes, o, raw);
-            /* the stored bits as a value: fx_apply_overflow sign-extends signed results, and
-             * unsigned outputs have at most 63 bits */
-            push_history(xs, nb - 1, (int64_t)xv);
-            push_history(ys, na - 1, raw);
-        }
-    }
-    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+    lfilter_job job = {b, a, x, nb, na, n, x_state, y_state, out, fast, bs, as, &c, &feedback, oc, &ob};
+    const int workers = mac_workers(batch, n, nb + na, &job.rec);
+    fx_parallel(workers, batch, 1, lfilter_signals, &job);
+    return mac_merge(&job.rec, workers, st, NULL, ms) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }
 
 /* ---- IIR in transposed Direct Form II, with explicit state words ---- */
@@ -539,6 +663,55 @@ static inline int64_t df2t_round(i128 acc, const fixpt_cast *c, const fx_bounds 
     return (int64_t)raw;
 }
 
+typedef struct {
+    const fixpt_operand *b, *a, *x;
+    int64_t order, batch, n;
+    int64_t *state;
+    void *out;
+    int32_t align_bx, align_ay, align_s;
+    const fixpt_cast *yc, *sc;
+    const fx_bounds *yb, *sb;
+    mac_records rec;
+} df2t_job;
+
+/* Signals [start, end) of the batch, each from its own state. */
+static void df2t_signals(void *arg, int worker, int64_t start, int64_t end)
+{
+    df2t_job *job = arg;
+    const fixpt_operand *b = job->b, *a = job->a, *x = job->x;
+    const int64_t order = job->order, batch = job->batch, n = job->n;
+    const int32_t align_bx = job->align_bx, align_ay = job->align_ay, align_s = job->align_s;
+    const fixpt_cast *yc = job->yc, *sc = job->sc;
+    fixpt_status *yst = &job->rec.st[worker], *sst = &job->rec.st2[worker];
+    int *too_wide = &job->rec.too_wide[worker];
+    for (int64_t s = start; s < end && !*too_wide; s++) {
+        int64_t *w = job->state + s * order;
+        const uint64_t y_key = fx_stream_key(yc->seed, yc->stream + (uint64_t)s);
+        for (int64_t t = 0; t < n && !*too_wide; t++) {
+            const int64_t o = s * n + t;
+            const uint64_t index = yc->index_offset + (uint64_t)t;
+            const i128 xv = fx_load_raw(x, o);
+            i128 carried = 0, acc = 0;
+            /* y = b0 x + s0 */
+            *too_wide |= !aligned_term(fx_load_raw(b, 0) * xv, align_bx, &acc);
+            *too_wide |= !aligned_term((i128)w[0], align_s, &carried);
+            acc += carried; /* two terms below 2^125: no overflow */
+            const int64_t y = df2t_round(acc, yc, job->yb, y_key, index, o, yst);
+            store_one(job->out, yc->out_bytes, o, y);
+            for (int64_t j = 0; j < order; j++) {
+                i128 forward = 0, feedback = 0, next = 0;
+                *too_wide |= !aligned_term(fx_load_raw(b, j + 1) * xv, align_bx, &forward);
+                *too_wide |= !aligned_term(fx_load_raw(a, j + 1) * (i128)y, align_ay, &feedback);
+                if (j + 1 < order)
+                    *too_wide |= !aligned_term((i128)w[j + 1], align_s, &next);
+                const uint64_t s_key = fx_stream_key(sc->seed, sc->stream + (uint64_t)(j * batch + s));
+                w[j] = df2t_round(forward - feedback + next, sc, job->sb, s_key, sc->index_offset + (uint64_t)t,
+                                  o * order + j, sst);
+            }
+        }
+    }
+}
+
 int fixpt_lfilter_df2t(const fixpt_operand *b, const fixpt_operand *a, int64_t order, const fixpt_operand *x,
                        int64_t batch, int64_t n, int64_t *state, void *out, int32_t align_bx, int32_t align_ay,
                        int32_t align_s, const fixpt_cast *yc, const fixpt_cast *sc,
@@ -563,32 +736,8 @@ int fixpt_lfilter_df2t(const fixpt_operand *b, const fixpt_operand *a, int64_t o
         return FIXPT_E_OPERAND_WIDTH; /* outputs and states feed back as int64 */
     const fx_bounds yb = fx_make_bounds(yc->word_length, yc->is_signed, yc->overflow_mode);
     const fx_bounds sb = fx_make_bounds(sc->word_length, sc->is_signed, sc->overflow_mode);
-    int too_wide = 0;
-    for (int64_t s = 0; s < batch && !too_wide; s++) {
-        int64_t *w = state + s * order;
-        const uint64_t y_key = fx_stream_key(yc->seed, yc->stream + (uint64_t)s);
-        for (int64_t t = 0; t < n && !too_wide; t++) {
-            const int64_t o = s * n + t;
-            const uint64_t index = yc->index_offset + (uint64_t)t;
-            const i128 xv = fx_load_raw(x, o);
-            i128 carried = 0, acc = 0;
-            /* y = b0 x + s0 */
-            too_wide |= !aligned_term(fx_load_raw(b, 0) * xv, align_bx, &acc);
-            too_wide |= !aligned_term((i128)w[0], align_s, &carried);
-            acc += carried; /* two terms below 2^125: no overflow */
-            const int64_t y = df2t_round(acc, yc, &yb, y_key, index, o, yst);
-            store_one(out, yc->out_bytes, o, y);
-            for (int64_t j = 0; j < order; j++) {
-                i128 forward = 0, feedback = 0, next = 0;
-                too_wide |= !aligned_term(fx_load_raw(b, j + 1) * xv, align_bx, &forward);
-                too_wide |= !aligned_term(fx_load_raw(a, j + 1) * (i128)y, align_ay, &feedback);
-                if (j + 1 < order)
-                    too_wide |= !aligned_term((i128)w[j + 1], align_s, &next);
-                const uint64_t s_key = fx_stream_key(sc->seed, sc->stream + (uint64_t)(j * batch + s));
-                w[j] = df2t_round(forward - feedback + next, sc, &sb, s_key, sc->index_offset + (uint64_t)t,
-                                  o * order + j, sst);
-            }
-        }
-    }
-    return too_wide ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+    df2t_job job = {b, a, x, order, batch, n, state, out, align_bx, align_ay, align_s, yc, sc, &yb, &sb};
+    const int workers = mac_workers(batch, n, 3 * order + 1, &job.rec);
+    fx_parallel(workers, batch, 1, df2t_signals, &job);
+    return mac_merge(&job.rec, workers, yst, sst, NULL) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }

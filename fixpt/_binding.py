@@ -1,4 +1,4 @@
-"""The one module that calls the compiled C core (``fixpt._core``).
+"""The one module that calls the compiled C core (``fixpt._libfixpt``).
 
 Everything here is thin: hand arrays to C in a layout it reads (native byte order, aligned,
 and contiguous or with one stride), call the kernel (cffi releases the GIL during the call),
@@ -16,7 +16,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from fixpt._core import ffi, lib
+from fixpt._libfixpt import ffi, lib
 from fixpt.base.status import CastStatus, from_record
 
 class NotAValueError(ValueError):

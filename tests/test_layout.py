@@ -14,7 +14,7 @@ import fixpt
 ROOT = Path(fixpt.__file__).parent
 
 #: the layers, bottom to top; a module may import its own layer and those below
-LAYERS = {"_binding": 0, "_core": 0, "_dtype": 0, "base": 0, "formats": 1, "convert": 2, "fixed": 3, "floats": 3,
+LAYERS = {"_binding": 0, "_libfixpt": 0, "_dtype": 0, "base": 0, "formats": 1, "convert": 2, "fixed": 3, "floats": 3,
           "diagnostics": 4, "quant": 5, "deploy": 6, "teach": 7,
           "torch": 8, "dask": 8, "cli": 9, "demo": 8, "__init__": 10,
           "calibrate": 10, "train": 10, "nemo": 10, "network": 10, "teaching": 10}

@@ -82,6 +82,53 @@ def test_results_do_not_depend_on_the_thread_count():
                               fixpt.to_raw(x, "Q8.8", rounding="stochastic", seed=1)[0])
 
 
+def _mac_record(result, status):
+    output = status.output
+    return (result.raw, status.n_acc_overflow, status.first_acc_overflow, status.n_product_overflow,
+            status.max_acc_bits, output.n_overflow, output.first_overflow, output.n_inexact)
+
+
+def _mac_everything(rng_seed: int) -> dict:
+    """The MAC kernels on sizes that split between workers: matmul rows (stepwise, with
+    narrowed stochastic products and a wrapping accumulator), FIR output tiles (the double
+    path and the stepwise one), the signals of a batch through lfilter and sosfilt."""
+    rng = np.random.default_rng(rng_seed)
+    a = fixpt.from_raw(rng.integers(-128, 128, (2, 70, 60), dtype=np.int8), "Q1.7")
+    b = fixpt.from_raw(rng.integers(-128, 128, (60, 90), dtype=np.int8), "Q1.7")
+    out = {}
+    for mode in ("nearest_even", "stochastic"):
+        out[f"matmul {mode}"] = _mac_record(*fixpt.matmul(
+            a, b, acc_format="Q4.10", acc_overflow="wrap", product_format="Q2.8", product_rounding=mode,
+            out_format="Q2.6", rounding=mode, seed=5, return_status=True))
+    x = fixpt.from_raw(rng.integers(-2**15, 2**15, 300_000, dtype=np.int16), "Q1.15")
+    h = fixpt.array(rng.uniform(-0.3, 0.3, 9), "Q1.15")
+    out["fir exact"] = _mac_record(*fixpt.convolve(x, h, "valid", out_format="Q1.15", rounding="stochastic",
+                                                   seed=2, return_status=True))
+    out["fir stepwise"] = _mac_record(*fixpt.convolve(x, h, "valid", acc_format="Q2.30", acc_overflow="saturate",
+                                                      out_format="Q1.15", return_status=True))
+    signals = fixpt.from_raw(rng.integers(-2**14, 2**14, (9, 40_000), dtype=np.int16), "Q1.15")
+    bq, aq = fixpt.array([0.2, 0.4, 0.2], "Q2.14"), fixpt.array([1.0, -0.5, 0.25], "Q2.14")
+    for acc in (None, "Q6.40"):  # the exact 64-bit path and the stepwise 128-bit one
+        y, st = fixpt.lfilter(bq, aq, signals, out_format="Q2.14", acc_format=acc, rounding="stochastic",
+                              seed=4, return_status=True)
+        out[f"lfilter {acc}"] = _mac_record(y, st)
+    sos = np.array([[0.2, 0.4, 0.2, 1.0, -0.5, 0.25], [0.5, 0.0, -0.5, 1.0, 0.1, 0.3]])
+    for structure in ("df1", "df2t"):
+        state = "Q4.20" if structure == "df2t" else None
+        out[f"sosfilt {structure}"] = (fixpt.sosfilt(sos, signals, section_format="Q3.13", out_format="Q3.13",
+                                                     rounding="stochastic", seed=9, structure=structure,
+                                                     state_format=state).raw,)
+    return out
+
+
+def test_mac_kernels_do_not_depend_on_the_thread_count():
+    with fixpt.num_threads(1):
+        one = _mac_everything(6)
+    for threads in (2, 3, 8):
+        with fixpt.num_threads(threads):
+            _same(one, _mac_everything(6))
+
+
 def test_the_first_bad_operand_is_the_first_whatever_the_threads():
     n = 65_536 * 4
     x = np.ones(n)
@@ -103,6 +150,20 @@ def test_thread_setting():
         fixpt.set_num_threads(65)
     with pytest.raises(TypeError):
         fixpt.set_num_threads(2.0)
+
+
+def test_threadpoolctl_sees_and_limits_fixpt_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl", minversion="3.5")
+    with fixpt.num_threads(2):
+        found = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "fixpt"]
+        assert len(found) == 1 and found[0]["num_threads"] == 2
+        assert "_libfixpt" in found[0]["filepath"]
+        with threadpoolctl.threadpool_limits(limits=1, user_api="fixpt"):
+            assert fixpt.get_num_threads() == 1
+        assert fixpt.get_num_threads() == 2
+        with threadpoolctl.threadpool_limits(limits=1000):  # beyond fixpt's 64: its most
+            assert fixpt.get_num_threads() == 64
+        assert fixpt.get_num_threads() == 2
 
 
 def test_default_thread_count_from_the_environment(monkeypatch):

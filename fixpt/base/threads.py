@@ -5,6 +5,7 @@
 Results never depend on the setting: every element's result, its flags and its stochastic
 rounding word depend on its index alone, so any split gives the same bits.  Arrays below
 65,536 elements per thread run on fewer threads (a thread costs more than it saves there).
+Where threadpoolctl is installed, it lists and limits these threads too (user_api "fixpt").
 
 Examples
 --------
@@ -18,6 +19,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
+from typing import Optional
 
 from fixpt import _binding
 from fixpt.base.checks import check_int
@@ -116,4 +119,36 @@ def default_num_threads() -> int:
     return max(1, min(MAX_THREADS, cpus))
 
 
+def _register_with_threadpoolctl() -> None:
+    """When threadpoolctl is installed, let it see and limit fixpt's threads like those of
+    BLAS and OpenMP (``threadpool_info()``, ``threadpool_limits(1)``, ``user_api="fixpt"``);
+    it finds the C core among the loaded libraries by its file name."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return
+    if not hasattr(threadpoolctl, "register"):  # before threadpoolctl 3.5
+        return
+
+    class FixptController(threadpoolctl.LibController):
+        user_api = "fixpt"
+        internal_api = "fixpt"
+        filename_prefixes = ("_libfixpt",)
+
+        def get_num_threads(self) -> int:
+            return get_num_threads()
+
+        def set_num_threads(self, num_threads: int) -> None:
+            set_num_threads(max(1, min(MAX_THREADS, int(num_threads))))
+
+        def get_version(self) -> Optional[str]:
+            try:
+                return metadata.version("fixpt")
+            except metadata.PackageNotFoundError:
+                return None
+
+    threadpoolctl.register(FixptController)
+
+
 set_num_threads(default_num_threads())
+_register_with_threadpoolctl()
