@@ -118,10 +118,22 @@ static inline void fx_run_range(const fx_kernel *k, int64_t begin, int64_t end, 
         if (try_fast)
             n_hard = k->fast(k->ctx, start, len, v, &counts, hard, mask ? mask + start : NULL);
         if (n_hard > 0) {
-            /* the fast loop left a few elements: the exact engine does those */
-            for (int64_t i = 0; i < len; i++)
-                if (hard[i] & FX_HARD)
-                    v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
+            /* the fast loop left a few elements: the exact engine does those (found in chunks
+             * of 16 marks at once, up to the last one) */
+            int64_t left = n_hard;
+            for (int64_t c0 = 0; c0 < len && left > 0; c0 += 16) {
+                const int64_t c1 = len - c0 < 16 ? len : c0 + 16;
+                int64_t any = 0;
+                for (int64_t i = c0; i < c1; i++)
+                    any |= hard[i];
+                if (!(any & FX_HARD))
+                    continue;
+                for (int64_t i = c0; i < c1; i++)
+                    if (hard[i] & FX_HARD) {
+                        v[i] = (int64_t)k->exact(k->ctx, start + i, st, mask);
+                        left--;
+                    }
+            }
         }
         if (n_hard >= 0) {
             fx_account_block(k, &counts, start, len, st, mask);

@@ -65,9 +65,8 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
  *    (rounding is monotone in the quantum), and those few elements go to the exact engine.
  * Hard: non-finite x, results above max, float64 subnormals, formats without subnormals, and
  * shifts past 63 bits (where a stochastic fraction would not fit the word).
- * VALUES_NORMAL_LOOP does the first case and marks the tiny elements; the chunks of a block
- * that hold some go through VALUES_TINY_LOOP too, which redoes those (underflow: tiny and
- * inexact).
+ * VALUES_NORMAL_LOOP does the first case and marks the tiny elements; those of a block are
+ * gathered and go through VALUES_TINY_LOOP, which redoes them (underflow: tiny and inexact).
  */
 #define VALUES_NORMAL_LOOP(MODE)                                                       \
     for (int64_t i = 0; i < n; i++) {                                                  \
@@ -97,7 +96,7 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
         uint64_t far = shift > 63;                                                     \
         uint64_t s = shift - 1 < 63 ? shift : 63; /* 1..63: non-tiny lanes wrap, unused */ \
         uint64_t m = (a & ((1ULL << 52) - 1)) | (1ULL << 52);                          \
-        uint64_t N = fx_round_shift(neg, m, s, MODE, fx_mix64(fx_counter(key, index0 + (uint64_t)i))); \
+        uint64_t N = fx_round_shift(neg, m, s, MODE, fx_mix64(fx_counter(key, index0 + (uint64_t)at[i]))); \
         uint64_t inexact_i = (m << (64 - s)) != 0;                                     \
         uint64_t pattern = fx_bits_of(fx_double_of(min_normal + (N << k)) - min_normal_value); \
         uint64_t edge = (d == 1) & (N == hidden) & (before ^ 1);                       \
@@ -111,12 +110,14 @@ static void float_fast_block(const ff_t *f, const double *restrict x, int64_t *r
     }
 
 #define FF_TINY 0x40
-#define TINY_CHUNK 16 /* tiny values are redone in chunks of this many, only where there are some */
+#define TINY_CHUNK 16 /* chunks of a block scanned for tiny values at once */
 
-/* VALUES_TINY_LOOP over one chunk: adds its hard elements and inexact results. */
+/* VALUES_TINY_LOOP over the tiny elements of a block, gathered: x[i], v[i], hard[i] are those
+ * of element at[i] of the block; adds their hard elements and inexact results. */
 FIXPT_MULTIVERSION
-static int64_t tiny_chunk(const ff_t *f, const double *restrict x, int64_t *restrict v, int64_t *restrict hard,
-                          int64_t n, int mode, uint64_t key, uint64_t index0, int64_t *n_inexact)
+static int64_t tiny_gathered(const ff_t *f, const double *restrict x, int64_t *restrict v, int64_t *restrict hard,
+                             const int64_t *restrict at, int64_t n, int mode, uint64_t key, uint64_t index0,
+                             int64_t *n_inexact)
 {
     const int64_t emin = f->emin;
     const uint64_t k = (uint64_t)(52 - f->M), hidden = 1ULL << f->M;
@@ -148,16 +149,32 @@ static int64_t values_fast_block(const ff_t *f, const double *restrict x, int64_
     default: return FX_BLOCK_EXACT;
     }
     if (n_tiny) {
-        int64_t normal_inexact = inexact;
+        /* gather the tiny elements (found chunk by chunk), redo them, put them back */
+        int64_t at[FX_BLOCK], vt[FX_BLOCK], ht[FX_BLOCK], m = 0;
+        double xt[FX_BLOCK];
         for (int64_t c0 = 0; c0 < n; c0 += TINY_CHUNK) {
             int64_t len = n - c0 < TINY_CHUNK ? n - c0 : TINY_CHUNK;
             uint64_t any = 0;
             for (int64_t i = c0; i < c0 + len; i++)
                 any |= (uint64_t)hard[i];
             if (any & FF_TINY)
-                n_hard += tiny_chunk(f, x + c0, v + c0, hard + c0, len, mode, key, index0 + (uint64_t)c0, &inexact);
+                for (int64_t i = c0; i < c0 + len; i++) {
+                    at[m] = i;
+                    m += (hard[i] & FF_TINY) != 0;
+                }
         }
+        for (int64_t j = 0; j < m; j++) {
+            xt[j] = x[at[j]];
+            vt[j] = v[at[j]];
+            ht[j] = hard[at[j]];
+        }
+        int64_t normal_inexact = inexact;
+        n_hard += tiny_gathered(f, xt, vt, ht, at, m, mode, key, index0, &inexact);
         underflow = inexact - normal_inexact; /* a tiny result is an underflow when inexact */
+        for (int64_t j = 0; j < m; j++) {
+            v[at[j]] = vt[j];
+            hard[at[j]] = ht[j];
+        }
     }
     counts->inexact = inexact;
     counts->underflow = underflow;
