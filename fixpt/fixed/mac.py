@@ -6,8 +6,8 @@ Model (every step exact unless it says otherwise):
 1. each product ``a[k] * b[k]`` is exact; with ``product_format=`` it is rounded
    (``product_rounding``) and saturated into that format;
 2. products are added in the order k = 0..K-1 to an accumulator of ``acc_format``
-   (up to 128 bits) whose ``acc_overflow`` applies after every addition: ``"wrap"``,
-   ``"saturate"`` or ``"raise"``;
+   (up to 128 bits) whose ``acc_overflow`` applies after every addition: ``"raise"``
+   (the default), ``"wrap"`` or ``"saturate"``;
 3. the accumulator is rounded once into ``out_format`` (``rounding=``, ``overflow=``).
 
 The default accumulator is exact (see :func:`accumulator_bits`), and the default
@@ -264,12 +264,12 @@ def _blas_sums(a_raw: np.ndarray, b_raw: np.ndarray, exact_bits: int) -> Optiona
     return np.matmul(a_raw.astype(dtype), b_raw.astype(dtype)).astype(np.int64)
 
 
-_MAC_DEFAULTS = dict(acc_format=None, acc_overflow="wrap", product_format=None,
+_MAC_DEFAULTS = dict(acc_format=None, acc_overflow="raise", product_format=None,
                      product_rounding="nearest_even", out_format=None, rounding="nearest_even",
                      overflow="saturate", seed=None, return_status=False)
 
 
-def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str = "wrap",
+def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str = "raise",
            product_format: Optional[FormatLike] = None, product_rounding: RoundLike = "nearest_even",
            out_format: Optional[FormatLike] = None, rounding: RoundLike = "nearest_even",
            overflow: OverflowLike = "saturate", seed: SeedLike = None, return_status: bool = False):
@@ -285,8 +285,11 @@ def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str =
     acc_format : FixedFormat or str, optional
         The accumulator (up to 128 bits: an ``AccumulatorFormat``); default: the exact
         width for these operands and k (:func:`accumulator_format`).
-    acc_overflow : {"wrap", "saturate", "raise"}
-        Applied after every addition; "raise" raises OverflowError naming the first output.
+    acc_overflow : {"raise", "wrap", "saturate"}
+        Applied after every addition; "raise" (the default) raises OverflowError naming the
+        first output; "wrap" models a two's complement accumulator (whose intermediate
+        overflows cancel when the final sum fits), "saturate" a saturating DSP one.  The
+        default exact accumulator never overflows.
     product_format : FixedFormat or str, optional
         Narrow each product into this format first (rounded with ``product_rounding``, then
         saturated); default: exact products.

@@ -137,6 +137,20 @@ def test_raise_mode_and_status():
     assert y.tolist() == [[0.0]] and status.max_acc_bits == 0 and status.headroom_bits == 4
 
 
+def test_a_narrow_accumulator_never_wraps_unless_asked():
+    """Nothing wraps silently: a narrow acc_format without acc_overflow= raises (the default
+    was "wrap"); asking for "wrap" gives the two's complement sum."""
+    x = fixpt.array([[1.0, 1.0, 1.0]], "Q2.0")
+    w = fixpt.array([[1.0], [1.0], [-2.0]], "Q2.0")
+    for call in (lambda **kw: fixpt.matmul(x, w, acc_format="Q2.0", **kw),
+                 lambda **kw: fixpt.dot(x[0], w[:, 0], acc_format="Q2.0", **kw),
+                 lambda **kw: fixpt.convolve(x[0], fixpt.array([1.0, 1.0, 1.0], "Q2.0"), "valid",
+                                             acc_format="Q2.0", out_format="Q4.0", **kw)):
+        with pytest.raises(OverflowError, match="accumulator Q\\(2,0\\) overflowed"):
+            call()
+    assert fixpt.matmul(x, w, acc_format="Q2.0", acc_overflow="wrap").tolist() == [[0.0]]  # 1, -2, -4 = 0 (mod 4)
+
+
 @given(st.data(), st.sampled_from(["full", "same", "valid"]))
 def test_convolve_matches_numpy_and_stepwise_model(data, mode):
     fx = data.draw(formats(max_wl=16, fl_range=(0, 8)))
