@@ -254,14 +254,17 @@ class _Plan:
 def _blas_sums(a_raw: np.ndarray, b_raw: np.ndarray, exact_bits: int) -> Optional[np.ndarray]:
     """Exact integer sums of products through float BLAS, when the proven bound allows it:
     every operand, product and partial sum is an integer below 2^24 (float32) or 2^53
-    (float64) in magnitude, so every float operation is exact in any order."""
+    (float64) in magnitude, so every float operation is exact in any order.  The sums come
+    back as int32 when they fit 31 bits (a narrow container keeps the cast on its 32-bit
+    path), else int64, converted once from the floats."""
     if 0 < exact_bits <= 24 and a_raw.dtype.itemsize <= 2 and b_raw.dtype.itemsize <= 2:
         dtype = np.float32
     elif 0 < exact_bits <= 53 and a_raw.dtype.itemsize <= 4 and b_raw.dtype.itemsize <= 4:
         dtype = np.float64
     else:
         return None
-    return np.matmul(a_raw.astype(dtype), b_raw.astype(dtype)).astype(np.int64)
+    sums = np.matmul(a_raw.astype(dtype), b_raw.astype(dtype))
+    return sums.astype(np.int32 if exact_bits <= 31 else np.int64)
 
 
 _MAC_DEFAULTS = dict(acc_format=None, acc_overflow="raise", product_format=None,
@@ -348,8 +351,6 @@ def matmul(a, b, *, acc_format: Optional[FormatLike] = None, acc_overflow: str =
     if sums is not None:
         # the sums are in product units: cast them from there (shifting them into the
         # accumulator's binary point first could overflow int64 when align + bits > 63)
-        if plan.exact_bits <= 31:  # a narrow container keeps the cast on its fast path
-            sums = sums.astype(np.int32)
         top = max(int(sums.max(initial=0)), -int(sums.min(initial=0))).bit_length()
         raw, status = _binding.elementwise("copy", sums.reshape(shape), None, spec,
                                            plan.out_shift + plan.align)
