@@ -1,5 +1,7 @@
 """fixpt from several Python threads at once (cffi releases the GIL during each C call): every
 result is the single-threaded one, and a shared Generator hands out each stream once."""
+import multiprocessing
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -150,6 +152,35 @@ def test_thread_setting():
         fixpt.set_num_threads(65)
     with pytest.raises(TypeError):
         fixpt.set_num_threads(2.0)
+
+
+def _threaded_cast(n: int) -> list:
+    x = np.random.default_rng(12).normal(size=n)
+    with fixpt.num_threads(4):
+        return fixpt.to_raw(x, "Q4.12", rounding="stochastic", seed=2)[0].tolist()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_gets_a_working_thread_pool():
+    """The pool's threads do not survive fork(): the child starts its own (a child that reused
+    the parent's would wait for threads that do not exist)."""
+    n = 65_536 * 4
+    expected = _threaded_cast(n)  # the parent's pool is running now
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_threaded_cast, (n,)).get(timeout=120) == expected
+
+
+def test_back_to_back_calls_from_several_threads_share_the_pool_safely():
+    """Calls from Python threads at once: one uses the pool, the others start threads of their
+    own; every result is the single-threaded one."""
+    rng = np.random.default_rng(13)
+    x = rng.normal(scale=4, size=65_536 * 3)
+    with fixpt.num_threads(1):
+        want = fixpt.to_raw(x, "Q6.10", rounding="stochastic", seed=1)[0]
+    with fixpt.num_threads(3), ThreadPoolExecutor(4) as executor:
+        results = list(executor.map(lambda _: fixpt.to_raw(x, "Q6.10", rounding="stochastic", seed=1)[0],
+                                    range(40)))
+    assert all(np.array_equal(r, want) for r in results)
 
 
 def test_threadpoolctl_sees_and_limits_fixpt_threads():
