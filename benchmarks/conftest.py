@@ -48,9 +48,9 @@ def peak_mb(fn) -> float:
 
 @pytest.fixture
 def compare(benchmark, request):
-    """compare(workload, side, fixpt_fn, numpy_fn, target, rounds=5): time this side's function,
+    """compare(workload, side, fixpt_fn, numpy_fn, target, rounds=11): time this side's function,
     after checking that both sides give the same answer when ``same`` is given."""
-    def run(workload: str, side: str, fixpt_fn, numpy_fn, target, rounds: int = 5, same=None):
+    def run(workload: str, side: str, fixpt_fn, numpy_fn, target, rounds: int = 11, same=None):
         if same is not None:
             assert same(fixpt_fn(), numpy_fn()), f"{workload}: the two sides disagree"
         fn = fixpt_fn if side == "fixpt" else numpy_fn
