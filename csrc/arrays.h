@@ -125,29 +125,22 @@ static inline const double *fx_doubles(const double *base, int64_t stride, int64
         }                                                                      \
     }
 
-FIXPT_MULTIVERSION __attribute__((unused))
-static void fx_store_block(const int64_t *restrict v, void *out, int64_t stride, int64_t start, int64_t n,
-                           int bytes)
-{
-    switch (bytes) {
-    case 1: FX_STORE_AS(uint8_t) break;
-    case 2: FX_STORE_AS(uint16_t) break;
-    case 4: FX_STORE_AS(uint32_t) break;
-    default: FX_STORE_AS(uint64_t) break;
+/* fx_store_block from int64 values, fx_store_block32 from int32 ones (a narrow fast path's
+ * results; a negative value stored in 64 bits is sign-extended). */
+#define FX_DEFINE_STORE_BLOCK(NAME, SOURCE)                                                        \
+    FIXPT_MULTIVERSION __attribute__((unused))                                                     \
+    static void NAME(const SOURCE *restrict v, void *out, int64_t stride, int64_t start, int64_t n, \
+                     int bytes)                                                                    \
+    {                                                                                              \
+        switch (bytes) {                                                                           \
+        case 1: FX_STORE_AS(uint8_t) break;                                                        \
+        case 2: FX_STORE_AS(uint16_t) break;                                                       \
+        case 4: FX_STORE_AS(uint32_t) break;                                                       \
+        default: FX_STORE_AS(uint64_t) break;                                                      \
+        }                                                                                          \
     }
-}
 
-/* The same from int32 values (a narrow fast path's results). */
-FIXPT_MULTIVERSION __attribute__((unused))
-static void fx_store_block32(const int32_t *restrict v, void *out, int64_t stride, int64_t start, int64_t n,
-                             int bytes)
-{
-    switch (bytes) {
-    case 1: FX_STORE_AS(uint8_t) break;
-    case 2: FX_STORE_AS(uint16_t) break;
-    case 4: FX_STORE_AS(uint32_t) break;
-    default: FX_STORE_AS(uint64_t) break;
-    }
-}
+FX_DEFINE_STORE_BLOCK(fx_store_block, int64_t)
+FX_DEFINE_STORE_BLOCK(fx_store_block32, int32_t)
 
 #endif
