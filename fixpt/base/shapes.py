@@ -31,6 +31,8 @@ def broadcast_shape(*shapes: tuple) -> tuple:
 def broadcast_arrays(*arrays) -> list[np.ndarray]:
     """Read-only broadcast views of the arrays, like ``np.broadcast_arrays``."""
     arrays = [np.asarray(a) for a in arrays]
+    if all(a.shape == arrays[0].shape for a in arrays):  # nothing to broadcast (the common case)
+        return arrays
     shape = broadcast_shape(*(a.shape for a in arrays))
     return [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
 

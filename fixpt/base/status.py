@@ -11,6 +11,7 @@ Examples
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -128,7 +129,7 @@ def from_record(record, fmt, shape: tuple, mask: Optional[np.ndarray] = None,
         flags = flags.reshape(shape)
         mask = (flags & FLAG_BITS["overflow"]) != 0
     return CastStatus(
-        fmt, int(np.prod(shape, dtype=np.int64)), int(record.n_overflow_pos),
+        fmt, math.prod(shape), int(record.n_overflow_pos),
         int(record.n_overflow_neg), int(record.n_nan), int(record.n_inf), int(record.n_inexact),
         unravel(int(record.first_overflow), shape), unravel(int(record.first_nan), shape), mask,
         int(record.n_divide_by_zero), int(record.n_underflow), int(record.n_invalid), flags)

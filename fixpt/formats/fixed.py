@@ -14,6 +14,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -301,6 +302,13 @@ def parse_format(spec: FormatLike) -> FixedFormat:
         return spec
     if not isinstance(spec, str):
         raise TypeError(f"format must be a FixedFormat or a string such as 'Q4.12', got {spec!r}")
+    return _parse_name(spec)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_name(spec: str) -> FixedFormat:
+    """parse_format for names, remembered (formats are immutable; scripts name a few formats
+    in every call)."""
     text = spec.strip()
     for pattern, build in _PATTERNS:
         match = pattern.match(text)
