@@ -286,16 +286,17 @@ int fixpt_elementwise(int32_t op, const fixpt_operand *a, const fixpt_operand *b
     ctx.bounds = fx_make_bounds(c->word_length, c->is_signed, c->overflow_mode);
     ctx.key = fx_stream_key(c->seed, c->stream);
     /* fast path: exact results below 2^62 (no uint64 operand), dropping 0..63 bits, no wrap */
-    ctx.fast_ok = op != FIXPT_OP_DIV && result_bits(op, a, binary ? b : NULL) <= 62 && c->shift <= 0 &&
-                  c->shift >= -63 && c->overflow_mode != FIXPT_WRAP && !(a->bytes == 8 && !a->is_signed) &&
+    const fixpt_operand *second = binary ? b : NULL;
+    ctx.fast_ok = op != FIXPT_OP_DIV && result_bits(op, a, second) <= 62 && c->shift <= 0 && c->shift >= -63 &&
+                  c->overflow_mode != FIXPT_WRAP && !(a->bytes == 8 && !a->is_signed) &&
                   !(binary && b->bytes == 8 && !b->is_signed);
-    ctx.exact_fits = ctx.fast_ok && c->shift == 0 && result_bound(op, a, binary ? b : NULL) <= ctx.bounds.max_mag &&
-                     result_bound(op, a, binary ? b : NULL) <= ctx.bounds.min_mag;
+    /* the largest |exact result| the containers allow (defined on the fast path only) */
+    const fx_u128 bound = ctx.fast_ok ? result_bound(op, a, second) : 0;
+    ctx.exact_fits = ctx.fast_ok && c->shift == 0 && bound <= ctx.bounds.max_mag && bound <= ctx.bounds.min_mag;
     /* 32-bit lanes: every exact result and every rounded one fits an int32.  |exact| <= 2^31 - 1
      * from the containers (a copy may reach 2^31, the most negative int32, when it drops at
      * least one bit: its magnitude is then formed in unsigned arithmetic and rounds to at most
      * 2^30); at most 31 bits dropped */
-    const fx_u128 bound = ctx.fast_ok ? result_bound(op, a, binary ? b : NULL) : 0;
     const fx_u128 int32_max = ((fx_u128)1 << 31) - 1;
     ctx.narrow = ctx.fast_ok && c->shift >= -31 &&
                  (bound <= int32_max || (op == FIXPT_OP_COPY && bound == int32_max + 1 && c->shift < 0));

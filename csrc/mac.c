@@ -320,16 +320,27 @@ static i128 mac_sum(const mac_ctx *c, const fixpt_operand *a, int64_t a0, int64_
     return s;
 }
 
+/* Where a job's sums go: the output, the model, the output cast, the workers' records. */
 typedef struct {
-    const fixpt_operand *a, *b;
     void *out;
-    int64_t m, k, n;
-    const int64_t *as, *bs;
     const mac_ctx *c;
     const fixpt_cast *oc;
     const fx_bounds *ob;
     uint64_t out_key;
     mac_records rec;
+} mac_output;
+
+/* Round sum s of output `index` into the output, noting its events in the worker's record. */
+static void mac_store(mac_output *o, int worker, int64_t index, i128 s)
+{
+    store_one(o->out, o->oc->out_bytes, index, mac_finish(s, o->oc, o->ob, o->out_key, index, &o->rec.st[worker]));
+}
+
+typedef struct {
+    const fixpt_operand *a, *b;
+    int64_t m, k, n;
+    const int64_t *as, *bs;
+    mac_output o;
 } matmul_job;
 
 /* Output rows [start, end) of all the batch's matrices, row r = bt * m + i. */
@@ -340,9 +351,9 @@ static void matmul_rows(void *arg, int worker, int64_t start, int64_t end)
         const int64_t bt = r / j->m, i = r % j->m;
         for (int64_t col = 0; col < j->n; col++) {
             const int64_t o = r * j->n + col;
-            i128 s = mac_sum(j->c, j->a, bt * j->as[0] + i * j->as[1], j->as[2], j->b, bt * j->bs[0] + col * j->bs[2],
-                             j->bs[1], j->k, o, &j->rec.ms[worker], &j->rec.too_wide[worker]);
-            store_one(j->out, j->oc->out_bytes, o, mac_finish(s, j->oc, j->ob, j->out_key, o, &j->rec.st[worker]));
+            i128 s = mac_sum(j->o.c, j->a, bt * j->as[0] + i * j->as[1], j->as[2], j->b, bt * j->bs[0] + col * j->bs[2],
+                             j->bs[1], j->k, o, &j->o.rec.ms[worker], &j->o.rec.too_wide[worker]);
+            mac_store(&j->o, worker, o, s);
         }
     }
 }
@@ -359,23 +370,18 @@ int fixpt_matmul(const fixpt_operand *a, const fixpt_operand *b, void *out, int6
     if (batch < 0 || m < 0 || k < 0 || n < 0)
         return FIXPT_E_LENGTH;
     const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
-    matmul_job job = {a, b, out, m, k, n, as, bs, &c, oc, &ob, fx_stream_key(oc->seed, oc->stream)};
+    matmul_job job = {a, b, m, k, n, as, bs, {out, &c, oc, &ob, fx_stream_key(oc->seed, oc->stream)}};
     const int64_t rows = batch * m;
-    const int workers = mac_workers(rows, n, k + 1, &job.rec);
+    const int workers = mac_workers(rows, n, k + 1, &job.o.rec);
     fx_parallel(workers, rows, 1, matmul_rows, &job);
-    return mac_merge(&job.rec, workers, st, NULL, ms) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+    return mac_merge(&job.o.rec, workers, st, NULL, ms) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }
 
 typedef struct {
     const fixpt_operand *x, *h;
-    void *out;
     int64_t k;
     const fixpt_mac *mac;
-    const mac_ctx *c;
-    const fixpt_cast *oc;
-    const fx_bounds *ob;
-    uint64_t out_key;
-    mac_records rec;
+    mac_output o;
 } fir_job;
 
 /* Outputs [start, end), in tiles. */
@@ -383,12 +389,11 @@ static void fir_range(void *arg, int worker, int64_t start, int64_t end)
 {
     fir_job *j = arg;
     const fixpt_operand *x = j->x, *h = j->h;
-    const fixpt_cast *oc = j->oc;
+    const fixpt_cast *oc = j->o.oc;
     const int64_t k = j->k;
-    fixpt_status *st = &j->rec.st[worker];
-    fixpt_mac_status *ms = &j->rec.ms[worker];
-    const int fast = double_path_ok(j->mac, j->c) && !fx_exact_only();
-    const double scale = ldexp(1.0, j->c->align); /* align <= 63: exact */
+    fixpt_mac_status *ms = &j->o.rec.ms[worker];
+    const int fast = double_path_ok(j->mac, j->o.c) && !fx_exact_only();
+    const double scale = ldexp(1.0, j->o.c->align); /* align <= 63: exact */
     double acc[TILE], xd[2 * TILE];
     for (int64_t i0 = start; i0 < end; i0 += TILE) {
         int64_t len = end - i0 < TILE ? end - i0 : TILE;
@@ -402,17 +407,17 @@ static void fir_range(void *arg, int worker, int64_t start, int64_t end)
                 for (int64_t t = 0; t < k; t++)
                     axpy_row(acc, fx_load_double(h, t), x, i0 + k - 1 - t, len);
             }
-            if (oc->shift == 0 && j->c->align == 0 && finish_integers(acc, len, j->out, oc, j->ob, i0, ms))
+            if (oc->shift == 0 && j->o.c->align == 0 && finish_integers(acc, len, j->o.out, oc, j->o.ob, i0, ms))
                 continue; /* exact integers that fit the output: stored directly */
             for (int64_t i = 0; i < len; i++) {
                 i128 s = (i128)(acc[i] * scale); /* |acc| < 2^53, scale <= 2^63: exact */
                 note_acc(ms, 0, magnitude(s), i0 + i);
-                store_one(j->out, oc->out_bytes, i0 + i, mac_finish(s, oc, j->ob, j->out_key, i0 + i, st));
+                mac_store(&j->o, worker, i0 + i, s);
             }
         } else {
             for (int64_t i = 0; i < len; i++) {
-                i128 s = mac_sum(j->c, h, 0, 1, x, i0 + i + k - 1, -1, k, i0 + i, ms, &j->rec.too_wide[worker]);
-                store_one(j->out, oc->out_bytes, i0 + i, mac_finish(s, oc, j->ob, j->out_key, i0 + i, st));
+                i128 s = mac_sum(j->o.c, h, 0, 1, x, i0 + i + k - 1, -1, k, i0 + i, ms, &j->o.rec.too_wide[worker]);
+                mac_store(&j->o, worker, i0 + i, s);
             }
         }
     }
@@ -428,10 +433,10 @@ int fixpt_fir(const fixpt_operand *x, const fixpt_operand *h, void *out, int64_t
     if (n_out < 0 || k < 1)
         return FIXPT_E_LENGTH;
     const fx_bounds ob = fx_make_bounds(oc->word_length, oc->is_signed, oc->overflow_mode);
-    fir_job job = {x, h, out, k, mac, &c, oc, &ob, fx_stream_key(oc->seed, oc->stream)};
-    const int workers = mac_workers(n_out, k, 1, &job.rec);
+    fir_job job = {x, h, k, mac, {out, &c, oc, &ob, fx_stream_key(oc->seed, oc->stream)}};
+    const int workers = mac_workers(n_out, k, 1, &job.o.rec);
     fx_parallel(workers, n_out, TILE, fir_range, &job);
-    return mac_merge(&job.rec, workers, st, NULL, ms) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
+    return mac_merge(&job.o.rec, workers, st, NULL, ms) ? FIXPT_E_OPERAND_WIDTH : FIXPT_OK;
 }
 
 /* ---- IIR: the same accumulator model, with the rounded outputs fed back ---- */
